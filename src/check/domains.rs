@@ -1,0 +1,175 @@
+//! Domains: the tenant, the accepted domains, the gateway's certificate name.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::parse::RawTopology;
+use std::collections::HashMap;
+
+const TENANT_SUFFIX: &str = ".onmicrosoft.com";
+
+pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    let org = raw.organization.get_ref();
+
+    let tenant = org.tenant.get_ref().trim().to_ascii_lowercase();
+    let tenant_label = tenant.strip_suffix(TENANT_SUFFIX);
+    if domain_problem(&tenant).is_some()
+        || tenant_label.is_none_or(|label| label.is_empty() || label.contains('.'))
+    {
+        found.push(
+            Diagnostic::new(
+                Code::TenantNotOnMicrosoft,
+                format!("tenant `{}` is not an `onmicrosoft.com` name", org.tenant.get_ref()),
+            )
+            .at(org.tenant.span())
+            .with_label("expected `NAME.onmicrosoft.com`")
+            .with_help("use the tenant's initial domain, shown in the Microsoft 365 admin center under Settings > Domains"),
+        );
+    }
+
+    if org.domains.get_ref().is_empty() {
+        found.push(
+            Diagnostic::new(Code::InvalidDomain, "`organization.domains` lists no domain")
+                .at(org.domains.span())
+                .with_help("list the accepted domains whose MX records will point at the gateway"),
+        );
+    }
+    let mut seen: HashMap<String, std::ops::Range<usize>> = HashMap::new();
+    for domain in org.domains.get_ref() {
+        let text = domain.get_ref();
+        let normalized = text.trim().to_ascii_lowercase();
+        if let Some(problem) = domain_problem(&normalized) {
+            found.push(
+                Diagnostic::new(Code::InvalidDomain, format!("`{text}` is not a valid domain name"))
+                    .at(domain.span())
+                    .with_label(problem)
+                    .with_help("write the accepted domain as it appears in Exchange, such as `contoso.com`"),
+            );
+            continue;
+        }
+        if normalized == tenant || normalized.ends_with(TENANT_SUFFIX) {
+            found.push(
+                Diagnostic::new(
+                    Code::InvalidDomain,
+                    format!("`{text}` cannot be routed through the gateway"),
+                )
+                .at(domain.span())
+                .with_label("an onmicrosoft.com domain's MX always stays with Microsoft 365")
+                .with_help("remove it from `organization.domains`; the tenant is named in `organization.tenant`"),
+            );
+            continue;
+        }
+        if let Some(first) = seen.get(&normalized) {
+            found.push(
+                Diagnostic::new(Code::DuplicateDomain, format!("domain `{normalized}` is listed twice"))
+                    .at(domain.span())
+                    .with_label(format!("first listed at byte {}", first.start))
+                    .with_help("remove one of the two entries"),
+            );
+            continue;
+        }
+        seen.insert(normalized, domain.span());
+    }
+
+    if let Some(cert) = &raw.gateway.get_ref().tls_certificate {
+        let text = cert.get_ref().trim().to_ascii_lowercase();
+        let bare = text.strip_prefix("*.").unwrap_or(&text);
+        let problem = if bare.contains('*') {
+            Some("a wildcard is allowed only as a leading `*.`".to_owned())
+        } else {
+            domain_problem(bare)
+        };
+        if let Some(problem) = problem {
+            found.push(
+                Diagnostic::new(
+                    Code::InvalidCertificateName,
+                    format!("`{}` is not a certificate name Exchange accepts", cert.get_ref()),
+                )
+                .at(cert.span())
+                .with_label(problem)
+                .with_help("give the certificate's subject as a domain, such as `mx.gateway.example` or `*.gateway.example`"),
+            );
+        }
+    }
+}
+
+/// Why `name` (already lowercased) is not a usable DNS domain name, if it is not.
+pub fn domain_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("empty".to_owned());
+    }
+    if name.ends_with('.') {
+        return Some("remove the trailing dot".to_owned());
+    }
+    if name.len() > 253 {
+        return Some("longer than 253 characters".to_owned());
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Some("a domain needs at least two labels, such as `contoso.com`".to_owned());
+    }
+    for label in &labels {
+        if label.is_empty() {
+            return Some("empty label (two dots in a row)".to_owned());
+        }
+        if label.len() > 63 {
+            return Some(format!("label `{label}` is longer than 63 characters"));
+        }
+        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Some(format!(
+                "label `{label}` may hold only letters, digits and hyphens (write IDNs in punycode)"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some(format!("label `{label}` starts or ends with a hyphen"));
+        }
+    }
+    if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+        return Some("the last label is numeric: that is an address, not a domain".to_owned());
+    }
+    None
+}
+
+/// Why `address` is not an email address Exchange can match, if it is not.
+pub fn email_problem(address: &str) -> Option<String> {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Some("no `@`".to_owned());
+    };
+    if local.is_empty() || local.len() > 64 {
+        return Some("the part before `@` must hold 1 to 64 characters".to_owned());
+    }
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Some("dots in the part before `@` must sit between other characters".to_owned());
+    }
+    if !local.chars().all(|c| c == '.' || atext(c)) {
+        return Some("the part before `@` holds a character mail addresses cannot carry unquoted".to_owned());
+    }
+    domain_problem(&domain.to_ascii_lowercase()).map(|p| format!("domain part: {p}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        assert_eq!(domain_problem("contoso.com"), None);
+        assert_eq!(domain_problem("xn--bcher-kva.example"), None);
+        assert!(domain_problem("contoso").is_some());
+        assert!(domain_problem("contoso..com").is_some());
+        assert!(domain_problem("-contoso.com").is_some());
+        assert!(domain_problem("contoso.com.").is_some());
+        assert!(domain_problem("con_toso.com").is_some());
+        assert!(domain_problem("192.0.2.1").is_some());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email_problem("alice@contoso.com"), None);
+        assert_eq!(email_problem("first.last+tag@contoso.co.jp"), None);
+        assert!(email_problem("alice").is_some());
+        assert!(email_problem("@contoso.com").is_some());
+        assert!(email_problem("alice@contoso").is_some());
+        assert!(email_problem("al ice@contoso.com").is_some());
+        assert!(email_problem(".alice@contoso.com").is_some());
+    }
+}

@@ -1,0 +1,142 @@
+//! The inbound policy: Enhanced Filtering, the SCL bypass rule, lock-down.
+
+use super::addressing::entries;
+use super::domains::email_problem;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::parse::{EfMode, LockdownBy, RawTopology};
+
+pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    let mode = raw.ef_mode();
+    let inbound = raw.inbound.as_ref().map(|i| i.get_ref());
+    let ef = raw.ef();
+
+    if let Some(skip_ips) = ef.and_then(|ef| ef.skip_ips.as_ref()) {
+        if mode != EfMode::SkipListed {
+            found.push(
+                Diagnostic::new(
+                    Code::EfSkipListWithSkipLast,
+                    format!("`skip_ips` has no effect in `{}` mode", mode_name(mode)),
+                )
+                .at(skip_ips.span())
+                .with_label("only read with `mode = \"skip-listed\"`")
+                .with_help("set `mode = \"skip-listed\"` to skip these hops, or remove `skip_ips`"),
+            );
+        } else {
+            let skip = entries(skip_ips, "inbound.enhanced_filtering.skip_ips", found);
+            for entry in skip.iter().filter(|e| e.net.addr().is_ipv6()) {
+                found.push(
+                    Diagnostic::new(
+                        Code::EfSkipIpv6,
+                        format!("IPv6 `{}` in the Enhanced Filtering skip list", entry.text),
+                    )
+                    .at(entry.span.clone())
+                    .with_label("Microsoft documents only IPv4 for `EFSkipIPs`")
+                    .with_help("remove the IPv6 entry; list the hops' IPv4 addresses"),
+                );
+            }
+            if skip_ips.get_ref().is_empty() {
+                found.push(
+                    Diagnostic::new(
+                        Code::EfSkipListWithSkipLast,
+                        "an empty `skip_ips` turns Enhanced Filtering off",
+                    )
+                    .at(skip_ips.span())
+                    .with_help("remove `skip_ips` to skip the gateway's egress addresses, or list the hops to skip"),
+                );
+            }
+        }
+    }
+
+    if let Some(pilot) = ef.and_then(|ef| ef.pilot_recipients.as_ref()) {
+        if mode == EfMode::Off {
+            found.push(
+                Diagnostic::new(Code::PilotWithoutEf, "pilot recipients are listed but Enhanced Filtering is off")
+                    .at(pilot.span())
+                    .with_label("`EFUsers` only narrows Enhanced Filtering")
+                    .with_help("choose a `mode` other than `off`, or remove `pilot_recipients`"),
+            );
+        }
+        let org = raw.organization.get_ref();
+        let tenant = org.tenant.get_ref().trim().to_ascii_lowercase();
+        let domains: Vec<String> = org
+            .domains
+            .get_ref()
+            .iter()
+            .map(|d| d.get_ref().trim().to_ascii_lowercase())
+            .collect();
+        for recipient in pilot.get_ref() {
+            let text = recipient.get_ref().trim();
+            if let Some(problem) = email_problem(text) {
+                found.push(
+                    Diagnostic::new(
+                        Code::InvalidPilotRecipient,
+                        format!("pilot recipient `{text}` is not an email address"),
+                    )
+                    .at(recipient.span())
+                    .with_label(problem)
+                    .with_help("list each pilot mailbox's full address, such as `alice@contoso.com`; every proxy address separately"),
+                );
+                continue;
+            }
+            let domain = text.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+            if domain != tenant && !domains.contains(&domain) {
+                found.push(
+                    Diagnostic::new(
+                        Code::PilotOutsideDomains,
+                        format!("pilot recipient `{text}` is not in the organization's domains"),
+                    )
+                    .at(recipient.span())
+                    .with_label("no mailbox of this organization can have this address")
+                    .with_help("check the spelling, or add the domain to `organization.domains`"),
+                );
+            }
+        }
+    }
+
+    if raw.scl_bypass_rule() && mode != EfMode::Off {
+        let span = inbound
+            .and_then(|i| i.scl_bypass_rule.as_ref())
+            .map(|flag| flag.span());
+        let mut d = Diagnostic::new(
+            Code::SclBypassWithEf,
+            "the SCL -1 bypass rule conflicts with Enhanced Filtering",
+        )
+        .with_label("Microsoft says to disable SCL -1 rules once Enhanced Filtering is on")
+        .with_help("remove `scl_bypass_rule`, or set `enhanced_filtering.mode = \"off\"` if you really want the bypass");
+        if let Some(span) = span {
+            d = d.at(span);
+        }
+        found.push(d);
+    }
+
+    if !raw.lockdown() {
+        let span = inbound.and_then(|i| i.lockdown.as_ref()).map(|flag| flag.span());
+        let mut d = Diagnostic::new(Code::LockdownOff, "the lock-down connector is off")
+            .with_label("mail sent straight to Microsoft 365 still gets in")
+            .with_help("set `lockdown = true`: attackers look up stale MX records and deliver around the gateway");
+        if let Some(span) = span {
+            d = d.at(span);
+        }
+        found.push(d);
+    } else if raw.lockdown_by() == LockdownBy::Certificate && raw.gateway.get_ref().tls_certificate.is_none() {
+        let span = inbound.and_then(|i| i.lockdown_by.as_ref()).map(|b| b.span());
+        let mut d = Diagnostic::new(
+            Code::CertificateLockdownWithoutName,
+            "lock-down by certificate needs the gateway's certificate name",
+        )
+        .with_label("`gateway.tls_certificate` is not set")
+        .with_help("set `gateway.tls_certificate`, or use `lockdown_by = \"ip-addresses\"`");
+        if let Some(span) = span {
+            d = d.at(span);
+        }
+        found.push(d);
+    }
+}
+
+fn mode_name(mode: EfMode) -> &'static str {
+    match mode {
+        EfMode::Off => "off",
+        EfMode::SkipLastIp => "skip-last-ip",
+        EfMode::SkipListed => "skip-listed",
+    }
+}

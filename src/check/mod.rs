@@ -1,0 +1,25 @@
+//! Stage 2 of the pipeline: semantic rules over the raw topology.
+//!
+//! Every rule runs and every problem is collected, so a user fixes a file in
+//! one pass. One file per family of rules. Checks only judge; `lower` builds
+//! the model, using the same parsing functions so the two cannot disagree.
+
+pub mod addressing;
+mod domains;
+mod inbound;
+mod names;
+
+use crate::diagnostics::Diagnostic;
+use crate::parse::RawTopology;
+
+pub use addressing::ALLOW_LIST_CAP;
+
+/// Runs every rule; the result holds errors and warnings alike.
+pub fn check(raw: &RawTopology) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    domains::check(raw, &mut found);
+    addressing::check(raw, &mut found);
+    inbound::check(raw, &mut found);
+    names::check(raw, &mut found);
+    found
+}

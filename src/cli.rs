@@ -1,0 +1,223 @@
+//! The command line: arguments → one of the commands → an exit code.
+//!
+//! Exit codes: 0 success (warnings allowed), 1 the topology has errors (or,
+//! with `build --check`, the tree on disk is stale), 2 usage, I/O or internal
+//! errors.
+
+use crate::diagnostics::{self, Code, Diagnostic};
+use crate::pipeline::{analyze, compile, CompileError};
+use crate::write::{diff_tree, write_tree};
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "mailflowc", version, about = "Compile a mail-flow topology into Exchange Online, gateway and DNS configuration")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate the topology and write every generated file.
+    Build {
+        /// The topology file (TOML).
+        topology: PathBuf,
+        /// Output directory [default: `generated/` beside the topology].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write nothing; fail when the output directory differs from a fresh build.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Validate the topology only.
+    Check {
+        /// The topology file (TOML).
+        topology: PathBuf,
+    },
+    /// Print the long explanation of a diagnostic code, or list all codes.
+    Explain {
+        /// A code such as MF0101; omit it to list every code.
+        code: Option<String>,
+    },
+    /// Print the lowered model as JSON (what the templates are rendered from).
+    PrintIr {
+        /// The topology file (TOML).
+        topology: PathBuf,
+    },
+}
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_INVALID: u8 = 1;
+pub const EXIT_FAILURE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_FAILURE } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(run(cli.command))
+}
+
+fn run(command: Command) -> u8 {
+    match command {
+        Command::Build { topology, out, check } => build(&topology, out, check),
+        Command::Check { topology } => check_only(&topology),
+        Command::Explain { code } => explain(code.as_deref()),
+        Command::PrintIr { topology } => print_ir(&topology),
+    }
+}
+
+struct Input {
+    source: String,
+    file_name: String,
+    display: String,
+}
+
+fn read_topology(path: &Path) -> Result<Input, u8> {
+    match std::fs::read_to_string(path) {
+        Ok(source) => Ok(Input {
+            source,
+            file_name: path
+                .file_name()
+                .map_or_else(|| "topology.toml".to_owned(), |n| n.to_string_lossy().into_owned()),
+            display: path.display().to_string(),
+        }),
+        Err(error) => {
+            eprintln!("error: cannot read `{}`: {error}", path.display());
+            Err(EXIT_FAILURE)
+        }
+    }
+}
+
+fn report(input: &Input, found: &[Diagnostic]) {
+    if found.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    eprint!("{}", diagnostics::render(found, &input.display, &input.source, color));
+    let errors = found.iter().filter(|d| d.is_error()).count();
+    let warnings = found.len() - errors;
+    eprintln!("{errors} error(s), {warnings} warning(s)");
+}
+
+fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
+    let input = match read_topology(path) {
+        Ok(input) => input,
+        Err(code) => return code,
+    };
+    let compiled = match compile(&input.source, &input.file_name) {
+        Ok(compiled) => compiled,
+        Err(CompileError::Invalid(found)) => {
+            report(&input, &found);
+            return EXIT_INVALID;
+        }
+        Err(CompileError::Internal(message)) => {
+            eprintln!("internal error: {message}");
+            return EXIT_FAILURE;
+        }
+    };
+    report(&input, &compiled.warnings);
+    let out = out.unwrap_or_else(|| {
+        path.parent()
+            .map_or_else(|| PathBuf::from("generated"), |dir| dir.join("generated"))
+    });
+
+    if check {
+        return match diff_tree(&out, &compiled.files) {
+            Ok(diff) if diff.is_clean() => {
+                println!("{}: up to date ({} files)", out.display(), compiled.files.len());
+                EXIT_OK
+            }
+            Ok(diff) => {
+                println!("{}: stale; run `mailflowc build {}`", out.display(), path.display());
+                for (label, files) in [("missing", &diff.missing), ("differs", &diff.differing), ("extra", &diff.extra)] {
+                    for file in files {
+                        println!("  {label}: {file}");
+                    }
+                }
+                EXIT_INVALID
+            }
+            Err(error) => {
+                eprintln!("error: cannot read `{}`: {error}", out.display());
+                EXIT_FAILURE
+            }
+        };
+    }
+
+    match write_tree(&out, &compiled.files) {
+        Ok(()) => {
+            println!("wrote {} files to {}", compiled.files.len(), out.display());
+            EXIT_OK
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn check_only(path: &Path) -> u8 {
+    let input = match read_topology(path) {
+        Ok(input) => input,
+        Err(code) => return code,
+    };
+    let (topology, found) = analyze(&input.source);
+    report(&input, &found);
+    if topology.is_some() {
+        println!("{}: ok", input.display);
+        EXIT_OK
+    } else {
+        EXIT_INVALID
+    }
+}
+
+fn explain(code: Option<&str>) -> u8 {
+    let Some(id) = code else {
+        for code in Code::ALL {
+            let severity = match code.severity() {
+                diagnostics::Severity::Error => "error",
+                diagnostics::Severity::Warning => "warning",
+            };
+            println!("{}  {severity:<7}  {}", code.id(), code.title());
+        }
+        return EXIT_OK;
+    };
+    match Code::from_id(id) {
+        Some(code) => {
+            print!("{}", code.explanation());
+            EXIT_OK
+        }
+        None => {
+            eprintln!("error: no diagnostic `{id}`; run `mailflowc explain` for the list");
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn print_ir(path: &Path) -> u8 {
+    let input = match read_topology(path) {
+        Ok(input) => input,
+        Err(code) => return code,
+    };
+    let (topology, found) = analyze(&input.source);
+    report(&input, &found);
+    let Some(topology) = topology else {
+        return EXIT_INVALID;
+    };
+    match serde_json::to_string_pretty(&topology) {
+        Ok(json) => {
+            println!("{json}");
+            EXIT_OK
+        }
+        Err(error) => {
+            eprintln!("internal error: {error}");
+            EXIT_FAILURE
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The registry of diagnostic codes.
+//!
+//! A code is a promise to users: it names one problem forever. Codes are never
+//! renumbered or reused; a retired code stays in this table with its
+//! explanation. Every code has a long explanation (`mailflowc explain CODE`,
+//! files in `explain/`) and an invalid fixture under `tests/fixtures/invalid/`
+//! that yields exactly that code; `tests/diagnostics.rs` enforces both.
+
+use std::fmt;
+
+/// How bad a finding is. Errors stop the build; warnings are printed and the
+/// build goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+macro_rules! codes {
+    ($( $variant:ident => $id:literal, $severity:ident, $title:literal; )*) => {
+        /// One kind of problem mailflowc can report.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable identifier, such as `MF0101`.
+            pub fn id(self) -> &'static str {
+                match self { $( Code::$variant => $id, )* }
+            }
+
+            /// Whether a finding of this kind stops the build.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$severity, )* }
+            }
+
+            /// A short title for tables and `explain`.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// The long explanation printed by `mailflowc explain`.
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => include_str!(concat!("explain/", $id, ".md")), )* }
+            }
+        }
+    };
+}
+
+codes! {
+    TomlSyntax              => "MF0001", Error,   "TOML syntax error";
+    UnknownKey              => "MF0002", Error,   "unknown key";
+    WrongType               => "MF0003", Error,   "invalid value for a key";
+    MissingKey              => "MF0004", Error,   "required key missing";
+    UnsupportedVersion      => "MF0005", Error,   "unsupported topology version";
+
+    InvalidAddress          => "MF0101", Error,   "invalid IP address or prefix";
+    HostBitsSet             => "MF0102", Warning, "prefix has host bits set";
+    Ipv6LeftOut             => "MF0103", Warning, "IPv6 address left out of IPv4-only Exchange fields";
+    NoUsableGatewayAddress  => "MF0104", Error,   "gateway has no address Exchange can use";
+    AllowListTooLong        => "MF0105", Error,   "connection-filter allow list over 1,273 entries";
+    DuplicateAddress        => "MF0106", Warning, "duplicate or overlapping address";
+    NonPublicAddress        => "MF0107", Error,   "address in non-public space";
+    Microsoft365Address     => "MF0108", Error,   "address inside Microsoft 365's mail ranges";
+
+    EfSkipIpv6              => "MF0201", Error,   "IPv6 entry in the Enhanced Filtering skip list";
+    EfSkipListWithSkipLast  => "MF0202", Error,   "skip list given outside `skip-listed` mode";
+    InvalidPilotRecipient   => "MF0203", Error,   "pilot recipient is not an email address";
+    PilotWithoutEf          => "MF0204", Error,   "pilot recipients while Enhanced Filtering is off";
+    SclBypassWithEf         => "MF0205", Error,   "SCL -1 bypass rule while Enhanced Filtering is on";
+    LockdownOff             => "MF0206", Warning, "lock-down connector is off";
+    PilotOutsideDomains     => "MF0207", Warning, "pilot recipient outside the organization's domains";
+    CertificateLockdownWithoutName => "MF0208", Error, "certificate lock-down without a certificate name";
+
+    InvalidObjectName       => "MF0301", Error,   "connector or rule name Exchange refuses";
+    DuplicateObjectName     => "MF0302", Error,   "two objects share one name";
+
+    InvalidDomain           => "MF0401", Error,   "invalid domain name";
+    DuplicateDomain         => "MF0402", Error,   "duplicate domain";
+    TenantNotOnMicrosoft    => "MF0403", Error,   "tenant is not an onmicrosoft.com name";
+    InvalidCertificateName  => "MF0404", Error,   "invalid TLS certificate name";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Code {
+    /// Looks a code up by its identifier, case-insensitively (`mf0101` works).
+    pub fn from_id(id: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.id().eq_ignore_ascii_case(id.trim()))
+    }
+}

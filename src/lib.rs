@@ -1,0 +1,22 @@
+//! mailflowc compiles one TOML description of a mail flow — a secure email
+//! gateway in front of Microsoft 365 — into everything that has to be
+//! configured: Exchange Online PowerShell today, gateway configuration, DNS
+//! fragments and a runbook as the project grows.
+//!
+//! Data flows one way, one module per stage:
+//! [`parse`] (TOML → raw types, spans kept) → [`check`] (every semantic
+//! problem collected) → [`lower`] (normalized [`model`]) → [`emit`] (templates,
+//! in memory) → [`write`] (the output tree, atomically). [`pipeline`] runs the
+//! first four; [`diagnostics`] is the one place problems are rendered.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod emit;
+pub mod lower;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod write;
+
+pub use pipeline::{analyze, compile, CompileError, Compiled};

@@ -1,0 +1,24 @@
+//! The lowered model: what the topology means once defaults are applied and
+//! every address, domain and address list is normalized and sorted.
+//!
+//! Built by `lower` from a raw topology that `check` has passed; read by
+//! `emit`. No spans, no options left to interpret: determinism comes from
+//! here, so templates never sort or compute.
+
+pub mod address;
+pub mod address_set;
+pub mod microsoft365;
+pub mod reserved_ranges;
+
+mod gateway;
+mod inbound;
+mod names;
+mod organization;
+mod topology;
+
+pub use address_set::AddressSet;
+pub use gateway::Gateway;
+pub use inbound::{EnhancedFiltering, Inbound, Lockdown};
+pub use names::Names;
+pub use organization::Organization;
+pub use topology::Topology;

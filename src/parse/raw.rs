@@ -1,0 +1,158 @@
+//! The raw topology: types that mirror the TOML file one to one.
+//!
+//! Nothing here is validated beyond its TOML type, and every value keeps its
+//! span so later stages can point at it. Defaults are not applied here; that
+//! is `lower`'s job. Strings that carry addresses, domains or names stay
+//! strings until `check` has judged them.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A list in the file, each element with its own span.
+pub type SpannedList = Spanned<Vec<Spanned<String>>>;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopology {
+    pub version: Spanned<i64>,
+    pub organization: Spanned<RawOrganization>,
+    pub gateway: Spanned<RawGateway>,
+    #[serde(default)]
+    pub inbound: Option<Spanned<RawInbound>>,
+    #[serde(default)]
+    pub names: Option<Spanned<RawNames>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganization {
+    pub name: Spanned<String>,
+    pub tenant: Spanned<String>,
+    pub domains: SpannedList,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGateway {
+    pub name: Spanned<String>,
+    pub egress: SpannedList,
+    #[serde(default)]
+    pub tls_certificate: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInbound {
+    #[serde(default)]
+    pub enhanced_filtering: Option<Spanned<RawEnhancedFiltering>>,
+    #[serde(default)]
+    pub allow_list: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub spf_hard_fail_off: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub lockdown: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub lockdown_by: Option<Spanned<LockdownBy>>,
+    #[serde(default)]
+    pub scl_bypass_rule: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnhancedFiltering {
+    pub mode: Spanned<EfMode>,
+    #[serde(default)]
+    pub skip_ips: Option<SpannedList>,
+    #[serde(default)]
+    pub pilot_recipients: Option<SpannedList>,
+}
+
+/// How Enhanced Filtering for Connectors finds the real sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EfMode {
+    /// Enhanced Filtering disabled on the connector.
+    Off,
+    /// `EFSkipLastIP $true`: skip the last hop, whatever it is.
+    SkipLastIp,
+    /// `EFSkipIPs`: skip the listed hops.
+    SkipListed,
+}
+
+/// What the lock-down connector checks to decide mail came through the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockdownBy {
+    /// `RestrictDomainsToIPAddresses` with the gateway's egress addresses.
+    IpAddresses,
+    /// `RestrictDomainsToCertificate` with the gateway's certificate name.
+    Certificate,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNames {
+    #[serde(default)]
+    pub inbound_connector: Option<Spanned<String>>,
+    #[serde(default)]
+    pub lockdown_connector: Option<Spanned<String>>,
+    #[serde(default)]
+    pub scl_bypass_rule: Option<Spanned<String>>,
+}
+
+/// The values in force once defaults are applied. Defaults live here, in one
+/// place, because both `check` and `lower` must see the same topology; the
+/// README's topology reference lists them.
+impl RawTopology {
+    pub fn ef(&self) -> Option<&RawEnhancedFiltering> {
+        self.inbound
+            .as_ref()
+            .and_then(|i| i.get_ref().enhanced_filtering.as_ref())
+            .map(|ef| ef.get_ref())
+    }
+
+    /// Enhanced Filtering mode; default `skip-last-ip`, what Cloudflare and
+    /// Microsoft's third-party-cloud guidance use.
+    pub fn ef_mode(&self) -> EfMode {
+        self.ef().map_or(EfMode::SkipLastIp, |ef| *ef.mode.get_ref())
+    }
+
+    fn inbound_flag(&self, pick: impl Fn(&RawInbound) -> Option<&Spanned<bool>>, default: bool) -> bool {
+        self.inbound
+            .as_ref()
+            .and_then(|i| pick(i.get_ref()))
+            .map_or(default, |b| *b.get_ref())
+    }
+
+    /// Connection-filter allow list; default on (vendor guidance).
+    pub fn allow_list(&self) -> bool {
+        self.inbound_flag(|i| i.allow_list.as_ref(), true)
+    }
+
+    /// SPF hard fail off; default on (Microsoft's recommendation behind a gateway).
+    pub fn spf_hard_fail_off(&self) -> bool {
+        self.inbound_flag(|i| i.spf_hard_fail_off.as_ref(), true)
+    }
+
+    /// Lock-down connector; default on: without it, stale MX records stay a bypass.
+    pub fn lockdown(&self) -> bool {
+        self.inbound_flag(|i| i.lockdown.as_ref(), true)
+    }
+
+    /// What the lock-down checks; default the gateway's addresses.
+    pub fn lockdown_by(&self) -> LockdownBy {
+        self.inbound
+            .as_ref()
+            .and_then(|i| i.get_ref().lockdown_by.as_ref())
+            .map_or(LockdownBy::IpAddresses, |b| *b.get_ref())
+    }
+
+    /// SCL -1 bypass rule; default off, opt-in only.
+    pub fn scl_bypass_rule(&self) -> bool {
+        self.inbound_flag(|i| i.scl_bypass_rule.as_ref(), false)
+    }
+
+    pub fn names(&self) -> Option<&RawNames> {
+        self.names.as_ref().map(|n| n.get_ref())
+    }
+}
