@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "mailflowc", version, about = "Compile a mail-flow topology into Exchange Online, gateway and DNS configuration")]
+#[command(
+    name = "mailflowc",
+    version,
+    about = "Compile a mail-flow topology into Exchange Online, gateway and DNS configuration"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,7 +62,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_FAILURE } else { EXIT_OK });
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            });
         }
     };
     ExitCode::from(run(cli.command))
@@ -66,7 +74,11 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> u8 {
     match command {
-        Command::Build { topology, out, check } => build(&topology, out, check),
+        Command::Build {
+            topology,
+            out,
+            check,
+        } => build(&topology, out, check),
         Command::Check { topology } => check_only(&topology),
         Command::Explain { code } => explain(code.as_deref()),
         Command::PrintIr { topology } => print_ir(&topology),
@@ -83,9 +95,10 @@ fn read_topology(path: &Path) -> Result<Input, u8> {
     match std::fs::read_to_string(path) {
         Ok(source) => Ok(Input {
             source,
-            file_name: path
-                .file_name()
-                .map_or_else(|| "topology.toml".to_owned(), |n| n.to_string_lossy().into_owned()),
+            file_name: path.file_name().map_or_else(
+                || "topology.toml".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
             display: path.display().to_string(),
         }),
         Err(error) => {
@@ -100,7 +113,10 @@ fn report(input: &Input, found: &[Diagnostic]) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", diagnostics::render(found, &input.display, &input.source, color));
+    eprint!(
+        "{}",
+        diagnostics::render(found, &input.display, &input.source, color)
+    );
     let errors = found.iter().filter(|d| d.is_error()).count();
     let warnings = found.len() - errors;
     eprintln!("{errors} error(s), {warnings} warning(s)");
@@ -131,12 +147,24 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
     if check {
         return match diff_tree(&out, &compiled.files) {
             Ok(diff) if diff.is_clean() => {
-                println!("{}: up to date ({} files)", out.display(), compiled.files.len());
+                println!(
+                    "{}: up to date ({} files)",
+                    out.display(),
+                    compiled.files.len()
+                );
                 EXIT_OK
             }
             Ok(diff) => {
-                println!("{}: stale; run `mailflowc build {}`", out.display(), path.display());
-                for (label, files) in [("missing", &diff.missing), ("differs", &diff.differing), ("extra", &diff.extra)] {
+                println!(
+                    "{}: stale; run `mailflowc build {}`",
+                    out.display(),
+                    path.display()
+                );
+                for (label, files) in [
+                    ("missing", &diff.missing),
+                    ("differs", &diff.differing),
+                    ("extra", &diff.extra),
+                ] {
                     for file in files {
                         println!("  {label}: {file}");
                     }

@@ -56,7 +56,9 @@ pub fn lower(raw: &RawTopology) -> Topology {
             },
             allow_list: raw.allow_list(),
             spf_hard_fail_off: raw.spf_hard_fail_off(),
-            lockdown: raw.lockdown().then(|| Lockdown { by: raw.lockdown_by() }),
+            lockdown: raw.lockdown().then(|| Lockdown {
+                by: raw.lockdown_by(),
+            }),
             scl_bypass_rule: raw.scl_bypass_rule(),
         },
         names: Names {

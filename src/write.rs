@@ -111,16 +111,25 @@ impl TreeDiff {
 /// Compares `out` with `files` without writing anything.
 pub fn diff_tree(out: &Path, files: &Files) -> io::Result<TreeDiff> {
     let mut diff = TreeDiff::default();
-    let on_disk = if out.is_dir() { list_files(out)? } else { Vec::new() };
+    let on_disk = if out.is_dir() {
+        list_files(out)?
+    } else {
+        Vec::new()
+    };
     for (relative, contents) in files {
         match fs::read(out.join(relative)) {
             Ok(bytes) if bytes == contents.as_bytes() => {}
             Ok(_) => diff.differing.push(relative.clone()),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => diff.missing.push(relative.clone()),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                diff.missing.push(relative.clone())
+            }
             Err(error) => return Err(error),
         }
     }
-    diff.extra = on_disk.into_iter().filter(|f| !files.contains_key(f)).collect();
+    diff.extra = on_disk
+        .into_iter()
+        .filter(|f| !files.contains_key(f))
+        .collect();
     Ok(diff)
 }
 

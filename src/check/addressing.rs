@@ -100,17 +100,25 @@ pub fn entries(list: &SpannedList, key: &str, found: &mut Vec<Diagnostic>) -> Ve
         let text = item.get_ref().trim().to_owned();
         match parse_address(&text) {
             Err(reason) => found.push(
-                Diagnostic::new(Code::InvalidAddress, format!("`{text}` in `{key}` is not a valid address"))
-                    .at(item.span())
-                    .with_label(reason)
-                    .with_help("write a single address (`52.11.209.211`) or a CIDR prefix (`104.30.32.0/19`)"),
+                Diagnostic::new(
+                    Code::InvalidAddress,
+                    format!("`{text}` in `{key}` is not a valid address"),
+                )
+                .at(item.span())
+                .with_label(reason)
+                .with_help(
+                    "write a single address (`52.11.209.211`) or a CIDR prefix (`104.30.32.0/19`)",
+                ),
             ),
             Ok(address) => {
                 if address.had_host_bits {
                     found.push(
                         Diagnostic::new(
                             Code::HostBitsSet,
-                            format!("`{text}` has host bits set; it is read as `{}`", address.net),
+                            format!(
+                                "`{text}` has host bits set; it is read as `{}`",
+                                address.net
+                            ),
                         )
                         .at(item.span())
                         .with_label("host bits set")
@@ -170,7 +178,10 @@ fn report_duplicates(entries: &[Entry], key: &str, found: &mut Vec<Diagnostic>) 
             Some(c) if c.net.contains(&entry.net) => found.push(
                 Diagnostic::new(
                     Code::DuplicateAddress,
-                    format!("`{}` in `{key}` is already covered by `{}`", entry.text, c.text),
+                    format!(
+                        "`{}` in `{key}` is already covered by `{}`",
+                        entry.text, c.text
+                    ),
                 )
                 .at(entry.span.clone())
                 .with_label("merged into the covering entry")

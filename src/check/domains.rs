@@ -27,9 +27,12 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
 
     if org.domains.get_ref().is_empty() {
         found.push(
-            Diagnostic::new(Code::InvalidDomain, "`organization.domains` lists no domain")
-                .at(org.domains.span())
-                .with_help("list the accepted domains whose MX records will point at the gateway"),
+            Diagnostic::new(
+                Code::InvalidDomain,
+                "`organization.domains` lists no domain",
+            )
+            .at(org.domains.span())
+            .with_help("list the accepted domains whose MX records will point at the gateway"),
         );
     }
     let mut seen: HashMap<String, std::ops::Range<usize>> = HashMap::new();
@@ -38,10 +41,15 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         let normalized = text.trim().to_ascii_lowercase();
         if let Some(problem) = domain_problem(&normalized) {
             found.push(
-                Diagnostic::new(Code::InvalidDomain, format!("`{text}` is not a valid domain name"))
-                    .at(domain.span())
-                    .with_label(problem)
-                    .with_help("write the accepted domain as it appears in Exchange, such as `contoso.com`"),
+                Diagnostic::new(
+                    Code::InvalidDomain,
+                    format!("`{text}` is not a valid domain name"),
+                )
+                .at(domain.span())
+                .with_label(problem)
+                .with_help(
+                    "write the accepted domain as it appears in Exchange, such as `contoso.com`",
+                ),
             );
             continue;
         }
@@ -59,10 +67,13 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         }
         if let Some(first) = seen.get(&normalized) {
             found.push(
-                Diagnostic::new(Code::DuplicateDomain, format!("domain `{normalized}` is listed twice"))
-                    .at(domain.span())
-                    .with_label(format!("first listed at byte {}", first.start))
-                    .with_help("remove one of the two entries"),
+                Diagnostic::new(
+                    Code::DuplicateDomain,
+                    format!("domain `{normalized}` is listed twice"),
+                )
+                .at(domain.span())
+                .with_label(format!("first listed at byte {}", first.start))
+                .with_help("remove one of the two entries"),
             );
             continue;
         }
@@ -113,7 +124,10 @@ pub fn domain_problem(name: &str) -> Option<String> {
         if label.len() > 63 {
             return Some(format!("label `{label}` is longer than 63 characters"));
         }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Some(format!(
                 "label `{label}` may hold only letters, digits and hyphens (write IDNs in punycode)"
             ));
@@ -122,7 +136,10 @@ pub fn domain_problem(name: &str) -> Option<String> {
             return Some(format!("label `{label}` starts or ends with a hyphen"));
         }
     }
-    if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+    if labels
+        .last()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Some("the last label is numeric: that is an address, not a domain".to_owned());
     }
     None
@@ -141,7 +158,9 @@ pub fn email_problem(address: &str) -> Option<String> {
         return Some("dots in the part before `@` must sit between other characters".to_owned());
     }
     if !local.chars().all(|c| c == '.' || atext(c)) {
-        return Some("the part before `@` holds a character mail addresses cannot carry unquoted".to_owned());
+        return Some(
+            "the part before `@` holds a character mail addresses cannot carry unquoted".to_owned(),
+        );
     }
     domain_problem(&domain.to_ascii_lowercase()).map(|p| format!("domain part: {p}"))
 }

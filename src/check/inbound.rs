@@ -50,10 +50,13 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     if let Some(pilot) = ef.and_then(|ef| ef.pilot_recipients.as_ref()) {
         if mode == EfMode::Off {
             found.push(
-                Diagnostic::new(Code::PilotWithoutEf, "pilot recipients are listed but Enhanced Filtering is off")
-                    .at(pilot.span())
-                    .with_label("`EFUsers` only narrows Enhanced Filtering")
-                    .with_help("choose a `mode` other than `off`, or remove `pilot_recipients`"),
+                Diagnostic::new(
+                    Code::PilotWithoutEf,
+                    "pilot recipients are listed but Enhanced Filtering is off",
+                )
+                .at(pilot.span())
+                .with_label("`EFUsers` only narrows Enhanced Filtering")
+                .with_help("choose a `mode` other than `off`, or remove `pilot_recipients`"),
             );
         }
         let org = raw.organization.get_ref();
@@ -78,7 +81,10 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            let domain = text.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+            let domain = text
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .unwrap_or_default();
             if domain != tenant && !domains.contains(&domain) {
                 found.push(
                     Diagnostic::new(
@@ -110,7 +116,9 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     }
 
     if !raw.lockdown() {
-        let span = inbound.and_then(|i| i.lockdown.as_ref()).map(|flag| flag.span());
+        let span = inbound
+            .and_then(|i| i.lockdown.as_ref())
+            .map(|flag| flag.span());
         let mut d = Diagnostic::new(Code::LockdownOff, "the lock-down connector is off")
             .with_label("mail sent straight to Microsoft 365 still gets in")
             .with_help("set `lockdown = true`: attackers look up stale MX records and deliver around the gateway");
@@ -118,8 +126,12 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             d = d.at(span);
         }
         found.push(d);
-    } else if raw.lockdown_by() == LockdownBy::Certificate && raw.gateway.get_ref().tls_certificate.is_none() {
-        let span = inbound.and_then(|i| i.lockdown_by.as_ref()).map(|b| b.span());
+    } else if raw.lockdown_by() == LockdownBy::Certificate
+        && raw.gateway.get_ref().tls_certificate.is_none()
+    {
+        let span = inbound
+            .and_then(|i| i.lockdown_by.as_ref())
+            .map(|b| b.span());
         let mut d = Diagnostic::new(
             Code::CertificateLockdownWithoutName,
             "lock-down by certificate needs the gateway's certificate name",

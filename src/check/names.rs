@@ -14,7 +14,10 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     };
     let given = [
         ("names.inbound_connector", names.inbound_connector.as_ref()),
-        ("names.lockdown_connector", names.lockdown_connector.as_ref()),
+        (
+            "names.lockdown_connector",
+            names.lockdown_connector.as_ref(),
+        ),
         ("names.scl_bypass_rule", names.scl_bypass_rule.as_ref()),
     ];
     for (key, name) in given {
@@ -23,11 +26,18 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         }
     }
     if let (Some(inbound), Some(lockdown)) = (&names.inbound_connector, &names.lockdown_connector) {
-        if inbound.get_ref().trim().eq_ignore_ascii_case(lockdown.get_ref().trim()) {
+        if inbound
+            .get_ref()
+            .trim()
+            .eq_ignore_ascii_case(lockdown.get_ref().trim())
+        {
             found.push(
                 Diagnostic::new(
                     Code::DuplicateObjectName,
-                    format!("two inbound connectors would both be named `{}`", lockdown.get_ref()),
+                    format!(
+                        "two inbound connectors would both be named `{}`",
+                        lockdown.get_ref()
+                    ),
                 )
                 .at(lockdown.span())
                 .with_label("same name as `names.inbound_connector`")
@@ -42,7 +52,10 @@ fn check_name(key: &str, name: &Spanned<String>, found: &mut Vec<Diagnostic>) {
     let problem = if text.trim().is_empty() {
         Some("empty".to_owned())
     } else if text.chars().count() > MAX_NAME_CHARS {
-        Some(format!("{} characters, over the limit of {MAX_NAME_CHARS}", text.chars().count()))
+        Some(format!(
+            "{} characters, over the limit of {MAX_NAME_CHARS}",
+            text.chars().count()
+        ))
     } else if text.trim() != text {
         Some("leading or trailing white space".to_owned())
     } else if text.chars().any(char::is_control) {
@@ -54,12 +67,15 @@ fn check_name(key: &str, name: &Spanned<String>, found: &mut Vec<Diagnostic>) {
     };
     if let Some(problem) = problem {
         found.push(
-            Diagnostic::new(Code::InvalidObjectName, format!("`{key}` is not a name Exchange accepts"))
-                .at(name.span())
-                .with_label(problem)
-                .with_help(format!(
-                    "use at most {MAX_NAME_CHARS} printable characters, without `/` or `\\`"
-                )),
+            Diagnostic::new(
+                Code::InvalidObjectName,
+                format!("`{key}` is not a name Exchange accepts"),
+            )
+            .at(name.span())
+            .with_label(problem)
+            .with_help(format!(
+                "use at most {MAX_NAME_CHARS} printable characters, without `/` or `\\`"
+            )),
         );
     }
 }

@@ -32,7 +32,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let explain = format!("run `mailflowc explain {}` for more", self.diagnostic.code.id());
+        let explain = format!(
+            "run `mailflowc explain {}` for more",
+            self.diagnostic.code.id()
+        );
         Some(Box::new(match &self.diagnostic.help {
             Some(help) => format!("{help}\n{explain}"),
             None => explain,
@@ -40,7 +43,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.diagnostic.span.as_ref().map(|_| &self.source as &dyn miette::SourceCode)
+        self.diagnostic
+            .span
+            .as_ref()
+            .map(|_| &self.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

@@ -88,19 +88,24 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
     let exchange_entries = egress.ipv4_exchange_entries();
     let mut address_notes = Vec::new();
     for prefix in egress.ipv4_split_prefixes() {
-        address_notes.push(format!("{prefix} is split into /24 entries: Exchange takes /24 to /32 here."));
+        address_notes.push(format!(
+            "{prefix} is split into /24 entries: Exchange takes /24 to /32 here."
+        ));
     }
     for prefix in egress.ipv6_prefixes() {
-        address_notes.push(format!("{prefix} is left out: Exchange takes only IPv4 here."));
+        address_notes.push(format!(
+            "{prefix} is left out: Exchange takes only IPv4 here."
+        ));
     }
 
-    let script = |file: &str, synopsis: &str, description: Vec<String>, switches: Vec<Switch>| Script {
-        file_name: file.rsplit('/').next().unwrap_or(file).to_owned(),
-        synopsis: synopsis.to_owned(),
-        description,
-        source: source.to_owned(),
-        switches,
-    };
+    let script =
+        |file: &str, synopsis: &str, description: Vec<String>, switches: Vec<Switch>| Script {
+            file_name: file.rsplit('/').next().unwrap_or(file).to_owned(),
+            synopsis: synopsis.to_owned(),
+            description,
+            source: source.to_owned(),
+            switches,
+        };
     let mut out = Vec::new();
     let mut push = |path: &str, template: &'static str, ctx: Value| {
         out.push((path.to_owned(), template, ctx));
@@ -144,10 +149,15 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
     if inbound.allow_list {
         let path = "exchange/20-allow-list.ps1";
         let mut description = vec![
-            "Phase: prepare. Adds the gateway's egress addresses to the IP allow list of the".to_owned(),
+            "Phase: prepare. Adds the gateway's egress addresses to the IP allow list of the"
+                .to_owned(),
             "Default connection filter policy with @{Add=...}, keeping every entry the".to_owned(),
-            format!("tenant already has ({} gateway entries; cap {ALLOW_LIST_CAP}).", exchange_entries.len()),
-            "Audit baselines flag allow-list entries (ORCA-114, CIS 2.1.12): intended here.".to_owned(),
+            format!(
+                "tenant already has ({} gateway entries; cap {ALLOW_LIST_CAP}).",
+                exchange_entries.len()
+            ),
+            "Audit baselines flag allow-list entries (ORCA-114, CIS 2.1.12): intended here."
+                .to_owned(),
         ];
         description.extend(address_notes.iter().cloned());
         push(
@@ -233,9 +243,11 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
             LockdownBy::Certificate => "arrives without the gateway's TLS certificate,",
         };
         let mut description = vec![
-            "Phase: lock-down. Run only after every domain's MX points at the gateway and the".to_owned(),
+            "Phase: lock-down. Run only after every domain's MX points at the gateway and the"
+                .to_owned(),
             "old MX record's TTL has run out (wait 24 to 72 hours to be safe).".to_owned(),
-            "Creates the Partner connector that rejects mail for the routed domains that".to_owned(),
+            "Creates the Partner connector that rejects mail for the routed domains that"
+                .to_owned(),
             restriction.to_owned(),
             "so nobody can deliver around the gateway through stale MX records. It is".to_owned(),
             format!("scoped to the routed domains: mail to {tenant} is not affected."),
@@ -296,7 +308,10 @@ fn ef_summary(topology: &Topology) -> String {
     match ef.mode {
         EfMode::Off => "(here: off).".to_owned(),
         EfMode::SkipLastIp => format!("(here: skip the last hop, {scope})."),
-        EfMode::SkipListed => format!("(here: skip {} listed prefix(es), {scope}).", ef.skip_ips.ipv4().len()),
+        EfMode::SkipListed => format!(
+            "(here: skip {} listed prefix(es), {scope}).",
+            ef.skip_ips.ipv4().len()
+        ),
     }
 }
 
@@ -310,44 +325,101 @@ fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Connec
         }
     };
     let mut params = vec![
-        Param { name: "ConnectorType", value: PsValue::Text("Partner".to_owned()) },
-        Param { name: "SenderDomains", value: PsValue::List(vec!["*".to_owned()]) },
-        Param { name: "SenderIPAddresses", value: PsValue::List(exchange_entries.to_vec()) },
+        Param {
+            name: "ConnectorType",
+            value: PsValue::Text("Partner".to_owned()),
+        },
+        Param {
+            name: "SenderDomains",
+            value: PsValue::List(vec!["*".to_owned()]),
+        },
+        Param {
+            name: "SenderIPAddresses",
+            value: PsValue::List(exchange_entries.to_vec()),
+        },
         // Restriction by address is the lock-down connector's job, after cutover.
-        Param { name: "RestrictDomainsToIPAddresses", value: PsValue::Bool(false) },
-        Param { name: "RequireTls", value: PsValue::Bool(true) },
+        Param {
+            name: "RestrictDomainsToIPAddresses",
+            value: PsValue::Bool(false),
+        },
+        Param {
+            name: "RequireTls",
+            value: PsValue::Bool(true),
+        },
     ];
     if let Some(certificate) = &topology.gateway.tls_certificate {
-        params.push(Param { name: "TlsSenderCertificateName", value: PsValue::Text(certificate.clone()) });
+        params.push(Param {
+            name: "TlsSenderCertificateName",
+            value: PsValue::Text(certificate.clone()),
+        });
     }
-    params.push(Param { name: "EFSkipLastIP", value: PsValue::Bool(ef.mode == EfMode::SkipLastIp) });
-    params.push(Param { name: "EFSkipIPs", value: list_or_null(ef.skip_ips.ipv4_prefixes()) });
-    params.push(Param { name: "EFUsers", value: list_or_null(ef.pilot_recipients.clone()) });
+    params.push(Param {
+        name: "EFSkipLastIP",
+        value: PsValue::Bool(ef.mode == EfMode::SkipLastIp),
+    });
+    params.push(Param {
+        name: "EFSkipIPs",
+        value: list_or_null(ef.skip_ips.ipv4_prefixes()),
+    });
+    params.push(Param {
+        name: "EFUsers",
+        value: list_or_null(ef.pilot_recipients.clone()),
+    });
     params.push(Param {
         name: "Comment",
-        value: PsValue::Text("Managed by mailflowc: mail from the secure email gateway.".to_owned()),
+        value: PsValue::Text(
+            "Managed by mailflowc: mail from the secure email gateway.".to_owned(),
+        ),
     });
     Connector::new(&topology.names.inbound_connector, params)
 }
 
-fn lockdown_connector(topology: &Topology, by: LockdownBy, exchange_entries: &[String]) -> Connector {
+fn lockdown_connector(
+    topology: &Topology,
+    by: LockdownBy,
+    exchange_entries: &[String],
+) -> Connector {
     let mut params = vec![
-        Param { name: "ConnectorType", value: PsValue::Text("Partner".to_owned()) },
-        Param { name: "SenderDomains", value: PsValue::List(vec!["*".to_owned()]) },
-        Param { name: "AssociatedAcceptedDomains", value: PsValue::List(topology.organization.domains.clone()) },
-        Param { name: "RequireTls", value: PsValue::Bool(true) },
+        Param {
+            name: "ConnectorType",
+            value: PsValue::Text("Partner".to_owned()),
+        },
+        Param {
+            name: "SenderDomains",
+            value: PsValue::List(vec!["*".to_owned()]),
+        },
+        Param {
+            name: "AssociatedAcceptedDomains",
+            value: PsValue::List(topology.organization.domains.clone()),
+        },
+        Param {
+            name: "RequireTls",
+            value: PsValue::Bool(true),
+        },
     ];
     // Address and certificate restriction go in separate connectors
     // (exchange-facts F-IN-10), so each lock-down uses exactly one.
     match by {
         LockdownBy::IpAddresses => {
-            params.push(Param { name: "SenderIPAddresses", value: PsValue::List(exchange_entries.to_vec()) });
-            params.push(Param { name: "RestrictDomainsToIPAddresses", value: PsValue::Bool(true) });
+            params.push(Param {
+                name: "SenderIPAddresses",
+                value: PsValue::List(exchange_entries.to_vec()),
+            });
+            params.push(Param {
+                name: "RestrictDomainsToIPAddresses",
+                value: PsValue::Bool(true),
+            });
         }
         LockdownBy::Certificate => {
             let certificate = topology.gateway.tls_certificate.clone().unwrap_or_default();
-            params.push(Param { name: "TlsSenderCertificateName", value: PsValue::Text(certificate) });
-            params.push(Param { name: "RestrictDomainsToCertificate", value: PsValue::Bool(true) });
+            params.push(Param {
+                name: "TlsSenderCertificateName",
+                value: PsValue::Text(certificate),
+            });
+            params.push(Param {
+                name: "RestrictDomainsToCertificate",
+                value: PsValue::Bool(true),
+            });
         }
     }
     params.push(Param {

@@ -88,7 +88,10 @@ mod tests {
     #[test]
     fn every_single_quote_form_is_doubled() {
         assert_eq!(quote("O'Brien"), "'O''Brien'");
-        assert_eq!(quote("\u{2018}x\u{2019}"), "'\u{2018}\u{2018}x\u{2019}\u{2019}'");
+        assert_eq!(
+            quote("\u{2018}x\u{2019}"),
+            "'\u{2018}\u{2018}x\u{2019}\u{2019}'"
+        );
     }
 
     #[test]

@@ -78,6 +78,9 @@ mod tests {
     fn rendering_drops_host_prefix_length() {
         assert_eq!(render_net(&"1.2.3.4/32".parse().unwrap()), "1.2.3.4");
         assert_eq!(render_net(&"1.2.3.0/24".parse().unwrap()), "1.2.3.0/24");
-        assert_eq!(render_net(&"2001:db8::1/128".parse().unwrap()), "2001:db8::1");
+        assert_eq!(
+            render_net(&"2001:db8::1/128".parse().unwrap()),
+            "2001:db8::1"
+        );
     }
 }

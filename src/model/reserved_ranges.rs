@@ -19,8 +19,14 @@ pub const NON_PUBLIC: &[(&str, &str)] = &[
     ("192.0.2.0/24", "documentation range TEST-NET-1 (RFC 5737)"),
     ("192.168.0.0/16", "private space (RFC 1918)"),
     ("198.18.0.0/15", "benchmarking space (RFC 2544)"),
-    ("198.51.100.0/24", "documentation range TEST-NET-2 (RFC 5737)"),
-    ("203.0.113.0/24", "documentation range TEST-NET-3 (RFC 5737)"),
+    (
+        "198.51.100.0/24",
+        "documentation range TEST-NET-2 (RFC 5737)",
+    ),
+    (
+        "203.0.113.0/24",
+        "documentation range TEST-NET-3 (RFC 5737)",
+    ),
     ("224.0.0.0/4", "multicast (RFC 5771)"),
     ("240.0.0.0/4", "reserved space (RFC 1112)"),
     ("::/127", "unspecified or loopback (RFC 4291)"),
@@ -60,7 +66,10 @@ mod tests {
     fn private_and_cgnat_are_caught_public_is_not() {
         let check = |s: &str| non_public_block(&s.parse().unwrap()).map(|(_, n)| n);
         assert_eq!(check("192.168.1.1/32"), Some("private space (RFC 1918)"));
-        assert_eq!(check("100.100.0.0/16"), Some("carrier-grade NAT space (RFC 6598)"));
+        assert_eq!(
+            check("100.100.0.0/16"),
+            Some("carrier-grade NAT space (RFC 6598)")
+        );
         assert_eq!(check("8.0.0.0/6"), None);
         assert_eq!(check("104.30.32.0/19"), None);
         // A wide prefix that swallows a private block is caught too.

@@ -40,16 +40,22 @@ pub fn parse(source: &str) -> Result<RawTopology, Vec<Diagnostic>> {
         return Err(unknown);
     }
 
-    let raw: RawTopology = toml::from_str(source).map_err(|error| vec![from_serde_error(&error)])?;
+    let raw: RawTopology =
+        toml::from_str(source).map_err(|error| vec![from_serde_error(&error)])?;
 
     if *raw.version.get_ref() != SUPPORTED_VERSION {
         return Err(vec![Diagnostic::new(
             Code::UnsupportedVersion,
-            format!("topology `version = {}` is not supported", raw.version.get_ref()),
+            format!(
+                "topology `version = {}` is not supported",
+                raw.version.get_ref()
+            ),
         )
         .at(raw.version.span())
         .with_label("unsupported version")
-        .with_help(format!("this mailflowc reads `version = {SUPPORTED_VERSION}`"))]);
+        .with_help(format!(
+            "this mailflowc reads `version = {SUPPORTED_VERSION}`"
+        ))]);
     }
     Ok(raw)
 }
@@ -104,7 +110,10 @@ fn from_serde_error(error: &toml::de::Error) -> Diagnostic {
             "add the key; `mailflowc explain MF0004` lists the required keys".to_owned(),
         )
     } else if message.starts_with("unknown field") {
-        (Code::UnknownKey, "remove the key or correct its spelling".to_owned())
+        (
+            Code::UnknownKey,
+            "remove the key or correct its spelling".to_owned(),
+        )
     } else {
         (
             Code::WrongType,
@@ -123,7 +132,10 @@ fn first_line(message: &str) -> String {
 }
 
 fn backticked(keys: &[&str]) -> String {
-    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The span of a spanned value, for diagnostics.

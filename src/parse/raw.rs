@@ -114,10 +114,15 @@ impl RawTopology {
     /// Enhanced Filtering mode; default `skip-last-ip`, what Cloudflare and
     /// Microsoft's third-party-cloud guidance use.
     pub fn ef_mode(&self) -> EfMode {
-        self.ef().map_or(EfMode::SkipLastIp, |ef| *ef.mode.get_ref())
+        self.ef()
+            .map_or(EfMode::SkipLastIp, |ef| *ef.mode.get_ref())
     }
 
-    fn inbound_flag(&self, pick: impl Fn(&RawInbound) -> Option<&Spanned<bool>>, default: bool) -> bool {
+    fn inbound_flag(
+        &self,
+        pick: impl Fn(&RawInbound) -> Option<&Spanned<bool>>,
+        default: bool,
+    ) -> bool {
         self.inbound
             .as_ref()
             .and_then(|i| pick(i.get_ref()))

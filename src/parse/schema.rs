@@ -7,7 +7,10 @@
 
 /// Known keys per table path ("" is the document root).
 pub const TABLES: &[(&str, &[&str])] = &[
-    ("", &["version", "organization", "gateway", "inbound", "names"]),
+    (
+        "",
+        &["version", "organization", "gateway", "inbound", "names"],
+    ),
     ("organization", &["name", "tenant", "domains"]),
     ("gateway", &["name", "egress", "tls_certificate"]),
     (
@@ -21,13 +24,22 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "scl_bypass_rule",
         ],
     ),
-    ("inbound.enhanced_filtering", &["mode", "skip_ips", "pilot_recipients"]),
-    ("names", &["inbound_connector", "lockdown_connector", "scl_bypass_rule"]),
+    (
+        "inbound.enhanced_filtering",
+        &["mode", "skip_ips", "pilot_recipients"],
+    ),
+    (
+        "names",
+        &["inbound_connector", "lockdown_connector", "scl_bypass_rule"],
+    ),
 ];
 
 /// The keys allowed in the table at `path`, if that table is known.
 pub fn keys_of(path: &str) -> Option<&'static [&'static str]> {
-    TABLES.iter().find(|(p, _)| *p == path).map(|(_, keys)| *keys)
+    TABLES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, keys)| *keys)
 }
 
 /// The known key closest in spelling to `unknown`, when one is close enough

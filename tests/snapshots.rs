@@ -1,0 +1,60 @@
+//! One snapshot per valid input holding every generated file, each after its
+//! path; one more holding the lowered model (`print-ir`), so a lowering change
+//! and a template change show up as separate diffs. Unreferenced snapshots
+//! fail the suite.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn snapshot_name(input: &Path) -> String {
+    let group = if input.starts_with(common::root().join("examples")) {
+        "example"
+    } else {
+        "valid"
+    };
+    let stem = input.file_stem().unwrap().to_string_lossy();
+    format!("{group}-{stem}")
+}
+
+#[test]
+fn generated_files() {
+    for input in common::valid_inputs() {
+        let files = common::build(&input);
+        let mut text = String::new();
+        for (path, contents) in &files {
+            text.push_str(&format!("==> {path} <==\n{contents}\n"));
+        }
+        insta::assert_snapshot!(snapshot_name(&input), text);
+    }
+}
+
+#[test]
+fn lowered_model() {
+    for input in common::valid_inputs() {
+        let source = std::fs::read_to_string(&input).unwrap();
+        let (topology, _) = mailflowc::analyze(&source);
+        let json = serde_json::to_string_pretty(&topology.unwrap()).unwrap();
+        insta::assert_snapshot!(format!("ir-{}", snapshot_name(&input)), json);
+    }
+}
+
+#[test]
+fn no_snapshot_is_left_without_an_input() {
+    let mut expected = BTreeSet::new();
+    for input in common::valid_inputs() {
+        let name = snapshot_name(&input);
+        expected.insert(format!("snapshots__{name}.snap"));
+        expected.insert(format!("snapshots__ir-{name}.snap"));
+    }
+    expected.insert("diagnostics__rendered-diagnostics.snap".to_owned());
+    let dir = common::root().join("tests/snapshots");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            expected.contains(&file),
+            "unreferenced snapshot tests/snapshots/{file}: delete it"
+        );
+    }
+}
