@@ -53,7 +53,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        if normalized == tenant || normalized.ends_with(TENANT_SUFFIX) {
+        if normalized.ends_with(TENANT_SUFFIX) {
             found.push(
                 Diagnostic::new(
                     Code::InvalidDomain,

@@ -1,0 +1,155 @@
+//! Every diagnostic code is real: it has a long explanation, and an invalid
+//! fixture named after it that yields exactly that code, with a span into the
+//! TOML and help text. Fixtures are `tests/fixtures/invalid/MFxxxx-*.toml`.
+
+mod common;
+
+use mailflowc::diagnostics::{render, Code, Severity};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn fixtures() -> BTreeMap<String, Vec<std::path::PathBuf>> {
+    let mut by_code: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for path in common::toml_files(&common::root().join("tests/fixtures/invalid")) {
+        let name = common::file_name(&path);
+        let code = name.split('-').next().unwrap().to_owned();
+        by_code.entry(code).or_default().push(path);
+    }
+    by_code
+}
+
+#[test]
+fn each_invalid_fixture_yields_exactly_its_code_with_span_and_help() {
+    for (code, paths) in fixtures() {
+        let expected =
+            Code::from_id(&code).unwrap_or_else(|| panic!("fixture for unknown code {code}"));
+        for path in paths {
+            let source = std::fs::read_to_string(&path).unwrap();
+            let (topology, found) = mailflowc::analyze(&source);
+            let codes: BTreeSet<Code> = found.iter().map(|d| d.code).collect();
+            assert_eq!(
+                codes,
+                BTreeSet::from([expected]),
+                "{} yields:\n{}",
+                path.display(),
+                render(&found, &common::file_name(&path), &source, false)
+            );
+            for d in &found {
+                let span = d
+                    .span
+                    .clone()
+                    .unwrap_or_else(|| panic!("{}: {code} has no span", path.display()));
+                assert!(
+                    span.end <= source.len() && span.start <= span.end,
+                    "{}: bad span",
+                    path.display()
+                );
+                assert!(
+                    d.help.as_deref().is_some_and(|h| !h.is_empty()),
+                    "{}: no help",
+                    path.display()
+                );
+                assert!(
+                    !d.message.is_empty() && !d.message.contains('\n'),
+                    "{}: message must be one line",
+                    path.display()
+                );
+            }
+            // Errors stop the build; a warning alone does not.
+            assert_eq!(
+                topology.is_none(),
+                expected.severity() == Severity::Error,
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_code_has_a_fixture() {
+    let fixtures = fixtures();
+    for code in Code::ALL {
+        assert!(
+            fixtures.contains_key(code.id()),
+            "no tests/fixtures/invalid/{}-*.toml",
+            code.id()
+        );
+    }
+}
+
+#[test]
+fn every_code_has_a_real_explanation() {
+    for code in Code::ALL {
+        let text = code.explanation();
+        assert!(
+            text.starts_with(&format!("# {}: ", code.id())),
+            "{} explanation must open with its code and title",
+            code.id()
+        );
+        assert!(text.len() > 300, "{} explanation is too thin", code.id());
+        assert!(
+            text.contains("```toml"),
+            "{} explanation has no example",
+            code.id()
+        );
+    }
+}
+
+#[test]
+fn explanation_examples_yield_their_code() {
+    // The example in each explanation is the first ```toml block; it must
+    // show the problem it explains.
+    for code in Code::ALL {
+        let text = code.explanation();
+        let Some(start) = text.find("```toml\n") else {
+            continue;
+        };
+        let rest = &text[start + 8..];
+        let example = &rest[..rest.find("```").unwrap()];
+        let (_, found) = mailflowc::analyze(example);
+        assert!(
+            found.iter().any(|d| d.code == *code),
+            "the example in `mailflowc explain {}` does not yield {}:\n{example}",
+            code.id(),
+            code.id()
+        );
+    }
+}
+
+#[test]
+fn codes_are_unique_and_round_trip() {
+    let ids: BTreeSet<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+    assert_eq!(ids.len(), Code::ALL.len(), "two codes share an identifier");
+    for code in Code::ALL {
+        assert_eq!(Code::from_id(code.id()), Some(*code));
+        assert_eq!(Code::from_id(&code.id().to_lowercase()), Some(*code));
+    }
+}
+
+#[test]
+fn unknown_keys_are_all_reported_with_did_you_mean() {
+    let source = std::fs::read_to_string(common::root().join("examples/cloudflare.toml"))
+        .unwrap()
+        .replace("allow_list", "alow_list")
+        .replace("spf_hard_fail_off", "spf_hardfail_off");
+    let (_, found) = mailflowc::analyze(&source);
+    let help: Vec<_> = found
+        .iter()
+        .map(|d| (d.code, d.help.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(help.len(), 2, "{help:?}");
+    assert!(help.iter().all(|(c, _)| *c == Code::UnknownKey));
+    assert!(help[0].1.contains("`allow_list`"), "{help:?}");
+    assert!(help[1].1.contains("`spf_hard_fail_off`"), "{help:?}");
+}
+
+#[test]
+fn rendered_diagnostics() {
+    let path = common::root().join("tests/fixtures/invalid/MF0107-rfc1918-in-skip-list.toml");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let (_, found) = mailflowc::analyze(&source);
+    insta::assert_snapshot!(
+        "rendered-diagnostics",
+        render(&found, "topology.toml", &source, false)
+    );
+}
