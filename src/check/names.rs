@@ -60,10 +60,10 @@ fn check_name(key: &str, name: &Spanned<String>, found: &mut Vec<Diagnostic>) {
         Some("leading or trailing white space".to_owned())
     } else if text.chars().any(char::is_control) {
         Some("holds a control character or line break".to_owned())
-    } else if let Some(c) = text.chars().find(|c| matches!(c, '/' | '\\')) {
-        Some(format!("holds `{c}`, which tenants refuse in object names"))
     } else {
-        None
+        text.chars()
+            .find(|c| matches!(c, '/' | '\\'))
+            .map(|c| format!("holds `{c}`, which tenants refuse in object names"))
     };
     if let Some(problem) = problem {
         found.push(

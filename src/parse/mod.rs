@@ -12,7 +12,6 @@ pub use raw::*;
 
 use crate::diagnostics::{Code, Diagnostic};
 use toml::de::{DeTable, DeValue};
-use toml::Spanned;
 
 /// The only topology format version this build understands.
 pub const SUPPORTED_VERSION: i64 = 1;
@@ -136,9 +135,4 @@ fn backticked(keys: &[&str]) -> String {
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The span of a spanned value, for diagnostics.
-pub fn span_of<T>(value: &Spanned<T>) -> std::ops::Range<usize> {
-    value.span()
 }

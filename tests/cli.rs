@@ -1,0 +1,210 @@
+//! The `mailflowc` binary as a user runs it: exit codes, the output tree,
+//! determinism, `--check`, and that a failing build writes nothing.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mailflowc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A scratch directory holding a copy of the Cloudflare example.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let topology = dir.path().join("topology.toml");
+    fs::copy(common::root().join("examples/cloudflare.toml"), &topology).unwrap();
+    (dir, topology)
+}
+
+/// Every file below `root` with its bytes.
+fn snapshot_tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                out.push((
+                    path.strip_prefix(root).unwrap().to_owned(),
+                    fs::read(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn build_writes_generated_beside_the_topology_and_is_byte_stable() {
+    let (dir, topology) = workspace();
+    let first = mailflowc(&["build", s(&topology)]);
+    assert_eq!(code(&first), 0, "{}", text(&first));
+    let out = dir.path().join("generated");
+    let before = snapshot_tree(&out);
+    assert!(before
+        .iter()
+        .any(|(p, _)| p.ends_with("10-inbound-connector.ps1")));
+
+    let second = mailflowc(&["build", s(&topology)]);
+    assert_eq!(code(&second), 0, "{}", text(&second));
+    assert_eq!(before, snapshot_tree(&out), "a second build changed bytes");
+
+    // Only the output tree sits beside the topology: no staging leftovers.
+    let mut entries: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, vec!["generated", "topology.toml"]);
+}
+
+#[test]
+fn check_mode_reports_a_stale_tree_and_writes_nothing() {
+    let (dir, topology) = workspace();
+    let out = dir.path().join("generated");
+    let fresh = mailflowc(&["build", s(&topology), "--check"]);
+    assert_eq!(
+        code(&fresh),
+        1,
+        "missing tree must be stale: {}",
+        text(&fresh)
+    );
+    assert!(!out.exists(), "--check wrote files");
+
+    assert_eq!(code(&mailflowc(&["build", s(&topology)])), 0);
+    let clean = mailflowc(&["build", s(&topology), "--check"]);
+    assert_eq!(code(&clean), 0, "{}", text(&clean));
+
+    fs::write(out.join("exchange/20-allow-list.ps1"), "edited by hand\n").unwrap();
+    fs::remove_file(out.join("exchange/30-spf-hard-fail.ps1")).unwrap();
+    fs::write(out.join("exchange/notes.txt"), "stray\n").unwrap();
+    let stale = mailflowc(&["build", s(&topology), "--check"]);
+    assert_eq!(code(&stale), 1);
+    let report = text(&stale);
+    assert!(
+        report.contains("differs: exchange/20-allow-list.ps1"),
+        "{report}"
+    );
+    assert!(
+        report.contains("missing: exchange/30-spf-hard-fail.ps1"),
+        "{report}"
+    );
+    assert!(report.contains("extra: exchange/notes.txt"), "{report}");
+
+    // A topology change makes the tree stale too.
+    let changed = fs::read_to_string(&topology)
+        .unwrap()
+        .replace("\"52.58.35.43\",", "");
+    fs::write(&topology, changed).unwrap();
+    assert_eq!(code(&mailflowc(&["build", s(&topology)])), 0);
+    assert_eq!(code(&mailflowc(&["build", s(&topology), "--check"])), 0);
+}
+
+#[test]
+fn a_failing_build_leaves_the_previous_tree_untouched() {
+    let (dir, topology) = workspace();
+    assert_eq!(code(&mailflowc(&["build", s(&topology)])), 0);
+    let out = dir.path().join("generated");
+    let before = snapshot_tree(&out);
+
+    let broken = fs::read_to_string(&topology)
+        .unwrap()
+        .replace("52.0.67.109", "10.0.67.109/33");
+    fs::write(&topology, broken).unwrap();
+    let failed = mailflowc(&["build", s(&topology)]);
+    assert_eq!(code(&failed), 1, "{}", text(&failed));
+    assert!(text(&failed).contains("MF0101"), "{}", text(&failed));
+    assert_eq!(before, snapshot_tree(&out), "the previous tree changed");
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "staging left behind"
+    );
+}
+
+#[test]
+fn a_directory_that_is_not_an_output_tree_is_never_replaced() {
+    let (dir, topology) = workspace();
+    let precious = dir.path().join("precious");
+    fs::create_dir(&precious).unwrap();
+    fs::write(precious.join("keep.txt"), "mine\n").unwrap();
+    let refused = mailflowc(&["build", s(&topology), "--out", s(&precious)]);
+    assert_eq!(code(&refused), 2, "{}", text(&refused));
+    assert_eq!(
+        fs::read_to_string(precious.join("keep.txt")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(fs::read_dir(&precious).unwrap().count(), 1);
+}
+
+#[test]
+fn exit_codes() {
+    let (dir, topology) = workspace();
+    assert_eq!(code(&mailflowc(&["check", s(&topology)])), 0);
+    let invalid = common::root()
+        .join("tests/fixtures/invalid/MF0205-scl-bypass-with-enhanced-filtering.toml");
+    let result = mailflowc(&["check", s(&invalid)]);
+    assert_eq!(code(&result), 1);
+    assert!(text(&result).contains("MF0205"));
+    // Warnings alone do not fail.
+    let warning = common::root().join("tests/fixtures/invalid/MF0206-lockdown-off.toml");
+    assert_eq!(code(&mailflowc(&["check", s(&warning)])), 0);
+    // Usage and I/O problems are 2.
+    assert_eq!(code(&mailflowc(&["build"])), 2);
+    assert_eq!(
+        code(&mailflowc(&["check", s(&dir.path().join("absent.toml"))])),
+        2
+    );
+    assert_eq!(code(&mailflowc(&["explain", "MF9999"])), 2);
+}
+
+#[test]
+fn explain_prints_the_long_form_and_lists_codes() {
+    let one = mailflowc(&["explain", "mf0107"]);
+    assert_eq!(code(&one), 0);
+    assert!(text(&one).starts_with("# MF0107: "));
+    let all = mailflowc(&["explain"]);
+    assert_eq!(code(&all), 0);
+    assert_eq!(
+        text(&all).lines().count(),
+        mailflowc::diagnostics::Code::ALL.len()
+    );
+}
+
+#[test]
+fn print_ir_shows_the_lowered_model() {
+    let (_dir, topology) = workspace();
+    let output = mailflowc(&["print-ir", s(&topology)]);
+    assert_eq!(code(&output), 0);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["inbound"]["enhanced_filtering"]["mode"],
+        "skip-last-ip"
+    );
+}
