@@ -70,7 +70,7 @@ mod tests {
             check("100.100.0.0/16"),
             Some("carrier-grade NAT space (RFC 6598)")
         );
-        assert_eq!(check("8.0.0.0/6"), None);
+        assert_eq!(check("8.0.0.0/7"), None);
         assert_eq!(check("104.30.32.0/19"), None);
         // A wide prefix that swallows a private block is caught too.
         assert!(check("8.0.0.0/4").is_some());
