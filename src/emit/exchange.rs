@@ -315,62 +315,55 @@ fn ef_summary(topology: &Topology) -> String {
     }
 }
 
-fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Connector {
+fn param(name: &'static str, value: PsValue) -> Param {
+    Param { name, value }
+}
+
+fn list_or_null(items: Vec<String>) -> PsValue {
+    if items.is_empty() {
+        PsValue::Null(())
+    } else {
+        PsValue::List(items)
+    }
+}
+
+/// Enhanced Filtering settings, the same on every connector that may receive
+/// the gateway's mail: Microsoft says a restricting connector takes
+/// precedence over an unrestricted one for the same senders
+/// (exchange-facts F-IN-10), so after lock-down the lock-down connector may be
+/// the one that matches, and it must skip the same hops.
+fn enhanced_filtering_params(topology: &Topology) -> [Param; 3] {
     let ef = &topology.inbound.enhanced_filtering;
-    let list_or_null = |items: Vec<String>| {
-        if items.is_empty() {
-            PsValue::Null(())
-        } else {
-            PsValue::List(items)
-        }
-    };
+    [
+        param("EFSkipLastIP", PsValue::Bool(ef.mode == EfMode::SkipLastIp)),
+        param("EFSkipIPs", list_or_null(ef.skip_ips.ipv4_prefixes())),
+        param("EFUsers", list_or_null(ef.pilot_recipients.clone())),
+    ]
+}
+
+fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Connector {
     let mut params = vec![
-        Param {
-            name: "ConnectorType",
-            value: PsValue::Text("Partner".to_owned()),
-        },
-        Param {
-            name: "SenderDomains",
-            value: PsValue::List(vec!["*".to_owned()]),
-        },
-        Param {
-            name: "SenderIPAddresses",
-            value: PsValue::List(exchange_entries.to_vec()),
-        },
+        param("ConnectorType", PsValue::Text("Partner".to_owned())),
+        param("SenderDomains", PsValue::List(vec!["*".to_owned()])),
+        param(
+            "SenderIPAddresses",
+            PsValue::List(exchange_entries.to_vec()),
+        ),
         // Restriction by address is the lock-down connector's job, after cutover.
-        Param {
-            name: "RestrictDomainsToIPAddresses",
-            value: PsValue::Bool(false),
-        },
-        Param {
-            name: "RequireTls",
-            value: PsValue::Bool(true),
-        },
+        param("RestrictDomainsToIPAddresses", PsValue::Bool(false)),
+        param("RequireTls", PsValue::Bool(true)),
     ];
     if let Some(certificate) = &topology.gateway.tls_certificate {
-        params.push(Param {
-            name: "TlsSenderCertificateName",
-            value: PsValue::Text(certificate.clone()),
-        });
+        params.push(param(
+            "TlsSenderCertificateName",
+            PsValue::Text(certificate.clone()),
+        ));
     }
-    params.push(Param {
-        name: "EFSkipLastIP",
-        value: PsValue::Bool(ef.mode == EfMode::SkipLastIp),
-    });
-    params.push(Param {
-        name: "EFSkipIPs",
-        value: list_or_null(ef.skip_ips.ipv4_prefixes()),
-    });
-    params.push(Param {
-        name: "EFUsers",
-        value: list_or_null(ef.pilot_recipients.clone()),
-    });
-    params.push(Param {
-        name: "Comment",
-        value: PsValue::Text(
-            "Managed by mailflowc: mail from the secure email gateway.".to_owned(),
-        ),
-    });
+    params.extend(enhanced_filtering_params(topology));
+    params.push(param(
+        "Comment",
+        PsValue::Text("Managed by mailflowc: mail from the secure email gateway.".to_owned()),
+    ));
     Connector::new(&topology.names.inbound_connector, params)
 }
 
@@ -380,51 +373,40 @@ fn lockdown_connector(
     exchange_entries: &[String],
 ) -> Connector {
     let mut params = vec![
-        Param {
-            name: "ConnectorType",
-            value: PsValue::Text("Partner".to_owned()),
-        },
-        Param {
-            name: "SenderDomains",
-            value: PsValue::List(vec!["*".to_owned()]),
-        },
-        Param {
-            name: "AssociatedAcceptedDomains",
-            value: PsValue::List(topology.organization.domains.clone()),
-        },
-        Param {
-            name: "RequireTls",
-            value: PsValue::Bool(true),
-        },
+        param("ConnectorType", PsValue::Text("Partner".to_owned())),
+        param("SenderDomains", PsValue::List(vec!["*".to_owned()])),
+        param(
+            "AssociatedAcceptedDomains",
+            PsValue::List(topology.organization.domains.clone()),
+        ),
+        param("RequireTls", PsValue::Bool(true)),
     ];
     // Address and certificate restriction go in separate connectors
     // (exchange-facts F-IN-10), so each lock-down uses exactly one.
     match by {
         LockdownBy::IpAddresses => {
-            params.push(Param {
-                name: "SenderIPAddresses",
-                value: PsValue::List(exchange_entries.to_vec()),
-            });
-            params.push(Param {
-                name: "RestrictDomainsToIPAddresses",
-                value: PsValue::Bool(true),
-            });
+            params.push(param(
+                "SenderIPAddresses",
+                PsValue::List(exchange_entries.to_vec()),
+            ));
+            params.push(param("RestrictDomainsToIPAddresses", PsValue::Bool(true)));
         }
         LockdownBy::Certificate => {
             let certificate = topology.gateway.tls_certificate.clone().unwrap_or_default();
-            params.push(Param {
-                name: "TlsSenderCertificateName",
-                value: PsValue::Text(certificate),
-            });
-            params.push(Param {
-                name: "RestrictDomainsToCertificate",
-                value: PsValue::Bool(true),
-            });
+            params.push(param(
+                "TlsSenderCertificateName",
+                PsValue::Text(certificate),
+            ));
+            params.push(param("RestrictDomainsToCertificate", PsValue::Bool(true)));
         }
     }
-    params.push(Param {
-        name: "Comment",
-        value: PsValue::Text("Managed by mailflowc: rejects mail that did not come through the secure email gateway.".to_owned()),
-    });
+    params.extend(enhanced_filtering_params(topology));
+    params.push(param(
+        "Comment",
+        PsValue::Text(
+            "Managed by mailflowc: rejects mail that did not come through the secure email gateway."
+                .to_owned(),
+        ),
+    ));
     Connector::new(&topology.names.lockdown_connector, params)
 }
