@@ -79,126 +79,159 @@ struct Rule {
     comments: String,
 }
 
+/// The scripts being assembled: each gets the common context (its header,
+/// the tenant) plus its own values.
+struct ScriptSet<'a> {
+    source: &'a str,
+    tenant: &'a str,
+    out: Vec<(String, &'static str, Value)>,
+}
+
+impl ScriptSet<'_> {
+    fn add(&mut self, path: &str, template: &'static str, header: Header, extra: Value) {
+        let script = Script {
+            file_name: path.rsplit('/').next().unwrap_or(path).to_owned(),
+            synopsis: header.synopsis.to_owned(),
+            description: header.description,
+            source: self.source.to_owned(),
+            switches: header.switches,
+        };
+        let ctx =
+            minijinja::context! { script => context(&script), tenant => self.tenant, ..extra };
+        self.out.push((path.to_owned(), template, ctx));
+    }
+}
+
+/// What a script's help block says.
+struct Header {
+    synopsis: &'static str,
+    description: Vec<String>,
+    switches: Vec<Switch>,
+}
+
+fn header(synopsis: &'static str, description: &[&str]) -> Header {
+    Header {
+        synopsis,
+        description: description.iter().map(|line| (*line).to_owned()).collect(),
+        switches: Vec::new(),
+    }
+}
+
+impl Header {
+    fn with_lines(mut self, lines: impl IntoIterator<Item = String>) -> Self {
+        self.description.extend(lines);
+        self
+    }
+}
+
 /// Every Exchange script: (path, template, context).
 pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, Value)> {
     let inbound = &topology.inbound;
-    let tenant = &topology.organization.tenant;
+    let tenant = topology.organization.tenant.as_str();
     let domains = &topology.organization.domains;
     let egress = &topology.gateway.egress;
     let exchange_entries = egress.ipv4_exchange_entries();
-    let mut address_notes = Vec::new();
-    for prefix in egress.ipv4_split_prefixes() {
-        address_notes.push(format!(
-            "{prefix} is split into /24 entries: Exchange takes /24 to /32 here."
-        ));
-    }
-    for prefix in egress.ipv6_prefixes() {
-        address_notes.push(format!(
-            "{prefix} is left out: Exchange takes only IPv4 here."
-        ));
-    }
-
-    let script =
-        |file: &str, synopsis: &str, description: Vec<String>, switches: Vec<Switch>| Script {
-            file_name: file.rsplit('/').next().unwrap_or(file).to_owned(),
-            synopsis: synopsis.to_owned(),
-            description,
-            source: source.to_owned(),
-            switches,
-        };
-    let mut out = Vec::new();
-    let mut push = |path: &str, template: &'static str, ctx: Value| {
-        out.push((path.to_owned(), template, ctx));
+    let address_notes: Vec<String> = egress
+        .ipv4_split_prefixes()
+        .into_iter()
+        .map(|p| format!("{p} is split into /24 entries: Exchange takes /24 to /32 here."))
+        .chain(
+            egress
+                .ipv6_prefixes()
+                .into_iter()
+                .map(|p| format!("{p} is left out: Exchange takes only IPv4 here.")),
+        )
+        .collect();
+    let mut set = ScriptSet {
+        source,
+        tenant,
+        out: Vec::new(),
     };
 
-    let path = "exchange/00-preflight.ps1";
-    push(
-        path,
+    set.add(
+        "exchange/00-preflight.ps1",
         "powershell/preflight.ps1.j2",
-        minijinja::context! {
-            script => context(&script(path, "Checks the Exchange Online session and prepares the tenant.", vec![
-                format!("Phase: prepare. Run first, connected with Connect-ExchangeOnline -Organization {tenant}."),
-                "Checks that every routed domain is an accepted domain, and runs".to_owned(),
-                "Enable-OrganizationCustomization when Get-OrganizationConfig reports the".to_owned(),
-                "tenant dehydrated (IsDehydrated = True); it can be run only once.".to_owned(),
-            ], vec![])),
-            tenant => tenant,
-            domains => domains,
-        },
+        header("Checks the Exchange Online session and prepares the tenant.", &[])
+            .with_lines([format!(
+                "Phase: prepare. Run first, connected with Connect-ExchangeOnline -Organization {tenant}."
+            )])
+            .with_lines(
+                [
+                    "Checks that every routed domain is an accepted domain, and runs",
+                    "Enable-OrganizationCustomization when Get-OrganizationConfig reports the",
+                    "tenant dehydrated (IsDehydrated = True); it can be run only once.",
+                ]
+                .map(String::from),
+            ),
+        minijinja::context! { domains => domains },
     );
 
-    let path = "exchange/10-inbound-connector.ps1";
-    let mut description = vec![
-        "Phase: prepare. Safe before MX cutover: this connector rejects nothing by".to_owned(),
-        "address; 70-lockdown-connector.ps1 does that, later.".to_owned(),
-        "Creates or updates the Partner inbound connector that identifies mail from the".to_owned(),
-        "gateway by its egress addresses, requires TLS, and carries Enhanced Filtering".to_owned(),
-        ef_summary(topology),
-    ];
-    description.extend(address_notes.iter().cloned());
-    push(
-        path,
+    set.add(
+        "exchange/10-inbound-connector.ps1",
         "powershell/inbound-connector.ps1.j2",
-        minijinja::context! {
-            script => context(&script(path, "Creates or updates the inbound connector from the gateway.", description, vec![])),
-            tenant => tenant,
-            connector => context(&inbound_connector(topology, &exchange_entries)),
-        },
+        header(
+            "Creates or updates the inbound connector from the gateway.",
+            &[
+                "Phase: prepare. Safe before MX cutover: this connector rejects nothing by",
+                "address; 70-lockdown-connector.ps1 does that, later.",
+                "Creates or updates the Partner inbound connector that identifies mail from the",
+                "gateway by its egress addresses, requires TLS, and carries Enhanced Filtering",
+            ],
+        )
+        .with_lines([ef_summary(topology)])
+        .with_lines(address_notes.iter().cloned()),
+        minijinja::context! { connector => context(&inbound_connector(topology, &exchange_entries)) },
     );
 
     if inbound.allow_list {
-        let path = "exchange/20-allow-list.ps1";
-        let mut description = vec![
-            "Phase: prepare. Adds the gateway's egress addresses to the IP allow list of the"
-                .to_owned(),
-            "Default connection filter policy with @{Add=...}, keeping every entry the".to_owned(),
-            format!(
-                "tenant already has ({} gateway entries; cap {ALLOW_LIST_CAP}).",
-                exchange_entries.len()
-            ),
-            "Audit baselines flag allow-list entries (ORCA-114, CIS 2.1.12): intended here."
-                .to_owned(),
-        ];
-        description.extend(address_notes.iter().cloned());
-        push(
-            path,
+        set.add(
+            "exchange/20-allow-list.ps1",
             "powershell/allow-list.ps1.j2",
-            minijinja::context! {
-                script => context(&script(path, "Adds the gateway to the connection-filter IP allow list.", description, vec![])),
-                tenant => tenant,
-                entries => &exchange_entries,
-                cap => ALLOW_LIST_CAP,
-            },
+            header(
+                "Adds the gateway to the connection-filter IP allow list.",
+                &[
+                    "Phase: prepare. Adds the gateway's egress addresses to the IP allow list of the",
+                    "Default connection filter policy with @{Add=...}, keeping every entry the",
+                ],
+            )
+            .with_lines([
+                format!(
+                    "tenant already has ({} gateway entries; cap {ALLOW_LIST_CAP}).",
+                    exchange_entries.len()
+                ),
+                "Audit baselines flag allow-list entries (ORCA-114, CIS 2.1.12): intended here.".to_owned(),
+            ])
+            .with_lines(address_notes.iter().cloned()),
+            minijinja::context! { entries => &exchange_entries, cap => ALLOW_LIST_CAP },
         );
-        let path = "exchange/rollback/30-remove-allow-list-entries.ps1";
-        push(
-            path,
+        set.add(
+            "exchange/rollback/30-remove-allow-list-entries.ps1",
             "powershell/rollback-allow-list.ps1.j2",
-            minijinja::context! {
-                script => context(&script(path, "Removes the gateway's entries from the connection-filter IP allow list.", vec![
-                    "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the gateway's".to_owned(),
-                    "entries; every other entry stays. An entry the tenant had listed before".to_owned(),
-                    "mailflowc cannot be told apart from one it added, and is removed too.".to_owned(),
-                ], vec![])),
-                tenant => tenant,
-                entries => &exchange_entries,
-            },
+            header(
+                "Removes the gateway's entries from the connection-filter IP allow list.",
+                &[
+                    "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the gateway's",
+                    "entries; every other entry stays. An entry the tenant had listed before",
+                    "mailflowc cannot be told apart from one it added, and is removed too.",
+                ],
+            ),
+            minijinja::context! { entries => &exchange_entries },
         );
     }
 
     if inbound.spf_hard_fail_off {
-        let path = "exchange/30-spf-hard-fail.ps1";
-        push(
-            path,
+        set.add(
+            "exchange/30-spf-hard-fail.ps1",
             "powershell/spf-hard-fail.ps1.j2",
-            minijinja::context! {
-                script => context(&script(path, "Turns SPF hard fail off in the Default anti-spam policy.", vec![
-                    "Phase: prepare. Behind a gateway, Microsoft recommends not marking SPF hard".to_owned(),
-                    "fail as spam. Off is also the policy's default, so the rollback scripts".to_owned(),
-                    "leave it off. Custom anti-spam policies are reported, not changed.".to_owned(),
-                ], vec![])),
-                tenant => tenant,
-            },
+            header(
+                "Turns SPF hard fail off in the Default anti-spam policy.",
+                &[
+                    "Phase: prepare. Behind a gateway, Microsoft recommends not marking SPF hard",
+                    "fail as spam. Off is also the policy's default, so the rollback scripts",
+                    "leave it off. Custom anti-spam policies are reported, not changed.",
+                ],
+            ),
+            minijinja::context! {},
         );
     }
 
@@ -208,94 +241,91 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
             sender_ip_ranges: egress.ipv4_prefixes(),
             comments: "Managed by mailflowc: mail from the secure email gateway bypasses spam filtering (SCL -1).".to_owned(),
         };
-        let path = "exchange/40-scl-bypass-rule.ps1";
-        push(
-            path,
+        set.add(
+            "exchange/40-scl-bypass-rule.ps1",
             "powershell/scl-bypass-rule.ps1.j2",
-            minijinja::context! {
-                script => context(&script(path, "Creates or updates the SCL -1 bypass rule for the gateway.", vec![
-                    "Phase: prepare. Opt-in: mail whose last hop is one of the gateway's addresses".to_owned(),
-                    "skips spam filtering. Fails ORCA-118-2 by intent. Only with Enhanced".to_owned(),
-                    "Filtering off: Microsoft says to disable such rules once it is on.".to_owned(),
-                ], vec![])),
-                tenant => tenant,
-                rule => context(&rule),
-            },
+            header(
+                "Creates or updates the SCL -1 bypass rule for the gateway.",
+                &[
+                    "Phase: prepare. Opt-in: mail whose last hop is one of the gateway's addresses",
+                    "skips spam filtering. Fails ORCA-118-2 by intent. Only with Enhanced",
+                    "Filtering off: Microsoft says to disable such rules once it is on.",
+                ],
+            ),
+            minijinja::context! { rule => context(&rule) },
         );
-        let path = "exchange/rollback/20-remove-scl-bypass-rule.ps1";
-        push(
-            path,
+        set.add(
+            "exchange/rollback/20-remove-scl-bypass-rule.ps1",
             "powershell/rollback-scl-bypass-rule.ps1.j2",
-            minijinja::context! {
-                script => context(&script(path, "Removes the SCL -1 bypass rule.", vec![
-                    "Rollback of 40-scl-bypass-rule.ps1.".to_owned(),
-                ], vec![])),
-                tenant => tenant,
-                rule_name => &topology.names.scl_bypass_rule,
-            },
+            header(
+                "Removes the SCL -1 bypass rule.",
+                &["Rollback of 40-scl-bypass-rule.ps1."],
+            ),
+            minijinja::context! { rule_name => &topology.names.scl_bypass_rule },
         );
     }
 
     if let Some(lockdown) = &inbound.lockdown {
-        let path = "exchange/70-lockdown-connector.ps1";
         let restriction = match lockdown.by {
             LockdownBy::IpAddresses => "arrives from an address outside the gateway's egress list,",
             LockdownBy::Certificate => "arrives without the gateway's TLS certificate,",
         };
-        let mut description = vec![
-            "Phase: lock-down. Run only after every domain's MX points at the gateway and the"
-                .to_owned(),
-            "old MX record's TTL has run out (wait 24 to 72 hours to be safe).".to_owned(),
-            "Creates the Partner connector that rejects mail for the routed domains that"
-                .to_owned(),
-            restriction.to_owned(),
-            "so nobody can deliver around the gateway through stale MX records. It is".to_owned(),
-            format!("scoped to the routed domains: mail to {tenant} is not affected."),
-        ];
+        let mut lockdown_header = header(
+            "Creates or updates the lock-down connector.",
+            &[
+                "Phase: lock-down. Run only after every domain's MX points at the gateway and the",
+                "old MX record's TTL has run out (wait 24 to 72 hours to be safe).",
+                "Creates the Partner connector that rejects mail for the routed domains that",
+                restriction,
+                "so nobody can deliver around the gateway through stale MX records. It is",
+            ],
+        )
+        .with_lines([format!(
+            "scoped to the routed domains: mail to {tenant} is not affected."
+        )]);
         if lockdown.by == LockdownBy::IpAddresses {
-            description.extend(address_notes.iter().cloned());
+            lockdown_header = lockdown_header.with_lines(address_notes.iter().cloned());
         }
-        push(
-            path,
+        lockdown_header.switches.push(Switch {
+            name: "SkipMxCheck",
+            help: "Skip the DNS check that every domain's MX has left Microsoft 365.",
+        });
+        set.add(
+            "exchange/70-lockdown-connector.ps1",
             "powershell/lockdown-connector.ps1.j2",
+            lockdown_header,
             minijinja::context! {
-                script => context(&script(path, "Creates or updates the lock-down connector.", description, vec![
-                    Switch { name: "SkipMxCheck", help: "Skip the DNS check that every domain's MX has left Microsoft 365." },
-                ])),
-                tenant => tenant,
                 domains => domains,
                 connector => context(&lockdown_connector(topology, lockdown.by, &exchange_entries)),
             },
         );
-        let path = "exchange/rollback/10-remove-lockdown-connector.ps1";
-        push(
-            path,
+        set.add(
+            "exchange/rollback/10-remove-lockdown-connector.ps1",
             "powershell/rollback-connector.ps1.j2",
-            minijinja::context! {
-                script => context(&script(path, "Removes the lock-down connector.", vec![
-                    "Rollback of 70-lockdown-connector.ps1: the first thing to run when mail".to_owned(),
-                    "is rejected after lock-down, or before pointing MX back at Microsoft 365.".to_owned(),
-                ], vec![])),
-                tenant => tenant,
-                connector_name => &topology.names.lockdown_connector,
-            },
+            header(
+                "Removes the lock-down connector.",
+                &[
+                    "Rollback of 70-lockdown-connector.ps1: the first thing to run when mail",
+                    "is rejected after lock-down, or before pointing MX back at Microsoft 365.",
+                ],
+            ),
+            minijinja::context! { connector_name => &topology.names.lockdown_connector },
         );
     }
 
-    let path = "exchange/rollback/40-remove-inbound-connector.ps1";
-    push(
-        path,
+    set.add(
+        "exchange/rollback/40-remove-inbound-connector.ps1",
         "powershell/rollback-connector.ps1.j2",
-        minijinja::context! {
-            script => context(&script(path, "Removes the inbound connector from the gateway.", vec![
-                "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after".to_owned(),
-                "MX points back at Microsoft 365 and the gateway's TTL has run out.".to_owned(),
-            ], vec![])),
-            tenant => tenant,
-            connector_name => &topology.names.inbound_connector,
-        },
+        header(
+            "Removes the inbound connector from the gateway.",
+            &[
+                "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
+                "MX points back at Microsoft 365 and the gateway's TTL has run out.",
+            ],
+        ),
+        minijinja::context! { connector_name => &topology.names.inbound_connector },
     );
-    out
+    set.out
 }
 
 fn ef_summary(topology: &Topology) -> String {
