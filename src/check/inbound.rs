@@ -14,7 +14,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         if mode != EfMode::SkipListed {
             found.push(
                 Diagnostic::new(
-                    Code::EfSkipListWithSkipLast,
+                    Code::SkipListOutsideSkipListed,
                     format!("`skip_ips` has no effect in `{}` mode", mode_name(mode)),
                 )
                 .at(skip_ips.span())
@@ -37,7 +37,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             if skip_ips.get_ref().is_empty() {
                 found.push(
                     Diagnostic::new(
-                        Code::EfSkipListWithSkipLast,
+                        Code::SkipListOutsideSkipListed,
                         "an empty `skip_ips` turns Enhanced Filtering off",
                     )
                     .at(skip_ips.span())

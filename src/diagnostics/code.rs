@@ -68,7 +68,7 @@ codes! {
     Microsoft365Address     => "MF0108", Error,   "address inside Microsoft 365's mail ranges";
 
     EfSkipIpv6              => "MF0201", Error,   "IPv6 entry in the Enhanced Filtering skip list";
-    EfSkipListWithSkipLast  => "MF0202", Error,   "skip list given outside `skip-listed` mode";
+    SkipListOutsideSkipListed  => "MF0202", Error,   "skip list given outside `skip-listed` mode";
     InvalidPilotRecipient   => "MF0203", Error,   "pilot recipient is not an email address";
     PilotWithoutEf          => "MF0204", Error,   "pilot recipients while Enhanced Filtering is off";
     SclBypassWithEf         => "MF0205", Error,   "SCL -1 bypass rule while Enhanced Filtering is on";
