@@ -190,18 +190,25 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
     }
 }
 
-fn check_only(path: &Path) -> u8 {
-    let input = match read_topology(path) {
-        Ok(input) => input,
-        Err(code) => return code,
-    };
+/// Reads, parses and checks a topology, printing every diagnostic; the model
+/// when it has no errors, otherwise the exit code to stop with.
+fn analyze_file(path: &Path) -> Result<(Input, crate::model::Topology), u8> {
+    let input = read_topology(path)?;
     let (topology, found) = analyze(&input.source);
     report(&input, &found);
-    if topology.is_some() {
-        println!("{}: ok", input.display);
-        EXIT_OK
-    } else {
-        EXIT_INVALID
+    match topology {
+        Some(topology) => Ok((input, topology)),
+        None => Err(EXIT_INVALID),
+    }
+}
+
+fn check_only(path: &Path) -> u8 {
+    match analyze_file(path) {
+        Ok((input, _)) => {
+            println!("{}: ok", input.display);
+            EXIT_OK
+        }
+        Err(code) => code,
     }
 }
 
@@ -229,14 +236,9 @@ fn explain(code: Option<&str>) -> u8 {
 }
 
 fn print_ir(path: &Path) -> u8 {
-    let input = match read_topology(path) {
-        Ok(input) => input,
+    let topology = match analyze_file(path) {
+        Ok((_, topology)) => topology,
         Err(code) => return code,
-    };
-    let (topology, found) = analyze(&input.source);
-    report(&input, &found);
-    let Some(topology) = topology else {
-        return EXIT_INVALID;
     };
     match serde_json::to_string_pretty(&topology) {
         Ok(json) => {
