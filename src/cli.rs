@@ -4,8 +4,9 @@
 //! with `build --check`, the tree on disk is stale), 2 usage, I/O or internal
 //! errors.
 
+use crate::context::Context;
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::pipeline::{analyze, compile, CompileError};
+use crate::pipeline::{analyze_with, compile_with, reveal, CompileError};
 use crate::write::{diff_tree, write_tree};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -46,6 +47,15 @@ enum Command {
         /// A code such as MF0101; omit it to list every code.
         code: Option<String>,
     },
+    /// Write the files that carry secrets, with the real values, to a
+    /// directory marked not-for-commit.
+    Reveal {
+        /// The topology file (TOML).
+        topology: PathBuf,
+        /// Output directory [default: `revealed/` beside the topology].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print the lowered model as JSON (what the templates are rendered from).
     PrintIr {
         /// The topology file (TOML).
@@ -81,6 +91,7 @@ fn run(command: Command) -> u8 {
         } => build(&topology, out, check),
         Command::Check { topology } => check_only(&topology),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Reveal { topology, out } => reveal_secrets(&topology, out),
         Command::PrintIr { topology } => print_ir(&topology),
     }
 }
@@ -89,6 +100,22 @@ struct Input {
     source: String,
     file_name: String,
     display: String,
+    base_dir: PathBuf,
+}
+
+impl Input {
+    fn context(&self) -> Context {
+        Context {
+            base_dir: self.base_dir.clone(),
+            reveal: false,
+        }
+    }
+}
+
+/// `DIR/NAME` beside the topology file.
+fn beside(path: &Path, name: &str) -> PathBuf {
+    path.parent()
+        .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
 fn read_topology(path: &Path) -> Result<Input, u8> {
@@ -100,6 +127,10 @@ fn read_topology(path: &Path) -> Result<Input, u8> {
                 |n| n.to_string_lossy().into_owned(),
             ),
             display: path.display().to_string(),
+            base_dir: path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
         }),
         Err(error) => {
             eprintln!("error: cannot read `{}`: {error}", path.display());
@@ -127,7 +158,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
         Ok(input) => input,
         Err(code) => return code,
     };
-    let compiled = match compile(&input.source, &input.file_name) {
+    let compiled = match compile_with(&input.source, &input.file_name, &input.context()) {
         Ok(compiled) => compiled,
         Err(CompileError::Invalid(found)) => {
             report(&input, &found);
@@ -139,10 +170,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
         }
     };
     report(&input, &compiled.warnings);
-    let out = out.unwrap_or_else(|| {
-        path.parent()
-            .map_or_else(|| PathBuf::from("generated"), |dir| dir.join("generated"))
-    });
+    let out = out.unwrap_or_else(|| beside(path, "generated"));
 
     if check {
         return match diff_tree(&out, &compiled.files) {
@@ -194,7 +222,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
 /// when it has no errors, otherwise the exit code to stop with.
 fn analyze_file(path: &Path) -> Result<(Input, crate::model::Topology), u8> {
     let input = read_topology(path)?;
-    let (topology, found) = analyze(&input.source);
+    let (topology, found) = analyze_with(&input.source, &input.context());
     report(&input, &found);
     match topology {
         Some(topology) => Ok((input, topology)),
@@ -209,6 +237,43 @@ fn check_only(path: &Path) -> u8 {
             EXIT_OK
         }
         Err(code) => code,
+    }
+}
+
+fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
+    let input = match read_topology(path) {
+        Ok(input) => input,
+        Err(code) => return code,
+    };
+    let files = match reveal(&input.source, &input.file_name, &input.base_dir) {
+        Ok(Some(files)) => files,
+        Ok(None) => {
+            println!("{}: no outbound secret; nothing to reveal", input.display);
+            return EXIT_OK;
+        }
+        Err(CompileError::Invalid(found)) => {
+            report(&input, &found);
+            return EXIT_INVALID;
+        }
+        Err(CompileError::Internal(message)) => {
+            eprintln!("internal error: {message}");
+            return EXIT_FAILURE;
+        }
+    };
+    let out = out.unwrap_or_else(|| beside(path, "revealed"));
+    match write_tree(&out, &files) {
+        Ok(()) => {
+            println!(
+                "wrote {} files holding secrets to {} (git-ignored; delete it once configured)",
+                files.len(),
+                out.display()
+            );
+            EXIT_OK
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            EXIT_FAILURE
+        }
     }
 }
 

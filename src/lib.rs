@@ -11,12 +11,15 @@
 
 pub mod check;
 pub mod cli;
+pub mod context;
 pub mod diagnostics;
 pub mod emit;
 pub mod lower;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod secret;
 pub mod write;
 
-pub use pipeline::{analyze, compile, CompileError, Compiled};
+pub use context::Context;
+pub use pipeline::{analyze, analyze_with, compile, compile_with, reveal, CompileError, Compiled};

@@ -4,11 +4,14 @@
 //! normalizes case and addresses, and sorts every list, so the output is the
 //! same whatever order the file lists things in.
 
+use crate::check::domains::default_microsoft365_mx;
 use crate::model::address::parse_address;
 use crate::model::{
-    AddressSet, EnhancedFiltering, Gateway, Inbound, Lockdown, Names, Organization, Topology,
+    AddressSet, Cisco, DestinationControls, DomainMx, EnhancedFiltering, Gateway, Inbound,
+    Lockdown, Names, Organization, Outbound, SecretHeader, Topology,
 };
-use crate::parse::{EfMode, RawTopology, SpannedList};
+use crate::parse::{DestinationTls, EfMode, RawCisco, RawTopology, SpannedList};
+use crate::secret::SecretSource;
 use std::collections::BTreeSet;
 use toml::Spanned;
 
@@ -34,11 +37,30 @@ pub fn lower(raw: &RawTopology) -> Topology {
         pick.map_or_else(|| default.to_owned(), |n| n.get_ref().clone())
     };
 
+    let domains = lowercase_sorted(&org.domains);
+    let microsoft365_mx = domains
+        .iter()
+        .map(|domain| {
+            let given = org.microsoft365_mx.as_ref().and_then(|table| {
+                table
+                    .get_ref()
+                    .iter()
+                    .find(|(d, _)| d.trim().eq_ignore_ascii_case(domain))
+                    .map(|(_, host)| normalize_host(host.get_ref()))
+            });
+            DomainMx {
+                domain: domain.clone(),
+                host: given.unwrap_or_else(|| default_microsoft365_mx(domain)),
+            }
+        })
+        .collect();
+
     Topology {
         organization: Organization {
             name: org.name.get_ref().trim().to_owned(),
             tenant: org.tenant.get_ref().trim().to_ascii_lowercase(),
-            domains: lowercase_sorted(&org.domains),
+            domains,
+            microsoft365_mx,
         },
         gateway: Gateway {
             name: gateway.name.get_ref().trim().to_owned(),
@@ -47,6 +69,19 @@ pub fn lower(raw: &RawTopology) -> Topology {
                 .tls_certificate
                 .as_ref()
                 .map(|c| c.get_ref().trim().to_ascii_lowercase()),
+            mx_hosts: gateway
+                .mx_hosts
+                .as_ref()
+                .map(|hosts| {
+                    hosts
+                        .get_ref()
+                        .iter()
+                        .map(|h| normalize_host(h.get_ref()))
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect()
+                })
+                .unwrap_or_default(),
         },
         inbound: Inbound {
             enhanced_filtering: EnhancedFiltering {
@@ -61,6 +96,8 @@ pub fn lower(raw: &RawTopology) -> Topology {
             }),
             scl_bypass_rule: raw.scl_bypass_rule(),
         },
+        outbound: outbound(raw),
+        cisco: raw.cisco().map(cisco),
         names: Names {
             inbound_connector: name_or(
                 names.and_then(|n| n.inbound_connector.as_ref()),
@@ -74,8 +111,93 @@ pub fn lower(raw: &RawTopology) -> Topology {
                 names.and_then(|n| n.scl_bypass_rule.as_ref()),
                 Names::DEFAULT_SCL_BYPASS_RULE,
             ),
+            outbound_connector: name_or(
+                names.and_then(|n| n.outbound_connector.as_ref()),
+                Names::DEFAULT_OUTBOUND_CONNECTOR,
+            ),
+            outbound_rule: name_or(
+                names.and_then(|n| n.outbound_rule.as_ref()),
+                Names::DEFAULT_OUTBOUND_RULE,
+            ),
         },
     }
+}
+
+fn outbound(raw: &RawTopology) -> Option<Outbound> {
+    if !raw.outbound_through_gateway() {
+        return None;
+    }
+    let outbound = raw.outbound()?;
+    let secret = raw.secret_header()?;
+    let smart_hosts = outbound
+        .smart_hosts
+        .as_ref()
+        .map(|hosts| {
+            hosts
+                .get_ref()
+                .iter()
+                .map(|h| normalize_host(h.get_ref()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        })
+        .unwrap_or_default();
+    let trimmed = |value: Option<&Spanned<String>>| value.map(|v| v.get_ref().trim().to_owned());
+    Some(Outbound {
+        smart_hosts,
+        tls: raw.outbound_tls(),
+        tls_domain: outbound
+            .tls_domain
+            .as_ref()
+            .map(|d| d.get_ref().trim().to_ascii_lowercase()),
+        secret_header: SecretHeader {
+            name: raw.secret_header_name(),
+            sha256: trimmed(secret.sha256.as_ref()).unwrap_or_default(),
+            env: secret
+                .value_from
+                .as_ref()
+                .and_then(|r| SecretSource::parse(r.get_ref()).ok())
+                .and_then(|source| source.env_name().map(str::to_owned)),
+            previous_sha256: trimmed(secret.previous_sha256.as_ref()),
+        },
+    })
+}
+
+fn cisco(raw: &RawCisco) -> Cisco {
+    let text = |value: Option<&Spanned<String>>, default: &str| {
+        value.map_or_else(|| default.to_owned(), |v| v.get_ref().trim().to_owned())
+    };
+    let controls = raw.destination_controls.as_ref().map(|c| c.get_ref());
+    Cisco {
+        relay_sender_group: text(
+            raw.relay_sender_group.as_ref(),
+            Cisco::DEFAULT_RELAY_SENDER_GROUP,
+        ),
+        filter_name: text(raw.filter_name.as_ref(), Cisco::DEFAULT_FILTER_NAME),
+        inbound_listener: text(
+            raw.inbound_listener.as_ref(),
+            Cisco::DEFAULT_INBOUND_LISTENER,
+        ),
+        outbound_listener: text(
+            raw.outbound_listener.as_ref(),
+            Cisco::DEFAULT_OUTBOUND_LISTENER,
+        ),
+        destination_controls: DestinationControls {
+            max_concurrency: controls
+                .and_then(|c| c.max_concurrency.as_ref())
+                .map_or(Cisco::DEFAULT_MAX_CONCURRENCY, |v| *v.get_ref()),
+            max_messages_per_connection: controls
+                .and_then(|c| c.max_messages_per_connection.as_ref())
+                .map_or(Cisco::DEFAULT_MAX_MESSAGES_PER_CONNECTION, |v| *v.get_ref()),
+            tls: controls
+                .and_then(|c| c.tls.as_ref())
+                .map_or(DestinationTls::Preferred, |t| *t.get_ref()),
+        },
+    }
+}
+
+fn normalize_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
 fn address_set(list: &SpannedList) -> AddressSet {

@@ -2,9 +2,11 @@
 //! Writing is separate (`write`), so every caller — the CLI, the tests, the
 //! benchmark — goes through exactly the same stages.
 
+use crate::context::Context;
 use crate::diagnostics::{self, Diagnostic};
 use crate::emit::{self, Files};
 use crate::model::Topology;
+use crate::secret::{RevealedSecrets, SecretSource};
 use crate::{check, lower, parse};
 
 /// A topology that compiled, with the warnings found on the way.
@@ -23,9 +25,15 @@ pub enum CompileError {
     Internal(String),
 }
 
+/// Parses and checks with the default context (paths relative to the
+/// working directory, secrets not required).
+pub fn analyze(source: &str) -> (Option<Topology>, Vec<Diagnostic>) {
+    analyze_with(source, &Context::default())
+}
+
 /// Parses and checks; returns the model when there were no errors, and every
 /// diagnostic, sorted by position.
-pub fn analyze(source: &str) -> (Option<Topology>, Vec<Diagnostic>) {
+pub fn analyze_with(source: &str, ctx: &Context) -> (Option<Topology>, Vec<Diagnostic>) {
     let raw = match parse::parse(source) {
         Ok(raw) => raw,
         Err(mut found) => {
@@ -33,7 +41,7 @@ pub fn analyze(source: &str) -> (Option<Topology>, Vec<Diagnostic>) {
             return (None, found);
         }
     };
-    let mut found = check::check(&raw);
+    let mut found = check::check(&raw, ctx);
     diagnostics::sort(&mut found);
     if found.iter().any(Diagnostic::is_error) {
         return (None, found);
@@ -41,9 +49,18 @@ pub fn analyze(source: &str) -> (Option<Topology>, Vec<Diagnostic>) {
     (Some(lower::lower(&raw)), found)
 }
 
-/// Runs the whole pipeline in memory.
+/// Runs the whole pipeline in memory, with the default context.
 pub fn compile(source: &str, source_name: &str) -> Result<Compiled, CompileError> {
-    let (topology, found) = analyze(source);
+    compile_with(source, source_name, &Context::default())
+}
+
+/// Runs the whole pipeline in memory.
+pub fn compile_with(
+    source: &str,
+    source_name: &str,
+    ctx: &Context,
+) -> Result<Compiled, CompileError> {
+    let (topology, found) = analyze_with(source, ctx);
     let Some(topology) = topology else {
         return Err(CompileError::Invalid(found));
     };
@@ -54,4 +71,41 @@ pub fn compile(source: &str, source_name: &str) -> Result<Compiled, CompileError
         files,
         warnings: found,
     })
+}
+
+/// Compiles with secrets required and renders only the files that carry them,
+/// with the real values. `Ok(None)` when the topology has no secret.
+pub fn reveal(
+    source: &str,
+    source_name: &str,
+    base_dir: &std::path::Path,
+) -> Result<Option<Files>, CompileError> {
+    let ctx = Context {
+        base_dir: base_dir.to_owned(),
+        reveal: true,
+    };
+    let (topology, found) = analyze_with(source, &ctx);
+    let Some(topology) = topology else {
+        return Err(CompileError::Invalid(found));
+    };
+    if topology.outbound.is_none() {
+        return Ok(None);
+    }
+    // The checks just read and verified both secrets; read them again for
+    // rendering, never through the model.
+    let raw = parse::parse(source).map_err(CompileError::Invalid)?;
+    let read = |reference: Option<&toml::Spanned<String>>| {
+        reference
+            .and_then(|r| SecretSource::parse(r.get_ref()).ok())
+            .and_then(|source| source.resolve(base_dir).ok())
+    };
+    let header = raw.secret_header();
+    let current = read(header.and_then(|h| h.value_from.as_ref())).ok_or_else(|| {
+        CompileError::Internal("a checked secret could not be read again".to_owned())
+    })?;
+    let previous = read(header.and_then(|h| h.previous_value_from.as_ref()));
+    let secrets = RevealedSecrets { current, previous };
+    emit::emit_revealed(&topology, source_name, &secrets)
+        .map(Some)
+        .map_err(|error| CompileError::Internal(format!("template error: {error:#}")))
 }

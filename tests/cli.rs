@@ -208,3 +208,51 @@ fn print_ir_shows_the_lowered_model() {
         "skip-last-ip"
     );
 }
+
+#[test]
+fn reveal_writes_the_secret_only_to_a_git_ignored_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = common::root().join("tests/fixtures/valid");
+    let topology = dir.path().join("topology.toml");
+    fs::copy(fixtures.join("everything.toml"), &topology).unwrap();
+    fs::create_dir(dir.path().join("secrets")).unwrap();
+    for name in ["northwind-current.secret", "northwind-previous.secret"] {
+        fs::copy(
+            fixtures.join("secrets").join(name),
+            dir.path().join("secrets").join(name),
+        )
+        .unwrap();
+    }
+    let secret = fs::read_to_string(dir.path().join("secrets/northwind-current.secret")).unwrap();
+    let secret = secret.trim();
+
+    assert_eq!(code(&mailflowc(&["build", s(&topology)])), 0);
+    for (path, bytes) in snapshot_tree(&dir.path().join("generated")) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+
+    let revealed = mailflowc(&["reveal", s(&topology)]);
+    assert_eq!(code(&revealed), 0, "{}", text(&revealed));
+    let out = dir.path().join("revealed");
+    assert_eq!(
+        fs::read_to_string(out.join(".gitignore"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some("*")
+    );
+    assert!(
+        fs::read_to_string(out.join("cisco/10-relay-guard-filter.txt"))
+            .unwrap()
+            .contains(secret)
+    );
+
+    fs::remove_file(dir.path().join("secrets/northwind-current.secret")).unwrap();
+    let failed = mailflowc(&["reveal", s(&topology)]);
+    assert_eq!(code(&failed), 1);
+    assert!(text(&failed).contains("MF0502"), "{}", text(&failed));
+}

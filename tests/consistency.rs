@@ -13,7 +13,10 @@ fn keys(value: &toml::Value, path: &str, out: &mut BTreeSet<(String, String)>) {
             } else {
                 format!("{path}.{key}")
             };
-            keys(child, &child_path, out);
+            // Tables keyed by data (domains) are not part of the schema.
+            if mailflowc::parse::schema::keys_of(&child_path).is_some() {
+                keys(child, &child_path, out);
+            }
         }
     }
 }

@@ -26,9 +26,10 @@ fn reordered_lists_give_identical_output() {
         let shuffled = toml::to_string(&value).unwrap();
         assert_ne!(shuffled, source);
         let name = common::file_name(&input);
+        let ctx = common::context_for(&input);
         assert_eq!(
-            common::build_source(&source, &name),
-            common::build_source(&shuffled, &name),
+            common::build_in(&source, &name, &ctx),
+            common::build_in(&shuffled, &name, &ctx),
             "{name}: reordering lists changed the output"
         );
     }

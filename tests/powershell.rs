@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const POWERSHELL_COMMANDS: &[&str] = &[
     "ForEach-Object",
     "Get-Command",
+    "Read-Host",
     "Resolve-DnsName",
     "Set-StrictMode",
     "Sort-Object",

@@ -34,7 +34,7 @@ fn generated_files() {
 fn lowered_model() {
     for input in common::valid_inputs() {
         let source = std::fs::read_to_string(&input).unwrap();
-        let (topology, _) = mailflowc::analyze(&source);
+        let (topology, _) = mailflowc::analyze_with(&source, &common::context_for(&input));
         let json = serde_json::to_string_pretty(&topology.unwrap()).unwrap();
         insta::assert_snapshot!(format!("ir-{}", snapshot_name(&input)), json);
     }

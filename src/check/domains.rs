@@ -8,6 +8,8 @@ const TENANT_SUFFIX: &str = ".onmicrosoft.com";
 
 pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     let org = raw.organization.get_ref();
+    check_microsoft365_mx(raw, found);
+    check_gateway_mx_hosts(raw, found);
 
     let tenant = org.tenant.get_ref().trim().to_ascii_lowercase();
     let tenant_label = tenant.strip_suffix(TENANT_SUFFIX);
@@ -81,14 +83,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     }
 
     if let Some(cert) = &raw.gateway.get_ref().tls_certificate {
-        let text = cert.get_ref().trim().to_ascii_lowercase();
-        let bare = text.strip_prefix("*.").unwrap_or(&text);
-        let problem = if bare.contains('*') {
-            Some("a wildcard is allowed only as a leading `*.`".to_owned())
-        } else {
-            domain_problem(bare)
-        };
-        if let Some(problem) = problem {
+        if let Some(problem) = certificate_name_problem(cert.get_ref()) {
             found.push(
                 Diagnostic::new(
                     Code::InvalidCertificateName,
@@ -100,6 +95,98 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+fn check_microsoft365_mx(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    let org = raw.organization.get_ref();
+    let Some(table) = &org.microsoft365_mx else {
+        return;
+    };
+    let domains: Vec<String> = org
+        .domains
+        .get_ref()
+        .iter()
+        .map(|d| d.get_ref().trim().to_ascii_lowercase())
+        .collect();
+    for (domain, host) in table.get_ref() {
+        if !domains.contains(&domain.trim().to_ascii_lowercase()) {
+            found.push(
+                Diagnostic::new(Code::InvalidMicrosoft365Mx, format!("`{domain}` in `organization.microsoft365_mx` is not in `organization.domains`"))
+                    .at(host.span())
+                    .with_label("no such routed domain")
+                    .with_help("key each entry by one of `organization.domains`"),
+            );
+        } else if let Some(problem) = microsoft365_mx_problem(host.get_ref()) {
+            found.push(
+                Diagnostic::new(Code::InvalidMicrosoft365Mx, format!("`{}` is not a Microsoft 365 MX host", host.get_ref()))
+                    .at(host.span())
+                    .with_label(problem)
+                    .with_help("copy the MX value the Microsoft 365 admin center shows for the domain (Settings > Domains)"),
+            );
+        }
+    }
+}
+
+fn check_gateway_mx_hosts(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    let Some(hosts) = &raw.gateway.get_ref().mx_hosts else {
+        return;
+    };
+    for host in hosts.get_ref() {
+        let text = host.get_ref().trim();
+        let normalized = text.trim_end_matches('.').to_ascii_lowercase();
+        let problem = if text.parse::<std::net::IpAddr>().is_ok() {
+            Some("an MX record names a host, never an address".to_owned())
+        } else {
+            domain_problem(&normalized)
+        };
+        if let Some(problem) = problem {
+            found.push(
+                Diagnostic::new(Code::InvalidMxHost, format!("MX target `{text}` is not a host name"))
+                    .at(host.span())
+                    .with_label(problem)
+                    .with_help("give the gateway's inbound host names as the vendor lists them, such as `mx1.gateway.example`"),
+            );
+        }
+    }
+}
+
+/// Why `name` is not a certificate domain Exchange accepts (a domain, or a
+/// leading `*.` wildcard; exchange-facts F-IN-07, F-OUT-06), if it is not.
+pub fn certificate_name_problem(name: &str) -> Option<String> {
+    let text = name.trim().to_ascii_lowercase();
+    let bare = text.strip_prefix("*.").unwrap_or(&text);
+    if bare.contains('*') {
+        Some("a wildcard is allowed only as a leading `*.`".to_owned())
+    } else {
+        domain_problem(bare)
+    }
+}
+
+/// The Microsoft 365 MX host a domain gets by default: its dots turned into
+/// hyphens under `mail.protection.outlook.com`.
+pub fn default_microsoft365_mx(domain: &str) -> String {
+    format!("{}.mail.protection.outlook.com", domain.replace('.', "-"))
+}
+
+/// Why `host` is not a Microsoft 365 MX host, if it is not: either
+/// `<label>.mail.protection.outlook.com` or `<label>.<label>.mx.microsoft`
+/// (the DNSSEC-signed form Microsoft gives newer domains).
+pub fn microsoft365_mx_problem(host: &str) -> Option<String> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok =
+        |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if let Some(label) = host.strip_suffix(".mail.protection.outlook.com") {
+        return (!label_ok(label))
+            .then(|| "expected one label before `.mail.protection.outlook.com`".to_owned());
+    }
+    if let Some(labels) = host.strip_suffix(".mx.microsoft") {
+        return (!labels.split('.').all(label_ok) || labels.is_empty())
+            .then(|| "expected labels before `.mx.microsoft`".to_owned());
+    }
+    Some(
+        "not a Microsoft 365 MX host (`*.mail.protection.outlook.com` or `*.mx.microsoft`)"
+            .to_owned(),
+    )
 }
 
 /// Why `name` (already lowercased) is not a usable DNS domain name, if it is not.

@@ -5,21 +5,26 @@
 //! the model, using the same parsing functions so the two cannot disagree.
 
 pub mod addressing;
-mod domains;
+pub mod cisco;
+pub mod domains;
 mod inbound;
 mod names;
+pub mod outbound;
 
+use crate::context::Context;
 use crate::diagnostics::Diagnostic;
 use crate::parse::RawTopology;
 
 pub use addressing::ALLOW_LIST_CAP;
 
 /// Runs every rule; the result holds errors and warnings alike.
-pub fn check(raw: &RawTopology) -> Vec<Diagnostic> {
+pub fn check(raw: &RawTopology, ctx: &Context) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     domains::check(raw, &mut found);
     addressing::check(raw, &mut found);
     inbound::check(raw, &mut found);
+    outbound::check(raw, ctx, &mut found);
+    cisco::check(raw, &mut found);
     names::check(raw, &mut found);
     found
 }

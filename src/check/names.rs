@@ -19,6 +19,11 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             names.lockdown_connector.as_ref(),
         ),
         ("names.scl_bypass_rule", names.scl_bypass_rule.as_ref()),
+        (
+            "names.outbound_connector",
+            names.outbound_connector.as_ref(),
+        ),
+        ("names.outbound_rule", names.outbound_rule.as_ref()),
     ];
     for (key, name) in given {
         if let Some(name) = name {
@@ -42,6 +47,26 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                 .at(lockdown.span())
                 .with_label("same name as `names.inbound_connector`")
                 .with_help("give the lock-down connector a name of its own"),
+            );
+        }
+    }
+    if let (Some(scl), Some(outbound)) = (&names.scl_bypass_rule, &names.outbound_rule) {
+        if scl
+            .get_ref()
+            .trim()
+            .eq_ignore_ascii_case(outbound.get_ref().trim())
+        {
+            found.push(
+                Diagnostic::new(
+                    Code::DuplicateObjectName,
+                    format!(
+                        "two transport rules would both be named `{}`",
+                        outbound.get_ref()
+                    ),
+                )
+                .at(outbound.span())
+                .with_label("same name as `names.scl_bypass_rule`")
+                .with_help("give the outbound rule a name of its own"),
             );
         }
     }

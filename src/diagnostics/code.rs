@@ -83,6 +83,24 @@ codes! {
     DuplicateDomain         => "MF0402", Error,   "duplicate domain";
     TenantNotOnMicrosoft    => "MF0403", Error,   "tenant is not an onmicrosoft.com name";
     InvalidCertificateName  => "MF0404", Error,   "invalid TLS certificate name";
+    InvalidMicrosoft365Mx   => "MF0405", Error,   "invalid Microsoft 365 MX host";
+
+    SecretReferenceMissing  => "MF0501", Error,   "secret reference missing or malformed";
+    SecretUnresolvable      => "MF0502", Error,   "secret cannot be read";
+    WeakSecret              => "MF0503", Error,   "secret too short or not letters and digits only";
+    InvalidHeaderName       => "MF0504", Error,   "secret header name is not a valid field name";
+    InvalidAsyncOsName      => "MF0505", Error,   "name AsyncOS refuses";
+    NoSmartHosts            => "MF0506", Error,   "outbound through the gateway without smart hosts";
+    SmartHostIsMx           => "MF0507", Warning, "smart host is one of the gateway's MX hosts";
+    TlsDomainWithoutDomainValidation => "MF0508", Error, "`tls_domain` without `domain-validation`";
+    EncryptionOnly          => "MF0509", Warning, "outbound TLS without certificate checks";
+    OpenRelay               => "MF0510", Error,   "outbound through the gateway without a secret header";
+    FingerprintMissing      => "MF0511", Error,   "secret fingerprint missing or malformed";
+    FingerprintMismatch     => "MF0512", Error,   "secret does not match its fingerprint";
+    InvalidSmartHost        => "MF0513", Error,   "smart host is not a host name or address";
+    DestinationControlRange => "MF0514", Error,   "destination control value out of range";
+
+    InvalidMxHost           => "MF0601", Error,   "MX target is not a host name";
 }
 
 impl fmt::Display for Code {

@@ -1,9 +1,9 @@
 //! View-models for the Exchange Online PowerShell scripts.
 //!
-//! File names carry a two-digit prefix in run order; numbers are spaced so
-//! the outbound scripts (50, 60) slot in before the lock-down (70), which must
-//! run last, after MX cutover. Rollback scripts are numbered in the order to
-//! undo things: the most recent change first.
+//! File names carry a two-digit prefix in run order: inbound (10–40), then
+//! outbound (50, 60), then the lock-down (70), which must run last, after MX
+//! cutover. Rollback scripts are numbered in the order to undo things: the
+//! most recent change first.
 //!
 //! Which parameters each object gets, and why, follows
 //! `shared/reference/exchange-facts.md`; `tests/powershell.rs` checks every
@@ -11,72 +11,108 @@
 
 use super::context;
 use crate::check::ALLOW_LIST_CAP;
-use crate::model::Topology;
-use crate::parse::{EfMode, LockdownBy};
+use crate::model::{Outbound, Topology};
+use crate::parse::{EfMode, LockdownBy, OutboundTls};
 use minijinja::Value;
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Script {
     file_name: String,
-    synopsis: String,
+    synopsis: &'static str,
     /// Lines of the help block. Only computed or validated text goes here
     /// (addresses, domains, counts): a user string could close the comment.
     description: Vec<String>,
     source: String,
-    switches: Vec<Switch>,
+    params: Vec<ScriptParam>,
 }
 
+/// A parameter of the generated script itself.
 #[derive(Serialize)]
-struct Switch {
-    name: &'static str,
+struct ScriptParam {
+    declaration: &'static str,
     help: &'static str,
 }
 
-/// One parameter of a connector's wanted state.
+/// One property of an Exchange object's wanted state.
 #[derive(Serialize)]
 struct Param {
     name: &'static str,
     value: PsValue,
+    /// A PowerShell expression the template writes as it is, instead of
+    /// `value`: only for fixed text such as `$Secret`, never for user data.
+    expr: Option<&'static str>,
 }
 
 #[derive(Serialize)]
 #[serde(untagged)]
 enum PsValue {
     Bool(bool),
+    Int(i64),
     Text(String),
     List(Vec<String>),
     Null(()),
 }
 
+/// An Exchange object the scripts create, update or remove by name.
 #[derive(Serialize)]
-struct Connector {
+struct Object {
+    /// The cmdlet noun: `InboundConnector`, `OutboundConnector`, `TransportRule`.
+    noun: &'static str,
+    label: &'static str,
     name: String,
     params: Vec<Param>,
-    /// Parameters given to `New-InboundConnector`: those with a value.
+    /// Parameters given when creating: those with a value.
     create_params: Vec<&'static str>,
+    /// Properties whose values are never printed.
+    masked: Vec<&'static str>,
 }
 
-impl Connector {
-    fn new(name: &str, params: Vec<Param>) -> Self {
+impl Object {
+    fn new(noun: &'static str, label: &'static str, name: &str, params: Vec<Param>) -> Self {
         let create_params = params
             .iter()
-            .filter(|p| !matches!(p.value, PsValue::Null(())))
+            .filter(|p| p.expr.is_some() || !matches!(p.value, PsValue::Null(())))
             .map(|p| p.name)
             .collect();
-        Connector {
+        Object {
+            noun,
+            label,
             name: name.to_owned(),
             params,
             create_params,
+            masked: Vec::new(),
         }
+    }
+
+    /// The same object, for a rollback script: only its name matters.
+    fn named(noun: &'static str, label: &'static str, name: &str) -> Self {
+        Object::new(noun, label, name, Vec::new())
     }
 }
 
-#[derive(Serialize)]
-struct Rule {
-    name: String,
-    sender_ip_ranges: Vec<String>,
-    comments: String,
+const INBOUND_CONNECTOR: (&str, &str) = ("InboundConnector", "inbound connector");
+const OUTBOUND_CONNECTOR: (&str, &str) = ("OutboundConnector", "outbound connector");
+const TRANSPORT_RULE: (&str, &str) = ("TransportRule", "transport rule");
+
+fn param(name: &'static str, value: PsValue) -> Param {
+    Param {
+        name,
+        value,
+        expr: None,
+    }
+}
+
+fn text(value: &str) -> PsValue {
+    PsValue::Text(value.to_owned())
+}
+
+fn list_or_null(items: Vec<String>) -> PsValue {
+    if items.is_empty() {
+        PsValue::Null(())
+    } else {
+        PsValue::List(items)
+    }
 }
 
 /// The scripts being assembled: each gets the common context (its header,
@@ -91,14 +127,42 @@ impl ScriptSet<'_> {
     fn add(&mut self, path: &str, template: &'static str, header: Header, extra: Value) {
         let script = Script {
             file_name: path.rsplit('/').next().unwrap_or(path).to_owned(),
-            synopsis: header.synopsis.to_owned(),
+            synopsis: header.synopsis,
             description: header.description,
             source: self.source.to_owned(),
-            switches: header.switches,
+            params: header.params,
         };
         let ctx =
             minijinja::context! { script => context(&script), tenant => self.tenant, ..extra };
         self.out.push((path.to_owned(), template, ctx));
+    }
+
+    fn object(&mut self, path: &str, header: Header, object: &Object) {
+        self.add(
+            path,
+            "powershell/object.ps1.j2",
+            header,
+            minijinja::context! { object => context(object) },
+        );
+    }
+}
+
+/// A rollback script, collected in apply order and numbered in undo order.
+struct Rollback {
+    slug: &'static str,
+    header: Header,
+    template: &'static str,
+    extra: Value,
+}
+
+impl Rollback {
+    fn removal(slug: &'static str, header: Header, object: Object) -> Self {
+        Rollback {
+            slug,
+            header,
+            template: "powershell/rollback.ps1.j2",
+            extra: minijinja::context! { object => context(&object) },
+        }
     }
 }
 
@@ -106,14 +170,14 @@ impl ScriptSet<'_> {
 struct Header {
     synopsis: &'static str,
     description: Vec<String>,
-    switches: Vec<Switch>,
+    params: Vec<ScriptParam>,
 }
 
 fn header(synopsis: &'static str, description: &[&str]) -> Header {
     Header {
         synopsis,
         description: description.iter().map(|line| (*line).to_owned()).collect(),
-        switches: Vec::new(),
+        params: Vec::new(),
     }
 }
 
@@ -122,11 +186,17 @@ impl Header {
         self.description.extend(lines);
         self
     }
+
+    fn with_param(mut self, declaration: &'static str, help: &'static str) -> Self {
+        self.params.push(ScriptParam { declaration, help });
+        self
+    }
 }
 
 /// Every Exchange script: (path, template, context).
 pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, Value)> {
     let inbound = &topology.inbound;
+    let names = &topology.names;
     let tenant = topology.organization.tenant.as_str();
     let domains = &topology.organization.domains;
     let egress = &topology.gateway.egress;
@@ -166,9 +236,8 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
         minijinja::context! { domains => domains },
     );
 
-    set.add(
+    set.object(
         "exchange/10-inbound-connector.ps1",
-        "powershell/inbound-connector.ps1.j2",
         header(
             "Creates or updates the inbound connector from the gateway.",
             &[
@@ -180,8 +249,20 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
         )
         .with_lines([ef_summary(topology)])
         .with_lines(address_notes.iter().cloned()),
-        minijinja::context! { connector => context(&inbound_connector(topology, &exchange_entries)) },
+        &inbound_connector(topology, &exchange_entries),
     );
+    let mut rollbacks =
+        vec![Rollback::removal(
+        "remove-inbound-connector",
+        header(
+            "Removes the inbound connector from the gateway.",
+            &[
+                "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
+                "MX points back at Microsoft 365 and the gateway's TTL has run out.",
+            ],
+        ),
+        Object::named(INBOUND_CONNECTOR.0, INBOUND_CONNECTOR.1, &names.inbound_connector),
+    )];
 
     if inbound.allow_list {
         set.add(
@@ -204,10 +285,9 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
             .with_lines(address_notes.iter().cloned()),
             minijinja::context! { entries => &exchange_entries, cap => ALLOW_LIST_CAP },
         );
-        set.add(
-            "exchange/rollback/30-remove-allow-list-entries.ps1",
-            "powershell/rollback-allow-list.ps1.j2",
-            header(
+        rollbacks.push(Rollback {
+            slug: "remove-allow-list-entries",
+            header: header(
                 "Removes the gateway's entries from the connection-filter IP allow list.",
                 &[
                     "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the gateway's",
@@ -215,8 +295,9 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
                     "mailflowc cannot be told apart from one it added, and is removed too.",
                 ],
             ),
-            minijinja::context! { entries => &exchange_entries },
-        );
+            template: "powershell/rollback-allow-list.ps1.j2",
+            extra: minijinja::context! { entries => &exchange_entries },
+        });
     }
 
     if inbound.spf_hard_fail_off {
@@ -236,14 +317,21 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
     }
 
     if inbound.scl_bypass_rule {
-        let rule = Rule {
-            name: topology.names.scl_bypass_rule.clone(),
-            sender_ip_ranges: egress.ipv4_prefixes(),
-            comments: "Managed by mailflowc: mail from the secure email gateway bypasses spam filtering (SCL -1).".to_owned(),
-        };
-        set.add(
+        let rule = Object::new(
+            TRANSPORT_RULE.0,
+            TRANSPORT_RULE.1,
+            &names.scl_bypass_rule,
+            vec![
+                param("SenderIpRanges", PsValue::List(egress.ipv4_prefixes())),
+                param("SetSCL", PsValue::Int(-1)),
+                param(
+                    "Comments",
+                    text("Managed by mailflowc: mail from the secure email gateway bypasses spam filtering (SCL -1)."),
+                ),
+            ],
+        );
+        set.object(
             "exchange/40-scl-bypass-rule.ps1",
-            "powershell/scl-bypass-rule.ps1.j2",
             header(
                 "Creates or updates the SCL -1 bypass rule for the gateway.",
                 &[
@@ -252,17 +340,98 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
                     "Filtering off: Microsoft says to disable such rules once it is on.",
                 ],
             ),
-            minijinja::context! { rule => context(&rule) },
+            &rule,
         );
-        set.add(
-            "exchange/rollback/20-remove-scl-bypass-rule.ps1",
-            "powershell/rollback-scl-bypass-rule.ps1.j2",
+        rollbacks.push(Rollback::removal(
+            "remove-scl-bypass-rule",
             header(
                 "Removes the SCL -1 bypass rule.",
                 &["Rollback of 40-scl-bypass-rule.ps1."],
             ),
-            minijinja::context! { rule_name => &topology.names.scl_bypass_rule },
+            Object::named(TRANSPORT_RULE.0, TRANSPORT_RULE.1, &names.scl_bypass_rule),
+        ));
+    }
+
+    if let Some(outbound) = &topology.outbound {
+        set.object(
+            "exchange/50-outbound-connector.ps1",
+            header(
+                "Creates or updates the outbound connector to the gateway.",
+                &[
+                    "Phase: outbound. A Partner connector used only when a transport rule routes",
+                    "mail to it (60-outbound-rule.ps1), delivering to the gateway's smart hosts",
+                    "instead of the recipients' MX records.",
+                ],
+            )
+            .with_lines([format!("TLS: {}.", outbound.tls.exchange_value())]),
+            &outbound_connector(topology, outbound),
         );
+        let mut rule = Object::new(
+            TRANSPORT_RULE.0,
+            TRANSPORT_RULE.1,
+            &names.outbound_rule,
+            vec![
+                param("FromScope", text("InOrganization")),
+                param("SentToScope", text("NotInOrganization")),
+                param("RouteMessageOutboundConnector", text(&names.outbound_connector)),
+                param("SetHeaderName", text(&outbound.secret_header.name)),
+                Param { name: "SetHeaderValue", value: PsValue::Null(()), expr: Some("$Secret") },
+                param(
+                    "Comments",
+                    text("Managed by mailflowc: outbound mail goes through the secure email gateway, stamped with the tenant secret it checks."),
+                ),
+            ],
+        );
+        rule.masked.push("SetHeaderValue");
+        let mut rule_header = header(
+            "Creates or updates the rule that routes outbound mail through the gateway.",
+            &[
+                "Phase: outbound, after 50-outbound-connector.ps1. Mail from inside the",
+                "organization to outside recipients goes to the outbound connector, stamped",
+                "with the secret header the gateway checks before relaying.",
+                "The secret is read at run time (-Secret, then the environment variable named",
+                "in the topology, then a prompt) and must match the fingerprint",
+            ],
+        )
+        .with_lines([format!("sha256 {}.", outbound.secret_header.sha256)]);
+        rule_header = rule_header.with_param(
+            "[string] $Secret",
+            "The secret header's value. Never stored in this file.",
+        );
+        set.add(
+            "exchange/60-outbound-rule.ps1",
+            "powershell/outbound-rule.ps1.j2",
+            rule_header,
+            minijinja::context! {
+                object => context(&rule),
+                connector_name => &names.outbound_connector,
+                secret => minijinja::context! {
+                    sha256 => &outbound.secret_header.sha256,
+                    env => &outbound.secret_header.env,
+                    header => &outbound.secret_header.name,
+                },
+            },
+        );
+        rollbacks.push(Rollback::removal(
+            "remove-outbound-connector",
+            header(
+                "Removes the outbound connector to the gateway.",
+                &["Rollback of 50-outbound-connector.ps1; run the rule's rollback first."],
+            ),
+            Object::named(
+                OUTBOUND_CONNECTOR.0,
+                OUTBOUND_CONNECTOR.1,
+                &names.outbound_connector,
+            ),
+        ));
+        rollbacks.push(Rollback::removal(
+            "remove-outbound-rule",
+            header(
+                "Removes the rule that routes outbound mail through the gateway.",
+                &["Rollback of 60-outbound-rule.ps1: outbound mail goes straight out again."],
+            ),
+            Object::named(TRANSPORT_RULE.0, TRANSPORT_RULE.1, &names.outbound_rule),
+        ));
     }
 
     if let Some(lockdown) = &inbound.lockdown {
@@ -286,22 +455,21 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
         if lockdown.by == LockdownBy::IpAddresses {
             lockdown_header = lockdown_header.with_lines(address_notes.iter().cloned());
         }
-        lockdown_header.switches.push(Switch {
-            name: "SkipMxCheck",
-            help: "Skip the DNS check that every domain's MX has left Microsoft 365.",
-        });
+        lockdown_header = lockdown_header.with_param(
+            "[switch] $SkipMxCheck",
+            "Skip the DNS check that every domain's MX has left Microsoft 365.",
+        );
         set.add(
             "exchange/70-lockdown-connector.ps1",
             "powershell/lockdown-connector.ps1.j2",
             lockdown_header,
             minijinja::context! {
                 domains => domains,
-                connector => context(&lockdown_connector(topology, lockdown.by, &exchange_entries)),
+                object => context(&lockdown_connector(topology, lockdown.by, &exchange_entries)),
             },
         );
-        set.add(
-            "exchange/rollback/10-remove-lockdown-connector.ps1",
-            "powershell/rollback-connector.ps1.j2",
+        rollbacks.push(Rollback::removal(
+            "remove-lockdown-connector",
             header(
                 "Removes the lock-down connector.",
                 &[
@@ -309,22 +477,22 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
                     "is rejected after lock-down, or before pointing MX back at Microsoft 365.",
                 ],
             ),
-            minijinja::context! { connector_name => &topology.names.lockdown_connector },
-        );
+            Object::named(
+                INBOUND_CONNECTOR.0,
+                INBOUND_CONNECTOR.1,
+                &names.lockdown_connector,
+            ),
+        ));
     }
 
-    set.add(
-        "exchange/rollback/40-remove-inbound-connector.ps1",
-        "powershell/rollback-connector.ps1.j2",
-        header(
-            "Removes the inbound connector from the gateway.",
-            &[
-                "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
-                "MX points back at Microsoft 365 and the gateway's TTL has run out.",
-            ],
-        ),
-        minijinja::context! { connector_name => &topology.names.inbound_connector },
-    );
+    for (index, rollback) in rollbacks.into_iter().rev().enumerate() {
+        let path = format!(
+            "exchange/rollback/{}-{}.ps1",
+            (index + 1) * 10,
+            rollback.slug
+        );
+        set.add(&path, rollback.template, rollback.header, rollback.extra);
+    }
     set.out
 }
 
@@ -345,18 +513,6 @@ fn ef_summary(topology: &Topology) -> String {
     }
 }
 
-fn param(name: &'static str, value: PsValue) -> Param {
-    Param { name, value }
-}
-
-fn list_or_null(items: Vec<String>) -> PsValue {
-    if items.is_empty() {
-        PsValue::Null(())
-    } else {
-        PsValue::List(items)
-    }
-}
-
 /// Enhanced Filtering settings, the same on every connector that may receive
 /// the gateway's mail: Microsoft says a restricting connector takes
 /// precedence over an unrestricted one for the same senders
@@ -371,9 +527,9 @@ fn enhanced_filtering_params(topology: &Topology) -> [Param; 3] {
     ]
 }
 
-fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Connector {
+fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Object {
     let mut params = vec![
-        param("ConnectorType", PsValue::Text("Partner".to_owned())),
+        param("ConnectorType", text("Partner")),
         param("SenderDomains", PsValue::List(vec!["*".to_owned()])),
         param(
             "SenderIPAddresses",
@@ -384,26 +540,24 @@ fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Connec
         param("RequireTls", PsValue::Bool(true)),
     ];
     if let Some(certificate) = &topology.gateway.tls_certificate {
-        params.push(param(
-            "TlsSenderCertificateName",
-            PsValue::Text(certificate.clone()),
-        ));
+        params.push(param("TlsSenderCertificateName", text(certificate)));
     }
     params.extend(enhanced_filtering_params(topology));
     params.push(param(
         "Comment",
-        PsValue::Text("Managed by mailflowc: mail from the secure email gateway.".to_owned()),
+        text("Managed by mailflowc: mail from the secure email gateway."),
     ));
-    Connector::new(&topology.names.inbound_connector, params)
+    Object::new(
+        INBOUND_CONNECTOR.0,
+        INBOUND_CONNECTOR.1,
+        &topology.names.inbound_connector,
+        params,
+    )
 }
 
-fn lockdown_connector(
-    topology: &Topology,
-    by: LockdownBy,
-    exchange_entries: &[String],
-) -> Connector {
+fn lockdown_connector(topology: &Topology, by: LockdownBy, exchange_entries: &[String]) -> Object {
     let mut params = vec![
-        param("ConnectorType", PsValue::Text("Partner".to_owned())),
+        param("ConnectorType", text("Partner")),
         param("SenderDomains", PsValue::List(vec!["*".to_owned()])),
         param(
             "AssociatedAcceptedDomains",
@@ -433,10 +587,42 @@ fn lockdown_connector(
     params.extend(enhanced_filtering_params(topology));
     params.push(param(
         "Comment",
-        PsValue::Text(
-            "Managed by mailflowc: rejects mail that did not come through the secure email gateway."
-                .to_owned(),
-        ),
+        text("Managed by mailflowc: rejects mail that did not come through the secure email gateway."),
     ));
-    Connector::new(&topology.names.lockdown_connector, params)
+    Object::new(
+        INBOUND_CONNECTOR.0,
+        INBOUND_CONNECTOR.1,
+        &topology.names.lockdown_connector,
+        params,
+    )
+}
+
+/// The rule-scoped outbound connector (exchange-facts F-OUT-02, F-OUT-04 to
+/// F-OUT-06): smart hosts instead of MX, TlsDomain only with DomainValidation.
+fn outbound_connector(topology: &Topology, outbound: &Outbound) -> Object {
+    let tls_domain = match outbound.tls {
+        OutboundTls::DomainValidation => outbound
+            .tls_domain
+            .clone()
+            .map_or(PsValue::Null(()), PsValue::Text),
+        _ => PsValue::Null(()),
+    };
+    let params = vec![
+        param("ConnectorType", text("Partner")),
+        param("IsTransportRuleScoped", PsValue::Bool(true)),
+        param("UseMXRecord", PsValue::Bool(false)),
+        param("SmartHosts", PsValue::List(outbound.smart_hosts.clone())),
+        param("TlsSettings", text(outbound.tls.exchange_value())),
+        param("TlsDomain", tls_domain),
+        param(
+            "Comment",
+            text("Managed by mailflowc: outbound mail to the secure email gateway, chosen by a transport rule."),
+        ),
+    ];
+    Object::new(
+        OUTBOUND_CONNECTOR.0,
+        OUTBOUND_CONNECTOR.1,
+        &topology.names.outbound_connector,
+        params,
+    )
 }

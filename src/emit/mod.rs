@@ -6,11 +6,15 @@
 //! user strings reach a target language only through that language's quoting
 //! filter. Nothing is written here; `write` does that once everything rendered.
 
+pub mod asyncos;
+mod cisco;
 mod exchange;
 pub mod powershell;
 mod templates;
 
+use crate::check::cisco::asyncos_name_problem;
 use crate::model::Topology;
+use crate::secret::RevealedSecrets;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,7 +40,37 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
              `mailflowc build` replaces it whole; do not keep other files here.\n"
         ),
     );
-    for (path, template, context) in exchange::scripts(topology, source_name) {
+    let rendered = exchange::scripts(topology, source_name)
+        .into_iter()
+        .chain(cisco::files(topology, source_name, None));
+    for (path, template, context) in rendered {
+        let text = env.get_template(template)?.render(context)?;
+        files.insert(path, normalize_newlines(&text));
+    }
+    Ok(files)
+}
+
+/// Renders only the files that carry secrets, with the real values, plus a
+/// `.gitignore` that keeps the whole directory out of git.
+pub fn emit_revealed(
+    topology: &Topology,
+    source_name: &str,
+    secrets: &RevealedSecrets,
+) -> Result<Files, minijinja::Error> {
+    let env = environment()?;
+    let mut files = Files::new();
+    files.insert(
+        MARKER_FILE.to_owned(),
+        format!(
+            "This directory is written by `mailflowc reveal` from {source_name}.\n\
+             It holds secrets: never commit it; delete it once they are configured.\n"
+        ),
+    );
+    files.insert(
+        ".gitignore".to_owned(),
+        "# Written by mailflowc reveal: this directory holds secrets.\n*\n".to_owned(),
+    );
+    for (path, template, context) in cisco::files(topology, source_name, Some(secrets)) {
         let text = env.get_template(template)?.render(context)?;
         files.insert(path, normalize_newlines(&text));
     }
@@ -52,6 +86,20 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.set_keep_trailing_newline(true);
     env.add_filter("ps", powershell::ps_filter);
     env.add_filter("ps_value", powershell::ps_value_filter);
+    env.add_filter("asyncos_str", asyncos::asyncos_str_filter);
+    env.add_filter("asyncos_re", asyncos::asyncos_re_filter);
+    env.add_filter(
+        "asyncos_name",
+        |name: &str| -> Result<String, minijinja::Error> {
+            match asyncos_name_problem(name) {
+                None => Ok(name.to_owned()),
+                Some(problem) => Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("`{name}` is not an AsyncOS name: {problem}"),
+                )),
+            }
+        },
+    );
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }

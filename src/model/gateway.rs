@@ -9,4 +9,6 @@ pub struct Gateway {
     pub egress: AddressSet,
     /// The certificate name the gateway presents when it connects, lowercase.
     pub tls_certificate: Option<String>,
+    /// The gateway's inbound MX host names, lowercase, without trailing dots.
+    pub mx_hosts: Vec<String>,
 }

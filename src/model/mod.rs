@@ -10,15 +10,19 @@ pub mod address_set;
 pub mod microsoft365;
 pub mod reserved_ranges;
 
+mod cisco;
 mod gateway;
 mod inbound;
 mod names;
 mod organization;
+mod outbound;
 mod topology;
 
 pub use address_set::AddressSet;
+pub use cisco::{Cisco, DestinationControls};
 pub use gateway::Gateway;
 pub use inbound::{EnhancedFiltering, Inbound, Lockdown};
 pub use names::Names;
-pub use organization::Organization;
+pub use organization::{DomainMx, Organization};
+pub use outbound::{Outbound, SecretHeader};
 pub use topology::Topology;

@@ -20,6 +20,10 @@ pub struct RawTopology {
     #[serde(default)]
     pub inbound: Option<Spanned<RawInbound>>,
     #[serde(default)]
+    pub outbound: Option<Spanned<RawOutbound>>,
+    #[serde(default)]
+    pub cisco: Option<Spanned<RawCisco>>,
+    #[serde(default)]
     pub names: Option<Spanned<RawNames>>,
 }
 
@@ -29,6 +33,10 @@ pub struct RawOrganization {
     pub name: Spanned<String>,
     pub tenant: Spanned<String>,
     pub domains: SpannedList,
+    /// Per-domain Microsoft 365 MX host, where it is not the usual
+    /// `<domain-with-dashes>.mail.protection.outlook.com`.
+    #[serde(default)]
+    pub microsoft365_mx: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -38,6 +46,9 @@ pub struct RawGateway {
     pub egress: SpannedList,
     #[serde(default)]
     pub tls_certificate: Option<Spanned<String>>,
+    /// The gateway's inbound (MX) host names.
+    #[serde(default)]
+    pub mx_hosts: Option<SpannedList>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +109,98 @@ pub struct RawNames {
     pub lockdown_connector: Option<Spanned<String>>,
     #[serde(default)]
     pub scl_bypass_rule: Option<Spanned<String>>,
+    #[serde(default)]
+    pub outbound_connector: Option<Spanned<String>>,
+    #[serde(default)]
+    pub outbound_rule: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutbound {
+    /// Route outbound mail through the gateway; default true when `[outbound]` is present.
+    #[serde(default)]
+    pub through_gateway: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub smart_hosts: Option<SpannedList>,
+    #[serde(default)]
+    pub tls: Option<Spanned<OutboundTls>>,
+    #[serde(default)]
+    pub tls_domain: Option<Spanned<String>>,
+    #[serde(default)]
+    pub secret_header: Option<Spanned<RawSecretHeader>>,
+}
+
+/// `TlsSettings` of the outbound connector (exchange-facts F-OUT-05).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutboundTls {
+    EncryptionOnly,
+    CertificateValidation,
+    DomainValidation,
+}
+
+impl OutboundTls {
+    /// The value Exchange's `TlsSettings` takes.
+    pub fn exchange_value(self) -> &'static str {
+        match self {
+            OutboundTls::EncryptionOnly => "EncryptionOnly",
+            OutboundTls::CertificateValidation => "CertificateValidation",
+            OutboundTls::DomainValidation => "DomainValidation",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecretHeader {
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    /// Where the value lives: `env:NAME` or `file:PATH` (relative to the topology).
+    #[serde(default)]
+    pub value_from: Option<Spanned<String>>,
+    /// SHA-256 of the value, hex: what committed output shows instead of it.
+    #[serde(default)]
+    pub sha256: Option<Spanned<String>>,
+    /// The secret being rotated out: still accepted by the gateway until removed.
+    #[serde(default)]
+    pub previous_value_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub previous_sha256: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCisco {
+    #[serde(default)]
+    pub relay_sender_group: Option<Spanned<String>>,
+    #[serde(default)]
+    pub filter_name: Option<Spanned<String>>,
+    #[serde(default)]
+    pub inbound_listener: Option<Spanned<String>>,
+    #[serde(default)]
+    pub outbound_listener: Option<Spanned<String>>,
+    #[serde(default)]
+    pub destination_controls: Option<Spanned<RawDestinationControls>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDestinationControls {
+    #[serde(default)]
+    pub max_concurrency: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max_messages_per_connection: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub tls: Option<Spanned<DestinationTls>>,
+}
+
+/// TLS towards Microsoft 365 in the gateway's destination controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DestinationTls {
+    Preferred,
+    Required,
 }
 
 /// The values in force once defaults are applied. Defaults live here, in one
@@ -160,4 +263,46 @@ impl RawTopology {
     pub fn names(&self) -> Option<&RawNames> {
         self.names.as_ref().map(|n| n.get_ref())
     }
+
+    pub fn outbound(&self) -> Option<&RawOutbound> {
+        self.outbound.as_ref().map(|o| o.get_ref())
+    }
+
+    /// Whether outbound mail goes through the gateway: `[outbound]` present
+    /// and `through_gateway` not set to false.
+    pub fn outbound_through_gateway(&self) -> bool {
+        self.outbound()
+            .is_some_and(|o| o.through_gateway.as_ref().is_none_or(|t| *t.get_ref()))
+    }
+
+    /// Outbound TLS; default `certificate-validation` ("always use TLS" with a
+    /// checked certificate).
+    pub fn outbound_tls(&self) -> OutboundTls {
+        self.outbound()
+            .and_then(|o| o.tls.as_ref())
+            .map_or(OutboundTls::CertificateValidation, |t| *t.get_ref())
+    }
+
+    pub fn secret_header(&self) -> Option<&RawSecretHeader> {
+        self.outbound()
+            .and_then(|o| o.secret_header.as_ref())
+            .map(|s| s.get_ref())
+    }
+
+    /// The secret header's field name; default `X-Mailflowc-Outbound-Auth`.
+    pub fn secret_header_name(&self) -> String {
+        self.secret_header()
+            .and_then(|s| s.name.as_ref())
+            .map_or_else(
+                || DEFAULT_SECRET_HEADER.to_owned(),
+                |n| n.get_ref().trim().to_owned(),
+            )
+    }
+
+    pub fn cisco(&self) -> Option<&RawCisco> {
+        self.cisco.as_ref().map(|c| c.get_ref())
+    }
 }
+
+/// The outbound secret header's field name when the topology names none.
+pub const DEFAULT_SECRET_HEADER: &str = "X-Mailflowc-Outbound-Auth";

@@ -2,17 +2,33 @@
 //!
 //! serde's `deny_unknown_fields` stops at the first stray key and offers no
 //! spelling hint; walking the document against this table reports every
-//! unknown key at once, each with a did-you-mean. `tests/schema.rs` checks
-//! that the table and the raw types agree.
+//! unknown key at once, each with a did-you-mean. `tests/consistency.rs`
+//! checks that the table and the raw types agree. Tables whose keys are data
+//! (`organization.microsoft365_mx`, keyed by domain) are not listed, so they
+//! are not walked.
 
 /// Known keys per table path ("" is the document root).
 pub const TABLES: &[(&str, &[&str])] = &[
     (
         "",
-        &["version", "organization", "gateway", "inbound", "names"],
+        &[
+            "version",
+            "organization",
+            "gateway",
+            "inbound",
+            "outbound",
+            "cisco",
+            "names",
+        ],
     ),
-    ("organization", &["name", "tenant", "domains"]),
-    ("gateway", &["name", "egress", "tls_certificate"]),
+    (
+        "organization",
+        &["name", "tenant", "domains", "microsoft365_mx"],
+    ),
+    (
+        "gateway",
+        &["name", "egress", "tls_certificate", "mx_hosts"],
+    ),
     (
         "inbound",
         &[
@@ -29,8 +45,48 @@ pub const TABLES: &[(&str, &[&str])] = &[
         &["mode", "skip_ips", "pilot_recipients"],
     ),
     (
+        "outbound",
+        &[
+            "through_gateway",
+            "smart_hosts",
+            "tls",
+            "tls_domain",
+            "secret_header",
+        ],
+    ),
+    (
+        "outbound.secret_header",
+        &[
+            "name",
+            "value_from",
+            "sha256",
+            "previous_value_from",
+            "previous_sha256",
+        ],
+    ),
+    (
+        "cisco",
+        &[
+            "relay_sender_group",
+            "filter_name",
+            "inbound_listener",
+            "outbound_listener",
+            "destination_controls",
+        ],
+    ),
+    (
+        "cisco.destination_controls",
+        &["max_concurrency", "max_messages_per_connection", "tls"],
+    ),
+    (
         "names",
-        &["inbound_connector", "lockdown_connector", "scl_bypass_rule"],
+        &[
+            "inbound_connector",
+            "lockdown_connector",
+            "scl_bypass_rule",
+            "outbound_connector",
+            "outbound_rule",
+        ],
     ),
 ];
 

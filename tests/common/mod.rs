@@ -30,11 +30,23 @@ pub fn toml_files(dir: &Path) -> Vec<PathBuf> {
 /// diagnostics if it does not compile.
 pub fn build(path: &Path) -> Files {
     let source = std::fs::read_to_string(path).unwrap();
-    build_source(&source, &file_name(path))
+    build_in(&source, &file_name(path), &context_for(path))
+}
+
+/// The context a topology file is compiled in: paths relative to its folder.
+pub fn context_for(path: &Path) -> mailflowc::Context {
+    mailflowc::Context {
+        base_dir: path.parent().unwrap().to_owned(),
+        reveal: false,
+    }
 }
 
 pub fn build_source(source: &str, name: &str) -> Files {
-    match mailflowc::compile(source, name) {
+    build_in(source, name, &mailflowc::Context::default())
+}
+
+pub fn build_in(source: &str, name: &str, ctx: &mailflowc::Context) -> Files {
+    match mailflowc::compile_with(source, name, ctx) {
         Ok(compiled) => compiled.files,
         Err(mailflowc::CompileError::Invalid(found)) => panic!(
             "{name} does not build:\n{}",

@@ -1,0 +1,331 @@
+//! The outbound path: smart hosts, TLS, and the secret header that keeps the
+//! gateway from relaying for every Microsoft 365 tenant.
+
+use super::domains::{certificate_name_problem, domain_problem};
+use crate::context::Context;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::address::parse_address;
+use crate::parse::{OutboundTls, RawSecretHeader, RawTopology};
+use crate::secret::{fingerprint, is_fingerprint, secret_problem, SecretSource};
+use std::ops::Range;
+use toml::Spanned;
+
+pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
+    let (Some(outbound_table), true) = (raw.outbound.as_ref(), raw.outbound_through_gateway())
+    else {
+        return;
+    };
+    let outbound = outbound_table.get_ref();
+
+    match &outbound.smart_hosts {
+        None => found.push(
+            Diagnostic::new(
+                Code::NoSmartHosts,
+                "outbound mail goes through the gateway, but no `smart_hosts` are given",
+            )
+            .at(outbound_table.span())
+            .with_label("`smart_hosts` missing")
+            .with_help(
+                "add `smart_hosts` with the gateway's outgoing (relay) host names or addresses",
+            ),
+        ),
+        Some(list) if list.get_ref().is_empty() => found.push(
+            Diagnostic::new(Code::NoSmartHosts, "`smart_hosts` is empty")
+                .at(list.span())
+                .with_help("list the gateway's outgoing (relay) host names or addresses"),
+        ),
+        Some(list) => {
+            let mx_hosts: Vec<String> = raw
+                .gateway
+                .get_ref()
+                .mx_hosts
+                .as_ref()
+                .map(|l| {
+                    l.get_ref()
+                        .iter()
+                        .map(|h| normalize_host(h.get_ref()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for host in list.get_ref() {
+                let text = host.get_ref().trim();
+                if let Some(problem) = smart_host_problem(text) {
+                    found.push(
+                        Diagnostic::new(Code::InvalidSmartHost, format!("smart host `{text}` is not a host name or address"))
+                            .at(host.span())
+                            .with_label(problem)
+                            .with_help("give a host name (`relay.gateway.example`), an IPv4 address or a CIDR prefix; Exchange always connects on port 25"),
+                    );
+                } else if mx_hosts.contains(&normalize_host(text)) {
+                    found.push(
+                        Diagnostic::new(Code::SmartHostIsMx, format!("smart host `{text}` is one of the gateway's MX hosts"))
+                            .at(host.span())
+                            .with_label("the inbound listener")
+                            .with_help("use the gateway's outgoing listener: on the inbound listener the relay sender group also catches mail other Microsoft 365 tenants send you"),
+                    );
+                }
+            }
+        }
+    }
+
+    let tls = raw.outbound_tls();
+    if let Some(domain) = &outbound.tls_domain {
+        if tls != OutboundTls::DomainValidation {
+            found.push(
+                Diagnostic::new(
+                    Code::TlsDomainWithoutDomainValidation,
+                    "`tls_domain` is set but `tls` is not `domain-validation`",
+                )
+                .at(domain.span())
+                .with_label("Exchange takes TlsDomain only with DomainValidation")
+                .with_help("set `tls = \"domain-validation\"`, or remove `tls_domain`"),
+            );
+        } else if let Some(problem) = certificate_name_problem(domain.get_ref()) {
+            found.push(
+                Diagnostic::new(Code::InvalidCertificateName, format!("`{}` is not a TLS domain Exchange accepts", domain.get_ref()))
+                    .at(domain.span())
+                    .with_label(problem)
+                    .with_help("give the domain in the gateway's certificate, such as `relay.gateway.example` or `*.gateway.example`"),
+            );
+        }
+    }
+    if tls == OutboundTls::EncryptionOnly {
+        let span = outbound
+            .tls
+            .as_ref()
+            .map_or(outbound_table.span(), |t| t.span());
+        found.push(
+            Diagnostic::new(Code::EncryptionOnly, "outbound TLS encrypts but does not check the gateway's certificate")
+                .at(span)
+                .with_label("`encryption-only`")
+                .with_help("use `certificate-validation`, or `domain-validation` with `tls_domain`, so mail cannot be handed to an impostor"),
+        );
+    }
+
+    let Some(secret_table) = &outbound.secret_header else {
+        found.push(
+            Diagnostic::new(Code::OpenRelay, "outbound mail goes through the gateway without a secret header")
+                .at(outbound_table.span())
+                .with_label("no `[outbound.secret_header]`")
+                .with_help("add `[outbound.secret_header]`: without it the gateway relays for any Microsoft 365 tenant, whose servers are shared"),
+        );
+        return;
+    };
+    check_secret_header(secret_table, ctx, found);
+}
+
+fn check_secret_header(
+    table: &Spanned<RawSecretHeader>,
+    ctx: &Context,
+    found: &mut Vec<Diagnostic>,
+) {
+    let header = table.get_ref();
+    if let Some(name) = &header.name {
+        if let Some(problem) = header_name_problem(name.get_ref()) {
+            found.push(
+                Diagnostic::new(Code::InvalidHeaderName, format!("`{}` is not a header field name to use here", name.get_ref()))
+                    .at(name.span())
+                    .with_label(problem)
+                    .with_help("use `X-` followed by letters, digits and hyphens, such as `X-Contoso-Relay-Auth`"),
+            );
+        }
+    }
+    check_one_secret(
+        "value_from",
+        "sha256",
+        header.value_from.as_ref(),
+        header.sha256.as_ref(),
+        table.span(),
+        true,
+        ctx,
+        found,
+    );
+    if header.previous_value_from.is_some() || header.previous_sha256.is_some() {
+        check_one_secret(
+            "previous_value_from",
+            "previous_sha256",
+            header.previous_value_from.as_ref(),
+            header.previous_sha256.as_ref(),
+            table.span(),
+            false,
+            ctx,
+            found,
+        );
+    }
+}
+
+/// One secret (current or previous): reference, value, fingerprint.
+#[allow(clippy::too_many_arguments)]
+fn check_one_secret(
+    reference_key: &str,
+    fingerprint_key: &str,
+    reference: Option<&Spanned<String>>,
+    recorded: Option<&Spanned<String>>,
+    table_span: Range<usize>,
+    current: bool,
+    ctx: &Context,
+    found: &mut Vec<Diagnostic>,
+) {
+    let which = if current { "secret" } else { "previous secret" };
+    let Some(reference) = reference else {
+        found.push(
+            Diagnostic::new(Code::SecretReferenceMissing, format!("the {which} has no `{reference_key}`"))
+                .at(table_span)
+                .with_label(format!("`{reference_key}` missing"))
+                .with_help(format!("add `{reference_key} = \"env:VARIABLE\"` or `\"file:PATH\"`; the value itself never goes in the topology")),
+        );
+        return;
+    };
+    let source = match SecretSource::parse(reference.get_ref()) {
+        Ok(source) => source,
+        Err(problem) => {
+            found.push(
+                Diagnostic::new(
+                    Code::SecretReferenceMissing,
+                    format!("`{}` is not a secret reference", reference.get_ref()),
+                )
+                .at(reference.span())
+                .with_label(problem)
+                .with_help("write `env:VARIABLE` or `file:PATH` (relative to the topology file)"),
+            );
+            return;
+        }
+    };
+
+    let value = match source.resolve(&ctx.base_dir) {
+        Ok(value) => Some(value),
+        Err(problem) if ctx.reveal => {
+            found.push(
+                Diagnostic::new(
+                    Code::SecretUnresolvable,
+                    format!("the {which} cannot be read"),
+                )
+                .at(reference.span())
+                .with_label(problem)
+                .with_help(
+                    "set the variable or create the file, then run `mailflowc reveal` again",
+                ),
+            );
+            return;
+        }
+        Err(_) => None,
+    };
+
+    if let Some(value) = &value {
+        if let Some(problem) = secret_problem(value) {
+            found.push(
+                Diagnostic::new(
+                    Code::WeakSecret,
+                    format!("the {which} is not strong enough or not plain enough"),
+                )
+                .at(reference.span())
+                .with_label(problem)
+                .with_help(
+                    "generate one with letters and digits only, such as `openssl rand -hex 24`",
+                ),
+            );
+            return;
+        }
+    }
+
+    let recorded_ok = recorded.filter(|r| is_fingerprint(r.get_ref().trim()));
+    match (recorded_ok, &value) {
+        (None, _) => {
+            let help = match &value {
+                Some(value) => format!("add `{fingerprint_key} = \"{}\"` (the fingerprint of the value just read)", fingerprint(value)),
+                None => format!("add `{fingerprint_key}` = the output of `printf %s \"$SECRET\" | sha256sum` (64 hex digits)"),
+            };
+            let mut d = Diagnostic::new(Code::FingerprintMissing, format!("the {which} has no valid `{fingerprint_key}`"))
+                .with_label("committed output shows this fingerprint instead of the value")
+                .with_help(help);
+            d = d.at(recorded.map_or(table_span, |r| r.span()));
+            found.push(d);
+        }
+        (Some(recorded), Some(value)) if recorded.get_ref().trim() != fingerprint(value) => found.push(
+            Diagnostic::new(Code::FingerprintMismatch, format!("the {which} read from `{}` does not match `{fingerprint_key}`", reference.get_ref()))
+                .at(recorded.span())
+                .with_label("recorded fingerprint")
+                .with_help(format!(
+                    "if the secret was rotated on purpose, set `{fingerprint_key} = \"{}\"`; otherwise the wrong secret is configured",
+                    fingerprint(value)
+                )),
+        ),
+        _ => {}
+    }
+}
+
+fn normalize_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Why `host` is not a smart host Exchange accepts (FQDN, IPv4 address or
+/// CIDR; exchange-facts F-OUT-02), if it is not.
+fn smart_host_problem(host: &str) -> Option<String> {
+    if host.contains(':') && !host.contains("::") && host.matches(':').count() == 1 {
+        return Some("a port cannot be given: Exchange always uses port 25".to_owned());
+    }
+    if host.starts_with(|c: char| c.is_ascii_digit()) && parse_address(host).is_ok() {
+        return match parse_address(host) {
+            Ok(parsed) if parsed.net.addr().is_ipv4() => None,
+            _ => Some("IPv6 smart hosts are not documented for Exchange Online".to_owned()),
+        };
+    }
+    if host.contains(':') {
+        return Some("IPv6 smart hosts are not documented for Exchange Online".to_owned());
+    }
+    domain_problem(&normalize_host(host))
+}
+
+/// Why `name` is not a safe custom header field name, if it is not:
+/// `X-`, then letters, digits and hyphens, at most 62 characters, not one of
+/// the gateway's own `X-IronPort-` headers.
+pub fn header_name_problem(name: &str) -> Option<String> {
+    let name = name.trim();
+    let Some(rest) = name
+        .get(..2)
+        .filter(|p| p.eq_ignore_ascii_case("x-"))
+        .map(|_| &name[2..])
+    else {
+        return Some("a custom header must start with `X-`".to_owned());
+    };
+    if rest.is_empty() || rest.len() > 60 {
+        return Some("1 to 60 characters after `X-`".to_owned());
+    }
+    if let Some(c) = rest
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Some(format!(
+            "holds `{}`; use letters, digits and hyphens",
+            c.escape_default()
+        ));
+    }
+    if rest.to_ascii_lowercase().starts_with("ironport-") {
+        return Some("`X-IronPort-` headers belong to the gateway itself".to_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smart_hosts() {
+        assert_eq!(smart_host_problem("relay.gateway.example"), None);
+        assert_eq!(smart_host_problem("68.232.140.27"), None);
+        assert_eq!(smart_host_problem("68.232.140.0/28"), None);
+        assert!(smart_host_problem("relay.gateway.example:587").is_some());
+        assert!(smart_host_problem("2001:db8::1").is_some());
+        assert!(smart_host_problem("relay").is_some());
+    }
+
+    #[test]
+    fn header_names() {
+        assert_eq!(header_name_problem("X-Outbound-Auth"), None);
+        assert!(header_name_problem("Outbound-Auth").is_some());
+        assert!(header_name_problem("X-Outbound Auth").is_some());
+        assert!(header_name_problem("X-Outbound:Auth").is_some());
+        assert!(header_name_problem("X-IronPort-Auth").is_some());
+    }
+}

@@ -1,0 +1,22 @@
+//! What a compilation may look at besides the topology text.
+
+use std::path::PathBuf;
+
+/// Where relative paths in the topology point, and whether the real secret
+/// values are wanted (`mailflowc reveal`).
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The topology's directory: `file:` secret references are relative to it.
+    pub base_dir: PathBuf,
+    /// Secrets must be readable: a reference that cannot be read is an error.
+    pub reveal: bool,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context {
+            base_dir: PathBuf::from("."),
+            reveal: false,
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! View-models for Cisco Secure Email (AsyncOS): the relay-guard message
+//! filter to paste at the CLI, and the ordered steps around it.
+//! Follows `shared/reference/cisco-summary.md`.
+
+use super::context;
+use crate::model::Topology;
+use crate::parse::DestinationTls;
+use crate::secret::RevealedSecrets;
+use minijinja::Value;
+
+pub const FILTER_FILE: &str = "cisco/10-relay-guard-filter.txt";
+
+/// What stands in the committed filter where the secret goes: pasted by
+/// mistake, it matches nothing and the filter fails closed (drops relay mail).
+pub fn placeholder(sha256: &str) -> String {
+    format!("SECRET-NOT-IN-THIS-FILE-sha256-{sha256}")
+}
+
+/// Every Cisco file: (path, template, context). `revealed` replaces the
+/// placeholders with the real secrets.
+pub fn files(
+    topology: &Topology,
+    source: &str,
+    revealed: Option<&RevealedSecrets>,
+) -> Vec<(String, &'static str, Value)> {
+    let Some(cisco) = &topology.cisco else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if revealed.is_none() {
+        let controls = &cisco.destination_controls;
+        let (tls_label, tls_choice) = match controls.tls {
+            DestinationTls::Preferred => ("Preferred", "2 (Preferred)"),
+            DestinationTls::Required => ("Required", "3 (Required)"),
+        };
+        out.push((
+            "cisco/STEPS.md".to_owned(),
+            "cisco/STEPS.md.j2",
+            minijinja::context! {
+                source => source,
+                cisco => context(cisco),
+                domains => &topology.organization.domains,
+                routes => context(&topology.organization.microsoft365_mx),
+                controls => minijinja::context! {
+                    max_concurrency => controls.max_concurrency,
+                    max_messages_per_connection => controls.max_messages_per_connection,
+                    tls_label => tls_label,
+                    tls_choice => tls_choice,
+                },
+                outbound => context(&topology.outbound),
+                commit_comment => format!("mailflowc: Microsoft 365 integration from {source}"),
+            },
+        ));
+    }
+    if let Some(outbound) = &topology.outbound {
+        let header = &outbound.secret_header;
+        let (secrets, variant) = match revealed {
+            Some(secrets) => (
+                std::iter::once(secrets.current.clone()).chain(secrets.previous.clone()).collect::<Vec<_>>(),
+                "REVEALED: this copy holds the real secret. Do not commit it; delete it after pasting.".to_owned(),
+            ),
+            None => (
+                std::iter::once(placeholder(&header.sha256))
+                    .chain(header.previous_sha256.as_deref().map(placeholder))
+                    .collect(),
+                "Committed copy: the secret is replaced by its fingerprint. Paste the copy `mailflowc reveal` writes.".to_owned(),
+            ),
+        };
+        out.push((
+            FILTER_FILE.to_owned(),
+            "cisco/relay-guard-filter.txt.j2",
+            minijinja::context! {
+                variant => variant,
+                filter_name => &cisco.filter_name,
+                relay_sender_group => &cisco.relay_sender_group,
+                header => &header.name,
+                secrets => secrets,
+            },
+        ));
+    }
+    out
+}
