@@ -56,10 +56,24 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// List the vendor catalog, or show one vendor with its sources and dates.
+    Vendors {
+        #[command(subcommand)]
+        action: Option<VendorsAction>,
+    },
     /// Print the lowered model as JSON (what the templates are rendered from).
     PrintIr {
         /// The topology file (TOML).
         topology: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum VendorsAction {
+    /// Show one vendor: what the catalog supplies, from which page, of which date.
+    Show {
+        /// The vendor id (or an alias).
+        name: String,
     },
 }
 
@@ -92,6 +106,10 @@ fn run(command: Command) -> u8 {
         Command::Check { topology } => check_only(&topology),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Reveal { topology, out } => reveal_secrets(&topology, out),
+        Command::Vendors { action: None } => list_vendors(),
+        Command::Vendors {
+            action: Some(VendorsAction::Show { name }),
+        } => show_vendor(&name),
         Command::PrintIr { topology } => print_ir(&topology),
     }
 }
@@ -108,6 +126,7 @@ impl Input {
         Context {
             base_dir: self.base_dir.clone(),
             reveal: false,
+            today: Some(time::OffsetDateTime::now_utc().date()),
         }
     }
 }
@@ -275,6 +294,32 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
             EXIT_FAILURE
         }
     }
+}
+
+fn list_vendors() -> u8 {
+    for vendor in crate::catalog::vendors() {
+        let regions: Vec<&str> = vendor.regions.iter().map(|r| r.id.as_str()).collect();
+        let regions = if regions.is_empty() {
+            "-".to_owned()
+        } else {
+            regions.join(", ")
+        };
+        println!("{:<16} {:<48} regions: {regions}", vendor.id, vendor.name);
+    }
+    EXIT_OK
+}
+
+fn show_vendor(name: &str) -> u8 {
+    let Some(vendor) = crate::catalog::find(name) else {
+        let ids = crate::catalog::vendors().iter().map(|v| v.id.as_str());
+        match crate::catalog::closest(name, ids) {
+            Some(id) => eprintln!("error: no vendor `{name}` in the catalog; did you mean `{id}`?"),
+            None => eprintln!("error: no vendor `{name}` in the catalog; run `mailflowc vendors`"),
+        }
+        return EXIT_FAILURE;
+    };
+    print!("{}", crate::catalog::describe(vendor));
+    EXIT_OK
 }
 
 fn explain(code: Option<&str>) -> u8 {

@@ -10,6 +10,9 @@ pub struct Context {
     pub base_dir: PathBuf,
     /// Secrets must be readable: a reference that cannot be read is an error.
     pub reveal: bool,
+    /// The date vendor data ages against; none skips the age check (the CLI
+    /// passes the system date, tests a fixed one).
+    pub today: Option<time::Date>,
 }
 
 impl Default for Context {
@@ -17,6 +20,7 @@ impl Default for Context {
         Context {
             base_dir: PathBuf::from("."),
             reveal: false,
+            today: None,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! in memory) → [`write`] (the output tree, atomically). [`pipeline`] runs the
 //! first four; [`diagnostics`] is the one place problems are rendered.
 
+pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod context;

@@ -4,11 +4,13 @@
 //! normalizes case and addresses, and sorts every list, so the output is the
 //! same whatever order the file lists things in.
 
+use crate::catalog::Source;
 use crate::check::domains::default_microsoft365_mx;
 use crate::model::address::parse_address;
 use crate::model::{
-    AddressSet, Cisco, DestinationControls, DomainMx, EnhancedFiltering, Gateway, Inbound,
-    Lockdown, Names, Organization, Outbound, SecretHeader, Topology,
+    AddressSet, Cisco, DestinationControls, Dns, DomainMx, EnhancedFiltering, Gateway, Inbound,
+    Lockdown, MxRecord, Names, Organization, Outbound, SecretHeader, SourceRef, Topology,
+    VendorData,
 };
 use crate::parse::{DestinationTls, EfMode, RawCisco, RawTopology, SpannedList};
 use crate::secret::SecretSource;
@@ -18,7 +20,20 @@ use toml::Spanned;
 pub fn lower(raw: &RawTopology) -> Topology {
     let org = raw.organization.get_ref();
     let gateway = raw.gateway.get_ref();
-    let egress = address_set(&gateway.egress);
+    let selection = crate::check::vendor::select(raw);
+    let catalog_egress = selection.and_then(|s| s.egress());
+    let catalog_mx = selection.and_then(|s| s.mx());
+    let egress = match &gateway.egress {
+        Some(list) => address_set(list),
+        None => AddressSet::new(
+            catalog_egress
+                .map(|(addresses, _)| addresses)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|a| parse_address(a).ok())
+                .map(|p| p.net),
+        ),
+    };
 
     let mode = raw.ef_mode();
     let ef = raw.ef();
@@ -69,19 +84,37 @@ pub fn lower(raw: &RawTopology) -> Topology {
                 .tls_certificate
                 .as_ref()
                 .map(|c| c.get_ref().trim().to_ascii_lowercase()),
-            mx_hosts: gateway
-                .mx_hosts
-                .as_ref()
-                .map(|hosts| {
-                    hosts
-                        .get_ref()
+            mx: match &gateway.mx {
+                Some(records) => sorted_mx(records.get_ref().iter().map(|r| {
+                    let r = r.get_ref();
+                    let priority = r.priority.as_ref().map_or(DEFAULT_MX_PRIORITY, |p| {
+                        u16::try_from(*p.get_ref()).unwrap_or(DEFAULT_MX_PRIORITY)
+                    });
+                    (normalize_host(r.host.get_ref()), priority)
+                })),
+                None => sorted_mx(
+                    catalog_mx
+                        .map(|(records, _)| records)
+                        .unwrap_or_default()
                         .iter()
-                        .map(|h| normalize_host(h.get_ref()))
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect()
-                })
-                .unwrap_or_default(),
+                        .map(|r| (normalize_host(&r.host), r.priority)),
+                ),
+            },
+            vendor: selection.map(|s| VendorData {
+                id: s.vendor.id.clone(),
+                name: s.vendor.name.clone(),
+                region: s.region.map(|r| r.id.clone()),
+                egress_source: gateway
+                    .egress
+                    .is_none()
+                    .then(|| catalog_egress.map(|(_, src)| source_ref(src)))
+                    .flatten(),
+                mx_source: gateway
+                    .mx
+                    .is_none()
+                    .then(|| catalog_mx.map(|(_, src)| source_ref(src)))
+                    .flatten(),
+            }),
         },
         inbound: Inbound {
             enhanced_filtering: EnhancedFiltering {
@@ -98,6 +131,7 @@ pub fn lower(raw: &RawTopology) -> Topology {
         },
         outbound: outbound(raw),
         cisco: raw.cisco().map(cisco),
+        dns: dns(raw),
         names: Names {
             inbound_connector: name_or(
                 names.and_then(|n| n.inbound_connector.as_ref()),
@@ -193,6 +227,38 @@ fn cisco(raw: &RawCisco) -> Cisco {
                 .and_then(|c| c.tls.as_ref())
                 .map_or(DestinationTls::Preferred, |t| *t.get_ref()),
         },
+    }
+}
+
+/// The priority of an MX record the topology gives without one: all equal,
+/// so reordering the list changes nothing.
+const DEFAULT_MX_PRIORITY: u16 = 10;
+
+fn sorted_mx(records: impl Iterator<Item = (String, u16)>) -> Vec<MxRecord> {
+    records
+        .map(|(host, priority)| MxRecord { priority, host })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn source_ref(source: &Source) -> SourceRef {
+    SourceRef {
+        title: source.title.clone(),
+        url: source.url.clone(),
+        date: source.date().to_owned(),
+    }
+}
+
+fn dns(raw: &RawTopology) -> Dns {
+    let dns = raw.dns();
+    let value = |pick: fn(&crate::parse::RawDns) -> Option<&Spanned<i64>>, default: i64| {
+        dns.and_then(pick).map_or(default, |v| *v.get_ref())
+    };
+    Dns {
+        ttl: value(|d| d.ttl.as_ref(), Dns::DEFAULT_TTL),
+        precutover_ttl: value(|d| d.precutover_ttl.as_ref(), Dns::DEFAULT_PRECUTOVER_TTL),
+        current_ttl: value(|d| d.current_ttl.as_ref(), Dns::DEFAULT_CURRENT_TTL),
     }
 }
 

@@ -83,6 +83,7 @@ pub fn reveal(
     let ctx = Context {
         base_dir: base_dir.to_owned(),
         reveal: true,
+        today: None,
     };
     let (topology, found) = analyze_with(source, &ctx);
     let Some(topology) = topology else {

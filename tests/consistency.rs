@@ -5,6 +5,11 @@ mod common;
 use std::collections::BTreeSet;
 
 fn keys(value: &toml::Value, path: &str, out: &mut BTreeSet<(String, String)>) {
+    if let toml::Value::Array(items) = value {
+        for item in items {
+            keys(item, path, out);
+        }
+    }
     if let toml::Value::Table(table) = value {
         for (key, child) in table {
             out.insert((path.to_owned(), key.clone()));

@@ -26,6 +26,7 @@ fn each_invalid_fixture_yields_exactly_its_code_with_span_and_help() {
             let source = std::fs::read_to_string(&path).unwrap();
             let mut ctx = common::context_for(&path);
             ctx.reveal = common::file_name(&path).contains("-when-revealed");
+            ctx.today = Some(common::today());
             let (topology, found) = mailflowc::analyze_with(&source, &ctx);
             let codes: BTreeSet<Code> = found.iter().map(|d| d.code).collect();
             assert_eq!(
@@ -112,6 +113,7 @@ fn explanation_examples_yield_their_code() {
         let ctx = mailflowc::Context {
             base_dir: common::root().join("tests/fixtures/invalid"),
             reveal: text.contains("## Example (when revealed)"),
+            today: Some(common::today()),
         };
         let (_, found) = mailflowc::analyze_with(example, &ctx);
         assert!(

@@ -22,48 +22,65 @@ pub struct Entry {
 
 pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     let gateway = raw.gateway.get_ref();
-    let egress = entries(&gateway.egress, "gateway.egress", found);
-
-    let ipv4_count = egress.iter().filter(|e| e.net.addr().is_ipv4()).count();
-    if ipv4_count == 0 {
-        // Only IPv6 or nothing valid: the per-entry IPv6 warnings would only
-        // repeat what this error says.
-        if !found.iter().any(|d| d.code == Code::InvalidAddress) {
-            found.push(
-                Diagnostic::new(
-                    Code::NoUsableGatewayAddress,
-                    "the gateway has no IPv4 address Exchange Online can use",
-                )
-                .at(gateway.egress.span())
-                .with_label("no IPv4 address or prefix here")
-                .with_help("add the gateway's IPv4 egress addresses: connectors and the allow list take only IPv4"),
-            );
+    let (egress_nets, cap_span): (Vec<IpNet>, Range<usize>) = match &gateway.egress {
+        Some(list) => {
+            let egress = entries(list, "gateway.egress", found);
+            if !egress.iter().any(|e| e.net.addr().is_ipv4()) {
+                // Only IPv6 or nothing valid: the per-entry IPv6 warnings would
+                // only repeat what this error says.
+                if !found.iter().any(|d| d.code == Code::InvalidAddress) {
+                    found.push(
+                        Diagnostic::new(
+                            Code::NoUsableGatewayAddress,
+                            "the gateway has no IPv4 address Exchange Online can use",
+                        )
+                        .at(list.span())
+                        .with_label("no IPv4 address or prefix here")
+                        .with_help("add the gateway's IPv4 egress addresses: connectors and the allow list take only IPv4"),
+                    );
+                }
+                return;
+            }
+            let fields = ipv4_only_fields(raw);
+            for entry in egress.iter().filter(|e| e.net.addr().is_ipv6()) {
+                found.push(
+                    Diagnostic::new(
+                        Code::Ipv6LeftOut,
+                        format!("`{}` is left out of {}", entry.text, fields.join(", ")),
+                    )
+                    .at(entry.span.clone())
+                    .with_label("Exchange takes only IPv4 in these fields")
+                    .with_help("nothing to change if the gateway also delivers over IPv4; remove the entry to silence this warning"),
+                );
+            }
+            (egress.iter().map(|e| e.net).collect(), list.span())
         }
-        return;
-    }
-
-    let fields = ipv4_only_fields(raw);
-    for entry in egress.iter().filter(|e| e.net.addr().is_ipv6()) {
-        found.push(
-            Diagnostic::new(
-                Code::Ipv6LeftOut,
-                format!("`{}` is left out of {}", entry.text, fields.join(", ")),
-            )
-            .at(entry.span.clone())
-            .with_label("Exchange takes only IPv4 in these fields")
-            .with_help("nothing to change if the gateway also delivers over IPv4; remove the entry to silence this warning"),
-        );
-    }
+        // From the catalog: its addresses are tested, and the IPv6 the vendor
+        // publishes is expected to be left out, so only the cap is checked.
+        None => match (
+            super::vendor::select(raw).and_then(|s| s.egress()),
+            &gateway.vendor,
+        ) {
+            (Some((addresses, _)), Some(vendor)) => (
+                addresses
+                    .iter()
+                    .filter_map(|a| parse_address(a).ok())
+                    .map(|p| p.net)
+                    .collect(),
+                vendor.span(),
+            ),
+            _ => return,
+        },
+    };
 
     if raw.allow_list() {
-        let set = AddressSet::new(egress.iter().map(|e| e.net));
-        let count = set.ipv4_exchange_entry_count();
+        let count = AddressSet::new(egress_nets).ipv4_exchange_entry_count();
         if count > ALLOW_LIST_CAP {
             let span = raw
                 .inbound
                 .as_ref()
                 .and_then(|i| i.get_ref().allow_list.as_ref())
-                .map_or(gateway.egress.span(), |flag| flag.span());
+                .map_or(cap_span, |flag| flag.span());
             found.push(
                 Diagnostic::new(
                     Code::AllowListTooLong,

@@ -9,7 +9,6 @@ const TENANT_SUFFIX: &str = ".onmicrosoft.com";
 pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     let org = raw.organization.get_ref();
     check_microsoft365_mx(raw, found);
-    check_gateway_mx_hosts(raw, found);
 
     let tenant = org.tenant.get_ref().trim().to_ascii_lowercase();
     let tenant_label = tenant.strip_suffix(TENANT_SUFFIX);
@@ -122,29 +121,6 @@ fn check_microsoft365_mx(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                     .at(host.span())
                     .with_label(problem)
                     .with_help("copy the MX value the Microsoft 365 admin center shows for the domain (Settings > Domains)"),
-            );
-        }
-    }
-}
-
-fn check_gateway_mx_hosts(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
-    let Some(hosts) = &raw.gateway.get_ref().mx_hosts else {
-        return;
-    };
-    for host in hosts.get_ref() {
-        let text = host.get_ref().trim();
-        let normalized = text.trim_end_matches('.').to_ascii_lowercase();
-        let problem = if text.parse::<std::net::IpAddr>().is_ok() {
-            Some("an MX record names a host, never an address".to_owned())
-        } else {
-            domain_problem(&normalized)
-        };
-        if let Some(problem) = problem {
-            found.push(
-                Diagnostic::new(Code::InvalidMxHost, format!("MX target `{text}` is not a host name"))
-                    .at(host.span())
-                    .with_label(problem)
-                    .with_help("give the gateway's inbound host names as the vendor lists them, such as `mx1.gateway.example`"),
             );
         }
     }

@@ -6,10 +6,12 @@
 
 pub mod addressing;
 pub mod cisco;
+pub mod dns;
 pub mod domains;
 mod inbound;
 mod names;
 pub mod outbound;
+pub mod vendor;
 
 use crate::context::Context;
 use crate::diagnostics::Diagnostic;
@@ -21,7 +23,9 @@ pub use addressing::ALLOW_LIST_CAP;
 pub fn check(raw: &RawTopology, ctx: &Context) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     domains::check(raw, &mut found);
+    vendor::check(raw, ctx, &mut found);
     addressing::check(raw, &mut found);
+    dns::check(raw, &mut found);
     inbound::check(raw, &mut found);
     outbound::check(raw, ctx, &mut found);
     cisco::check(raw, &mut found);

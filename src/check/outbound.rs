@@ -35,18 +35,10 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
                 .with_help("list the gateway's outgoing (relay) host names or addresses"),
         ),
         Some(list) => {
-            let mx_hosts: Vec<String> = raw
-                .gateway
-                .get_ref()
-                .mx_hosts
-                .as_ref()
-                .map(|l| {
-                    l.get_ref()
-                        .iter()
-                        .map(|h| normalize_host(h.get_ref()))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mx_hosts: Vec<String> = super::dns::gateway_mx_hosts(raw)
+                .iter()
+                .map(|h| normalize_host(h))
+                .collect();
             for host in list.get_ref() {
                 let text = host.get_ref().trim();
                 if let Some(problem) = smart_host_problem(text) {

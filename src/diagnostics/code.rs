@@ -101,6 +101,13 @@ codes! {
     DestinationControlRange => "MF0514", Error,   "destination control value out of range";
 
     InvalidMxHost           => "MF0601", Error,   "MX target is not a host name";
+    Microsoft365MxBesideGateway => "MF0602", Error, "Microsoft 365 MX kept beside the gateway's";
+    DuplicateMxHost         => "MF0603", Error,   "duplicate MX host";
+    TtlOutOfRange           => "MF0604", Error,   "TTL out of range";
+
+    UnknownVendor           => "MF0701", Error,   "unknown vendor or region";
+    StaleVendorData         => "MF0702", Warning, "vendor data older than a year";
+    VendorCannotSupply      => "MF0703", Error,   "a value neither the topology nor the catalog supplies";
 }
 
 impl fmt::Display for Code {

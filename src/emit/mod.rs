@@ -8,8 +8,10 @@
 
 pub mod asyncos;
 mod cisco;
+pub mod dns;
 mod exchange;
 pub mod powershell;
+mod runbook;
 mod templates;
 
 use crate::check::cisco::asyncos_name_problem;
@@ -42,11 +44,15 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
     );
     let rendered = exchange::scripts(topology, source_name)
         .into_iter()
-        .chain(cisco::files(topology, source_name, None));
+        .chain(cisco::files(topology, source_name, None))
+        .chain(dns::files(topology));
     for (path, template, context) in rendered {
         let text = env.get_template(template)?.render(context)?;
         files.insert(path, normalize_newlines(&text));
     }
+    let (path, template, context) = runbook::file(topology, source_name, &files);
+    let text = env.get_template(template)?.render(context)?;
+    files.insert(path, normalize_newlines(&text));
     Ok(files)
 }
 
@@ -87,6 +93,8 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("ps", powershell::ps_filter);
     env.add_filter("ps_value", powershell::ps_value_filter);
     env.add_filter("asyncos_str", asyncos::asyncos_str_filter);
+    env.add_filter("zone_name", dns::zone_name_filter);
+    env.add_filter("yaml_str", dns::yaml_str_filter);
     env.add_filter("asyncos_re", asyncos::asyncos_re_filter);
     env.add_filter(
         "asyncos_name",

@@ -23,4 +23,9 @@ templates![
     "powershell/rollback-allow-list.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
     "cisco/STEPS.md.j2",
+    "dns/pre-cutover.zone.j2",
+    "dns/cutover.zone.j2",
+    "dns/rollback.zone.j2",
+    "dns/octodns.yaml.j2",
+    "runbook/RUNBOOK.md.j2",
 ];

@@ -9,6 +9,34 @@ pub struct Gateway {
     pub egress: AddressSet,
     /// The certificate name the gateway presents when it connects, lowercase.
     pub tls_certificate: Option<String>,
-    /// The gateway's inbound MX host names, lowercase, without trailing dots.
-    pub mx_hosts: Vec<String>,
+    /// The gateway's MX records, by priority then host; empty when unknown.
+    pub mx: Vec<MxRecord>,
+    /// The catalog entry values came from, if any.
+    pub vendor: Option<VendorData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MxRecord {
+    pub priority: u16,
+    /// Lowercase, without the trailing dot.
+    pub host: String,
+}
+
+/// Which catalog values a topology uses, and where they come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VendorData {
+    pub id: String,
+    pub name: String,
+    pub region: Option<String>,
+    /// Set when the egress list came from the catalog.
+    pub egress_source: Option<SourceRef>,
+    /// Set when the MX hosts came from the catalog.
+    pub mx_source: Option<SourceRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceRef {
+    pub title: String,
+    pub url: String,
+    pub date: String,
 }

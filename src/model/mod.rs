@@ -11,6 +11,7 @@ pub mod microsoft365;
 pub mod reserved_ranges;
 
 mod cisco;
+mod dns;
 mod gateway;
 mod inbound;
 mod names;
@@ -20,7 +21,8 @@ mod topology;
 
 pub use address_set::AddressSet;
 pub use cisco::{Cisco, DestinationControls};
-pub use gateway::Gateway;
+pub use dns::Dns;
+pub use gateway::{Gateway, MxRecord, SourceRef, VendorData};
 pub use inbound::{EnhancedFiltering, Inbound, Lockdown};
 pub use names::Names;
 pub use organization::{DomainMx, Organization};

@@ -1,4 +1,4 @@
-use super::{Cisco, Gateway, Inbound, Names, Organization, Outbound};
+use super::{Cisco, Dns, Gateway, Inbound, Names, Organization, Outbound};
 use serde::Serialize;
 
 /// A whole mail flow: who, through which gateway, with which inbound trust
@@ -12,5 +12,6 @@ pub struct Topology {
     pub outbound: Option<Outbound>,
     /// Present when the gateway is Cisco Secure Email.
     pub cisco: Option<Cisco>,
+    pub dns: Dns,
     pub names: Names,
 }

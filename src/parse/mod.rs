@@ -69,13 +69,22 @@ fn walk_unknown_keys(table: &DeTable<'_>, path: &str, out: &mut Vec<Diagnostic>)
             out.push(unknown_key(name, key.span(), path, known));
             continue;
         }
-        if let DeValue::Table(child) = value.get_ref() {
-            let child_path = if path.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{path}.{name}")
-            };
-            walk_unknown_keys(child, &child_path, out);
+        let child_path = if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        match value.get_ref() {
+            DeValue::Table(child) => walk_unknown_keys(child, &child_path, out),
+            // An array of tables: each element is checked against the same table path.
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    if let DeValue::Table(child) = item.get_ref() {
+                        walk_unknown_keys(child, &child_path, out);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -24,7 +24,32 @@ pub struct RawTopology {
     #[serde(default)]
     pub cisco: Option<Spanned<RawCisco>>,
     #[serde(default)]
+    pub dns: Option<Spanned<RawDns>>,
+    #[serde(default)]
     pub names: Option<Spanned<RawNames>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDns {
+    /// TTL of the gateway MX records written at cutover.
+    #[serde(default)]
+    pub ttl: Option<Spanned<i64>>,
+    /// TTL the Microsoft 365 MX is lowered to before cutover.
+    #[serde(default)]
+    pub precutover_ttl: Option<Spanned<i64>>,
+    /// TTL the Microsoft 365 MX has today: how long to wait after lowering it.
+    #[serde(default)]
+    pub current_ttl: Option<Spanned<i64>>,
+}
+
+/// One MX record of the gateway.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMx {
+    pub host: Spanned<String>,
+    #[serde(default)]
+    pub priority: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,12 +68,18 @@ pub struct RawOrganization {
 #[serde(deny_unknown_fields)]
 pub struct RawGateway {
     pub name: Spanned<String>,
-    pub egress: SpannedList,
+    /// A vendor of the catalog: fills `egress` and `mx` when they are not given.
+    #[serde(default)]
+    pub vendor: Option<Spanned<String>>,
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
+    #[serde(default)]
+    pub egress: Option<SpannedList>,
     #[serde(default)]
     pub tls_certificate: Option<Spanned<String>>,
-    /// The gateway's inbound (MX) host names.
+    /// The gateway's inbound MX records.
     #[serde(default)]
-    pub mx_hosts: Option<SpannedList>,
+    pub mx: Option<Spanned<Vec<Spanned<RawMx>>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -297,6 +328,10 @@ impl RawTopology {
                 || DEFAULT_SECRET_HEADER.to_owned(),
                 |n| n.get_ref().trim().to_owned(),
             )
+    }
+
+    pub fn dns(&self) -> Option<&RawDns> {
+        self.dns.as_ref().map(|d| d.get_ref())
     }
 
     pub fn cisco(&self) -> Option<&RawCisco> {

@@ -18,6 +18,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "inbound",
             "outbound",
             "cisco",
+            "dns",
             "names",
         ],
     ),
@@ -27,8 +28,17 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "gateway",
-        &["name", "egress", "tls_certificate", "mx_hosts"],
+        &[
+            "name",
+            "vendor",
+            "region",
+            "egress",
+            "tls_certificate",
+            "mx",
+        ],
     ),
+    ("gateway.mx", &["host", "priority"]),
+    ("dns", &["ttl", "precutover_ttl", "current_ttl"]),
     (
         "inbound",
         &[

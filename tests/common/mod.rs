@@ -33,11 +33,19 @@ pub fn build(path: &Path) -> Files {
     build_in(&source, &file_name(path), &context_for(path))
 }
 
-/// The context a topology file is compiled in: paths relative to its folder.
+/// The fixed date vendor data ages against in tests, so no test changes
+/// verdict as the calendar moves on.
+pub fn today() -> time::Date {
+    time::Date::from_calendar_date(2026, time::Month::November, 23).unwrap()
+}
+
+/// The context a topology file is compiled in: paths relative to its folder,
+/// vendor data aged against [`today`].
 pub fn context_for(path: &Path) -> mailflowc::Context {
     mailflowc::Context {
         base_dir: path.parent().unwrap().to_owned(),
         reveal: false,
+        today: Some(today()),
     }
 }
 

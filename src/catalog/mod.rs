@@ -1,0 +1,130 @@
+//! The vendor catalog: egress addresses and MX hosts that gateway vendors
+//! publish, each list with the page it comes from and that page's date.
+//!
+//! One TOML file per vendor under `catalog/vendors/`, embedded in the binary.
+//! `vendor = "cloudflare"` in a topology fills what the user leaves out;
+//! anything the topology gives explicitly wins. Values come from
+//! `shared/reference/vendors.toml`, vendor-official entries only.
+//! `tests/catalog.rs` checks that every file parses, every address is a
+//! public address, and every list names a known source.
+
+mod vendor;
+
+pub use vendor::{CatalogMx, Egress, Region, Source, Vendor};
+
+use std::sync::OnceLock;
+
+const FILES: &[(&str, &str)] = &[
+    ("cisco", include_str!("vendors/cisco.toml")),
+    ("cisco-etd", include_str!("vendors/cisco-etd.toml")),
+    ("cloudflare", include_str!("vendors/cloudflare.toml")),
+    (
+        "hornetsecurity",
+        include_str!("vendors/hornetsecurity.toml"),
+    ),
+    ("trend-micro", include_str!("vendors/trend-micro.toml")),
+];
+
+/// Every vendor, in id order. The files are part of the binary and covered
+/// by tests, so a file that does not parse is a build defect, reported here.
+pub fn vendors() -> &'static [Vendor] {
+    static CATALOG: OnceLock<Vec<Vendor>> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|(id, text)| {
+                toml::from_str(text)
+                    .unwrap_or_else(|error| panic!("catalog file {id}.toml is invalid: {error}"))
+            })
+            .collect()
+    })
+}
+
+/// A vendor by id or alias, case-insensitively.
+pub fn find(name: &str) -> Option<&'static Vendor> {
+    let name = name.trim().to_ascii_lowercase();
+    vendors()
+        .iter()
+        .find(|v| v.id == name || v.aliases.contains(&name))
+}
+
+/// The id closest in spelling to `name`, as a did-you-mean.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let name = name.trim().to_ascii_lowercase();
+    candidates
+        .map(|c| (strsim::jaro_winkler(&name, c), c))
+        .filter(|(score, _)| *score >= 0.75)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// A vendor as `mailflowc vendors show` prints it: what it supplies, for
+/// which region, from which page of which date.
+pub fn describe(vendor: &Vendor) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({})", vendor.name, vendor.id);
+    if !vendor.aliases.is_empty() {
+        let _ = writeln!(out, "aliases: {}", vendor.aliases.join(", "));
+    }
+    let _ = writeln!(out, "\n{}", vendor.notes.trim());
+    if !vendor.needs.is_empty() {
+        let _ = writeln!(out, "\nyou must give: {}", vendor.needs.join(", "));
+    }
+    let source_line = |id: &str| match vendor.source(id) {
+        Some(s) => format!("[{}, {}]", s.id, s.date()),
+        None => format!("[{id}]"),
+    };
+    if let Some(egress) = &vendor.egress {
+        let _ = writeln!(
+            out,
+            "\negress, every region {}:",
+            source_line(&egress.source)
+        );
+        for address in &egress.addresses {
+            let _ = writeln!(out, "  {address}");
+        }
+    }
+    for region in &vendor.regions {
+        let default = if vendor.default_region.as_deref() == Some(region.id.as_str()) {
+            " (default)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "\nregion {}{default}: {}", region.id, region.name);
+        if !region.egress.is_empty() {
+            let _ = writeln!(
+                out,
+                "  egress {}:",
+                source_line(region.egress_source.as_deref().unwrap_or(""))
+            );
+            for address in &region.egress {
+                let _ = writeln!(out, "    {address}");
+            }
+        }
+        if !region.mx.is_empty() {
+            let _ = writeln!(
+                out,
+                "  MX {}:",
+                source_line(region.mx_source.as_deref().unwrap_or(""))
+            );
+            for mx in &region.mx {
+                let _ = writeln!(out, "    {:>5}  {}", mx.priority, mx.host);
+            }
+        }
+    }
+    let _ = writeln!(out, "\nsources:");
+    for source in &vendor.sources {
+        let dated = match (&source.page_date, &source.retrieved) {
+            (Some(date), _) => format!("page dated {date}"),
+            (None, Some(date)) => format!("undated page, read {date}"),
+            (None, None) => "undated".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  [{}] {} ({dated})\n      {}",
+            source.id, source.title, source.url
+        );
+    }
+    out
+}

@@ -1,0 +1,115 @@
+use serde::{Deserialize, Serialize};
+
+/// One gateway vendor as its catalog file describes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The region used when the topology names none.
+    #[serde(default)]
+    pub default_region: Option<String>,
+    /// Topology keys the user must give because the vendor publishes no
+    /// general value (`gateway.egress`, `gateway.mx`).
+    #[serde(default)]
+    pub needs: Vec<String>,
+    pub notes: String,
+    pub sources: Vec<Source>,
+    /// Egress valid for every region.
+    #[serde(default)]
+    pub egress: Option<Egress>,
+    #[serde(default)]
+    pub regions: Vec<Region>,
+}
+
+/// Where a list comes from.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    /// The date the page itself carries, when it shows one.
+    #[serde(default)]
+    pub page_date: Option<String>,
+    /// When it was read, for pages that show no date.
+    #[serde(default)]
+    pub retrieved: Option<String>,
+}
+
+impl Source {
+    /// The date data from this page is as old as.
+    pub fn date(&self) -> &str {
+        self.page_date
+            .as_deref()
+            .or(self.retrieved.as_deref())
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Egress {
+    pub source: String,
+    pub addresses: Vec<String>,
+    /// The vendor's own split of `addresses` for Microsoft 365, where it
+    /// publishes one: tested against mailflowc's split.
+    #[serde(default)]
+    pub microsoft365_split: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub egress_source: Option<String>,
+    #[serde(default)]
+    pub egress: Vec<String>,
+    #[serde(default)]
+    pub mx_source: Option<String>,
+    #[serde(default)]
+    pub mx: Vec<CatalogMx>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogMx {
+    pub host: String,
+    pub priority: u16,
+}
+
+impl Vendor {
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    pub fn region(&self, id: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.id == id)
+    }
+
+    /// Egress addresses for `region`, and the source they come from.
+    pub fn egress_for<'a>(
+        &'a self,
+        region: Option<&'a Region>,
+    ) -> Option<(&'a [String], &'a Source)> {
+        if let Some(region) = region.filter(|r| !r.egress.is_empty()) {
+            let source = self.source(region.egress_source.as_deref()?)?;
+            return Some((&region.egress, source));
+        }
+        let egress = self.egress.as_ref()?;
+        Some((&egress.addresses, self.source(&egress.source)?))
+    }
+
+    /// MX records for `region`, and the source they come from.
+    pub fn mx_for<'a>(
+        &'a self,
+        region: Option<&'a Region>,
+    ) -> Option<(&'a [CatalogMx], &'a Source)> {
+        let region = region.filter(|r| !r.mx.is_empty())?;
+        Some((&region.mx, self.source(region.mx_source.as_deref()?)?))
+    }
+}

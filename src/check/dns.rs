@@ -1,0 +1,121 @@
+//! DNS: the gateway's MX records and the TTLs of the cutover.
+
+use super::domains::{domain_problem, microsoft365_mx_problem};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::parse::RawTopology;
+use std::collections::HashMap;
+
+/// The longest TTL DNS allows (RFC 2181, section 8).
+pub const MAX_TTL: i64 = 2_147_483_647;
+/// The longest TTL worth having on the Microsoft 365 MX just before cutover:
+/// five minutes, as Cloudflare's guide asks.
+pub const MAX_PRECUTOVER_TTL: i64 = 300;
+
+/// The gateway's MX host names as written, or from the vendor catalog.
+pub fn gateway_mx_hosts(raw: &RawTopology) -> Vec<String> {
+    match &raw.gateway.get_ref().mx {
+        Some(records) => records
+            .get_ref()
+            .iter()
+            .map(|r| r.get_ref().host.get_ref().clone())
+            .collect(),
+        None => super::vendor::select(raw)
+            .and_then(|s| s.mx())
+            .map(|(records, _)| records.iter().map(|r| r.host.clone()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    if let Some(records) = &raw.gateway.get_ref().mx {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for record in records.get_ref() {
+            let record = record.get_ref();
+            let text = record.host.get_ref().trim();
+            let host = text.trim_end_matches('.').to_ascii_lowercase();
+            let problem = if text.parse::<std::net::IpAddr>().is_ok() {
+                Some("an MX record names a host, never an address".to_owned())
+            } else {
+                domain_problem(&host)
+            };
+            if let Some(problem) = problem {
+                found.push(
+                    Diagnostic::new(Code::InvalidMxHost, format!("MX target `{text}` is not a host name"))
+                        .at(record.host.span())
+                        .with_label(problem)
+                        .with_help("give the gateway's inbound host names as the vendor lists them, such as `mx1.gateway.example`"),
+                );
+                continue;
+            }
+            if microsoft365_mx_problem(&host).is_none() {
+                found.push(
+                    Diagnostic::new(Code::Microsoft365MxBesideGateway, format!("`{text}` is Microsoft 365's own MX host"))
+                        .at(record.host.span())
+                        .with_label("mail would reach Microsoft 365 around the gateway")
+                        .with_help("remove it: after cutover every MX record must point at the gateway; the rollback fragment restores Microsoft 365's"),
+                );
+                continue;
+            }
+            if let Some(first) = seen.get(&host) {
+                found.push(
+                    Diagnostic::new(
+                        Code::DuplicateMxHost,
+                        format!("MX host `{host}` is listed twice"),
+                    )
+                    .at(record.host.span())
+                    .with_label(format!("first listed at byte {first}"))
+                    .with_help("list each host once, with the priority it should have"),
+                );
+                continue;
+            }
+            seen.insert(host, record.host.span().start);
+            if let Some(priority) = record
+                .priority
+                .as_ref()
+                .filter(|p| !(0..=65535).contains(p.get_ref()))
+            {
+                found.push(
+                    Diagnostic::new(
+                        Code::WrongType,
+                        format!("MX priority {} is out of range", priority.get_ref()),
+                    )
+                    .at(priority.span())
+                    .with_label("expected 0 to 65535")
+                    .with_help("lower numbers are tried first; equal numbers share the load"),
+                );
+            }
+        }
+    }
+
+    if let Some(dns) = raw.dns() {
+        for (key, value) in [
+            ("ttl", &dns.ttl),
+            ("precutover_ttl", &dns.precutover_ttl),
+            ("current_ttl", &dns.current_ttl),
+        ] {
+            let Some(value) = value else { continue };
+            let ttl = *value.get_ref();
+            let limit = if key == "precutover_ttl" {
+                MAX_PRECUTOVER_TTL
+            } else {
+                MAX_TTL
+            };
+            if !(1..=limit).contains(&ttl) {
+                let help = if key == "precutover_ttl" {
+                    "lower the Microsoft 365 MX to 300 seconds or less before cutover, so a rollback takes minutes"
+                } else {
+                    "a TTL is 1 to 2147483647 seconds; 3600 is usual for MX records"
+                };
+                found.push(
+                    Diagnostic::new(
+                        Code::TtlOutOfRange,
+                        format!("`dns.{key} = {ttl}` is out of range"),
+                    )
+                    .at(value.span())
+                    .with_label(format!("expected 1 to {limit}"))
+                    .with_help(help),
+                );
+            }
+        }
+    }
+}

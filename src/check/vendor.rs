@@ -1,0 +1,207 @@
+//! The gateway's vendor: is it in the catalog, is the region known, does the
+//! catalog (or the topology) supply the egress addresses and MX hosts, and
+//! how old is the page the catalog's data comes from.
+
+use crate::catalog::{self, Region, Source, Vendor};
+use crate::context::Context;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::parse::RawTopology;
+use std::ops::Range;
+
+/// Catalog data older than this (by its page date) draws a warning.
+pub const MAX_DATA_AGE_DAYS: i64 = 365;
+
+/// The catalog entry and region a topology selects.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection {
+    pub vendor: &'static Vendor,
+    pub region: Option<&'static Region>,
+}
+
+impl Selection {
+    /// The catalog's egress list, when the topology gives none.
+    pub fn egress(&self) -> Option<(&'static [String], &'static Source)> {
+        self.vendor.egress_for(self.region)
+    }
+
+    pub fn mx(&self) -> Option<(&'static [crate::catalog::CatalogMx], &'static Source)> {
+        self.vendor.mx_for(self.region)
+    }
+}
+
+/// The vendor and region the topology names, if both are known.
+pub fn select(raw: &RawTopology) -> Option<Selection> {
+    let gateway = raw.gateway.get_ref();
+    let vendor = catalog::find(gateway.vendor.as_ref()?.get_ref())?;
+    let region = match &gateway.region {
+        Some(region) => Some(vendor.region(region.get_ref().trim())?),
+        None => vendor
+            .default_region
+            .as_deref()
+            .and_then(|id| vendor.region(id)),
+    };
+    Some(Selection { vendor, region })
+}
+
+pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
+    let gateway = raw.gateway.get_ref();
+    let Some(vendor_key) = &gateway.vendor else {
+        if gateway.egress.is_none() {
+            found.push(
+                Diagnostic::new(Code::VendorCannotSupply, "`gateway.egress` is missing and no `vendor` supplies it")
+                    .at(raw.gateway.span())
+                    .with_label("no egress addresses")
+                    .with_help("list the gateway's egress addresses in `gateway.egress`, or name a catalog vendor (`mailflowc vendors`)"),
+            );
+        }
+        return;
+    };
+    let Some(vendor) = catalog::find(vendor_key.get_ref()) else {
+        let ids = catalog::vendors().iter().map(|v| v.id.as_str());
+        let help = match catalog::closest(vendor_key.get_ref(), ids) {
+            Some(id) => format!("did you mean `{id}`? `mailflowc vendors` lists the catalog"),
+            None => "`mailflowc vendors` lists the catalog; or leave `vendor` out and give `egress` and `mx` yourself".to_owned(),
+        };
+        found.push(
+            Diagnostic::new(
+                Code::UnknownVendor,
+                format!("vendor `{}` is not in the catalog", vendor_key.get_ref()),
+            )
+            .at(vendor_key.span())
+            .with_label("unknown vendor")
+            .with_help(help),
+        );
+        return;
+    };
+    if let Some(region) = &gateway.region {
+        if vendor.region(region.get_ref().trim()).is_none() {
+            let help = if vendor.regions.is_empty() {
+                format!("`{}` has no regions; remove `region`", vendor.id)
+            } else {
+                let ids: Vec<&str> = vendor.regions.iter().map(|r| r.id.as_str()).collect();
+                match catalog::closest(region.get_ref(), ids.iter().copied()) {
+                    Some(id) => format!("did you mean `{id}`?"),
+                    None => format!("regions of `{}`: {}", vendor.id, ids.join(", ")),
+                }
+            };
+            found.push(
+                Diagnostic::new(
+                    Code::UnknownVendor,
+                    format!("`{}` has no region `{}`", vendor.id, region.get_ref()),
+                )
+                .at(region.span())
+                .with_label("unknown region")
+                .with_help(help),
+            );
+            return;
+        }
+    }
+    let Some(selection) = select(raw) else {
+        return;
+    };
+    let span = vendor_key.span();
+
+    if gateway.egress.is_none() {
+        match selection.egress() {
+            Some((_, source)) => check_age(vendor, source, "egress list", span.clone(), ctx, found),
+            None => found.push(missing(
+                vendor,
+                selection.region,
+                "gateway.egress",
+                "egress addresses",
+                span.clone(),
+            )),
+        }
+    }
+    if gateway.mx.is_none() {
+        match selection.mx() {
+            Some((_, source)) => check_age(vendor, source, "MX hosts", span.clone(), ctx, found),
+            None if vendor.needs.iter().any(|n| n == "gateway.mx")
+                || !vendor.regions.is_empty() =>
+            {
+                found.push(missing(
+                    vendor,
+                    selection.region,
+                    "gateway.mx",
+                    "MX hosts",
+                    span.clone(),
+                ))
+            }
+            None => {}
+        }
+    }
+}
+
+fn missing(
+    vendor: &Vendor,
+    region: Option<&Region>,
+    key: &str,
+    what: &str,
+    span: Range<usize>,
+) -> Diagnostic {
+    let why = if vendor.needs.iter().any(|n| n == key) {
+        format!(
+            "{} publishes no general {what}: they are specific to each customer",
+            vendor.name
+        )
+    } else if region.is_none() && !vendor.regions.is_empty() {
+        let ids: Vec<&str> = vendor.regions.iter().map(|r| r.id.as_str()).collect();
+        format!(
+            "{} publishes {what} per region; set `gateway.region` to one of {}",
+            vendor.name,
+            ids.join(", ")
+        )
+    } else {
+        format!(
+            "the catalog has no {what} for this region of {}",
+            vendor.name
+        )
+    };
+    Diagnostic::new(
+        Code::VendorCannotSupply,
+        format!(
+            "`{key}` is missing and the `{}` catalog cannot supply it",
+            vendor.id
+        ),
+    )
+    .at(span)
+    .with_label(why)
+    .with_help(format!(
+        "give `{key}` yourself; `mailflowc vendors show {}` says what the vendor publishes",
+        vendor.id
+    ))
+}
+
+fn check_age(
+    vendor: &Vendor,
+    source: &Source,
+    what: &str,
+    span: Range<usize>,
+    ctx: &Context,
+    found: &mut Vec<Diagnostic>,
+) {
+    let (Some(today), Some(date)) = (ctx.today, parse_date(source.date())) else {
+        return;
+    };
+    let age = (today - date).whole_days();
+    if age > MAX_DATA_AGE_DAYS {
+        found.push(
+            Diagnostic::new(
+                Code::StaleVendorData,
+                format!("the `{}` catalog's {what} comes from a page dated {} ({age} days ago)", vendor.id, source.date()),
+            )
+            .at(span)
+            .with_label(format!("{}: {}", source.title, source.url))
+            .with_help("check the vendor's page for changes; give the values explicitly to override the catalog"),
+        );
+    }
+}
+
+/// A `YYYY-MM-DD` date.
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}

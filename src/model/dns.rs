@@ -1,0 +1,20 @@
+use serde::Serialize;
+
+/// The DNS side of the cutover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dns {
+    /// TTL of the gateway MX records.
+    pub ttl: i64,
+    /// TTL the Microsoft 365 MX is lowered to before cutover (and rollback uses).
+    pub precutover_ttl: i64,
+    /// TTL the Microsoft 365 MX has today: the wait after lowering it.
+    pub current_ttl: i64,
+}
+
+impl Dns {
+    pub const DEFAULT_TTL: i64 = 3600;
+    pub const DEFAULT_PRECUTOVER_TTL: i64 = 300;
+    pub const DEFAULT_CURRENT_TTL: i64 = 3600;
+    /// The preference Microsoft 365 gives its own MX record.
+    pub const MICROSOFT365_PRIORITY: u16 = 0;
+}
