@@ -1,0 +1,174 @@
+//! The vendor catalog is data the binary trusts: every file parses, every
+//! address is a public address outside Microsoft 365, every list names a
+//! source with a date, and Cloudflare's published /24 split equals
+//! mailflowc's own.
+
+use ipnet::IpNet;
+use mailflowc::catalog::{self, Vendor};
+use mailflowc::model::address::parse_address;
+use mailflowc::model::microsoft365::microsoft365_range;
+use mailflowc::model::reserved_ranges::non_public_block;
+use mailflowc::model::AddressSet;
+
+fn all_addresses(vendor: &Vendor) -> Vec<&String> {
+    let mut out: Vec<&String> = Vec::new();
+    if let Some(egress) = &vendor.egress {
+        out.extend(&egress.addresses);
+        out.extend(&egress.microsoft365_split);
+    }
+    for region in &vendor.regions {
+        out.extend(&region.egress);
+    }
+    out
+}
+
+#[test]
+fn every_vendor_file_parses_and_ids_are_unique() {
+    let vendors = catalog::vendors();
+    assert!(vendors.len() >= 5);
+    let mut ids: Vec<&str> = vendors.iter().map(|v| v.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), vendors.len());
+    for vendor in vendors {
+        assert!(catalog::find(&vendor.id).is_some());
+        for alias in &vendor.aliases {
+            assert_eq!(
+                catalog::find(alias).map(|v| &v.id),
+                Some(&vendor.id),
+                "{alias}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_catalog_address_parses_and_is_public_and_not_microsoft365() {
+    for vendor in catalog::vendors() {
+        for text in all_addresses(vendor) {
+            let parsed =
+                parse_address(text).unwrap_or_else(|e| panic!("{}: {text}: {e}", vendor.id));
+            assert!(
+                !parsed.had_host_bits,
+                "{}: {text} has host bits set",
+                vendor.id
+            );
+            assert!(
+                non_public_block(&parsed.net).is_none(),
+                "{}: {text} is not public",
+                vendor.id
+            );
+            assert!(
+                microsoft365_range(&parsed.net).is_none(),
+                "{}: {text} is Microsoft 365's",
+                vendor.id
+            );
+        }
+    }
+}
+
+#[test]
+fn every_catalog_mx_host_is_a_host_name() {
+    for vendor in catalog::vendors() {
+        for region in &vendor.regions {
+            for mx in &region.mx {
+                assert!(
+                    mailflowc::emit::dns::zone_name(&mx.host).is_ok(),
+                    "{}: {}",
+                    vendor.id,
+                    mx.host
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_list_names_a_known_source_with_a_date() {
+    for vendor in catalog::vendors() {
+        for source in &vendor.sources {
+            assert!(
+                mailflowc::check::vendor::parse_date(source.date()).is_some(),
+                "{}: source {} has no YYYY-MM-DD date",
+                vendor.id,
+                source.id
+            );
+            assert!(
+                source.url.starts_with("https://"),
+                "{}: {}",
+                vendor.id,
+                source.url
+            );
+        }
+        if let Some(egress) = &vendor.egress {
+            assert!(
+                vendor.source(&egress.source).is_some(),
+                "{}: egress source",
+                vendor.id
+            );
+        }
+        for region in &vendor.regions {
+            if !region.egress.is_empty() {
+                assert!(
+                    vendor
+                        .source(region.egress_source.as_deref().unwrap_or(""))
+                        .is_some(),
+                    "{}/{}",
+                    vendor.id,
+                    region.id
+                );
+            }
+            if !region.mx.is_empty() {
+                assert!(
+                    vendor
+                        .source(region.mx_source.as_deref().unwrap_or(""))
+                        .is_some(),
+                    "{}/{}",
+                    vendor.id,
+                    region.id
+                );
+            }
+        }
+        if let Some(default) = &vendor.default_region {
+            assert!(
+                vendor.region(default).is_some(),
+                "{}: default region {default}",
+                vendor.id
+            );
+        }
+    }
+}
+
+#[test]
+fn cloudflare_microsoft365_list_equals_the_split_of_its_published_prefixes() {
+    let vendor = catalog::find("cloudflare").unwrap();
+    let egress = vendor.egress.as_ref().unwrap();
+    let nets = |list: &[String]| -> Vec<IpNet> {
+        list.iter().map(|a| parse_address(a).unwrap().net).collect()
+    };
+    let ours = AddressSet::new(nets(&egress.addresses)).ipv4_exchange_entries();
+    let mut theirs: Vec<String> = egress
+        .microsoft365_split
+        .iter()
+        .map(|a| mailflowc::model::address::render_net(&parse_address(a).unwrap().net))
+        .collect();
+    theirs.sort_by_key(|a| parse_address(a).unwrap().net);
+    assert_eq!(ours, theirs);
+    // The /19 and /23 are what is split; the IPv6 prefix is what is left out.
+    assert_eq!(ours.iter().filter(|a| a.starts_with("104.30.")).count(), 32);
+    assert_eq!(ours.iter().filter(|a| a.starts_with("134.195.")).count(), 2);
+    assert!(ours.iter().all(|a| !a.contains(':')));
+}
+
+#[test]
+fn the_cloudflare_example_types_no_address() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/cloudflare.toml"
+    ))
+    .unwrap();
+    let value: toml::Value = toml::from_str(&text).unwrap();
+    assert!(value["gateway"].get("egress").is_none());
+    assert!(value["gateway"].get("mx").is_none());
+    assert_eq!(value["gateway"]["vendor"].as_str(), Some("cloudflare"));
+}

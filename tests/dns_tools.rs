@@ -1,0 +1,132 @@
+//! Generated DNS files pass the tools that consume them: every zone fragment,
+//! wrapped in a minimal zone, passes BIND's `named-checkzone`, and every
+//! octoDNS YAML file passes octoDNS's own validation. Both tools must be
+//! installed (`bash .ci/test` installs them); a missing tool fails the test.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(command: &mut Command, what: &str) -> (bool, String) {
+    let output = command.output().unwrap_or_else(|error| {
+        panic!("cannot run {what} ({error}); install it, or run the suite with `bash .ci/test`, which does")
+    });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// A fragment inside the smallest zone BIND accepts: an SOA and an NS.
+fn wrap(domain: &str, fragment: &str) -> String {
+    format!(
+        "$ORIGIN {domain}.\n$TTL 3600\n@\tIN\tSOA\tns1.example.net. hostmaster.example.net. 1 3600 600 604800 300\n@\tIN\tNS\tns1.example.net.\n{fragment}"
+    )
+}
+
+fn check_zone(dir: &Path, domain: &str, name: &str, fragment: &str) -> (bool, String) {
+    let path = dir.join(format!("{domain}.{name}"));
+    std::fs::write(&path, wrap(domain, fragment)).unwrap();
+    run(
+        Command::new("named-checkzone")
+            .arg("-k")
+            .arg("fail")
+            .arg(domain)
+            .arg(&path),
+        "named-checkzone",
+    )
+}
+
+fn octodns_validate(directory: &Path, domains: &[String]) -> (bool, String) {
+    let config = directory.join("octodns-config.yaml");
+    let mut text = format!(
+        "---\nproviders:\n  generated:\n    class: octodns.provider.yaml.YamlProvider\n    directory: {}\n    enforce_order: true\nzones:\n",
+        directory.display()
+    );
+    for domain in domains {
+        text.push_str(&format!(
+            "  {domain}.:\n    sources:\n      - generated\n    targets:\n      - generated\n"
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    run(
+        Command::new("python3")
+            .args(["-m", "octodns.cmds.validate", "--config-file"])
+            .arg(&config),
+        "octoDNS (python3 -m octodns.cmds.validate)",
+    )
+}
+
+#[test]
+fn every_zone_fragment_passes_named_checkzone() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for input in common::valid_inputs() {
+        for (path, text) in common::build(&input) {
+            if let Some(rest) = path.strip_prefix("dns/").filter(|p| p.ends_with(".zone")) {
+                let (domain, name) = rest.split_once('/').unwrap();
+                let (ok, output) = check_zone(scratch.path(), domain, name, &text);
+                assert!(
+                    ok,
+                    "{}: {path} fails named-checkzone:\n{output}",
+                    common::file_name(&input)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 6, "only {checked} zone fragments checked");
+}
+
+#[test]
+fn named_checkzone_does_reject_a_broken_fragment() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (ok, _) = check_zone(
+        scratch.path(),
+        "contoso.com",
+        "broken",
+        "@\tIN\tMX\tten\tmx.example.net.\n",
+    );
+    assert!(!ok);
+}
+
+#[test]
+fn every_octodns_file_passes_octodns_validation() {
+    let mut checked = 0;
+    for input in common::valid_inputs() {
+        let scratch = tempfile::tempdir().unwrap();
+        let mut domains = Vec::new();
+        for (path, text) in common::build(&input) {
+            if let Some(file) = path.strip_prefix("dns/octodns/") {
+                std::fs::write(scratch.path().join(file), text).unwrap();
+                domains.push(file.trim_end_matches(".yaml").to_owned());
+            }
+        }
+        if domains.is_empty() {
+            continue;
+        }
+        let (ok, output) = octodns_validate(scratch.path(), &domains);
+        assert!(
+            ok,
+            "{}: octoDNS rejects the YAML:\n{output}",
+            common::file_name(&input)
+        );
+        checked += domains.len();
+    }
+    assert!(checked >= 2, "only {checked} octoDNS files checked");
+}
+
+#[test]
+fn octodns_validation_does_reject_a_broken_file() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::write(
+        scratch.path().join("contoso.com.yaml"),
+        "---\n'':\n  ttl: 3600\n  type: MX\n  values:\n  - exchange: not_a_host\n    preference: 10\n",
+    )
+    .unwrap();
+    let (ok, _) = octodns_validate(scratch.path(), &["contoso.com".to_owned()]);
+    assert!(!ok);
+}
