@@ -256,3 +256,25 @@ fn reveal_writes_the_secret_only_to_a_git_ignored_directory() {
     assert_eq!(code(&failed), 1);
     assert!(text(&failed).contains("MF0502"), "{}", text(&failed));
 }
+
+#[test]
+fn vendors_lists_the_catalog_and_shows_sources_and_dates() {
+    let list = mailflowc(&["vendors"]);
+    assert_eq!(code(&list), 0);
+    for id in ["cloudflare", "cisco", "trend-micro", "hornetsecurity"] {
+        assert!(
+            text(&list).lines().any(|l| l.starts_with(id)),
+            "{id} missing:\n{}",
+            text(&list)
+        );
+    }
+    let show = mailflowc(&["vendors", "show", "cloudflare"]);
+    assert_eq!(code(&show), 0);
+    let shown = text(&show);
+    assert!(shown.contains("104.30.32.0/19"));
+    assert!(shown.contains("page dated 2026-04-17"));
+    assert!(shown.contains("https://developers.cloudflare.com/"));
+    let typo = mailflowc(&["vendors", "show", "cloudflair"]);
+    assert_eq!(code(&typo), 2);
+    assert!(text(&typo).contains("did you mean `cloudflare`"));
+}
