@@ -172,6 +172,20 @@ fn report(input: &Input, found: &[Diagnostic]) {
     eprintln!("{errors} error(s), {warnings} warning(s)");
 }
 
+/// Reports a compilation that failed; the exit code to stop with.
+fn failed(input: &Input, error: CompileError) -> u8 {
+    match error {
+        CompileError::Invalid(found) => {
+            report(input, &found);
+            EXIT_INVALID
+        }
+        CompileError::Internal(message) => {
+            eprintln!("internal error: {message}");
+            EXIT_FAILURE
+        }
+    }
+}
+
 fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
     let input = match read_topology(path) {
         Ok(input) => input,
@@ -179,14 +193,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
     };
     let compiled = match compile_with(&input.source, &input.file_name, &input.context()) {
         Ok(compiled) => compiled,
-        Err(CompileError::Invalid(found)) => {
-            report(&input, &found);
-            return EXIT_INVALID;
-        }
-        Err(CompileError::Internal(message)) => {
-            eprintln!("internal error: {message}");
-            return EXIT_FAILURE;
-        }
+        Err(error) => return failed(&input, error),
     };
     report(&input, &compiled.warnings);
     let out = out.unwrap_or_else(|| beside(path, "generated"));
@@ -270,14 +277,7 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
             println!("{}: no outbound secret; nothing to reveal", input.display);
             return EXIT_OK;
         }
-        Err(CompileError::Invalid(found)) => {
-            report(&input, &found);
-            return EXIT_INVALID;
-        }
-        Err(CompileError::Internal(message)) => {
-            eprintln!("internal error: {message}");
-            return EXIT_FAILURE;
-        }
+        Err(error) => return failed(&input, error),
     };
     let out = out.unwrap_or_else(|| beside(path, "revealed"));
     match write_tree(&out, &files) {

@@ -101,12 +101,7 @@ fn check_microsoft365_mx(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     let Some(table) = &org.microsoft365_mx else {
         return;
     };
-    let domains: Vec<String> = org
-        .domains
-        .get_ref()
-        .iter()
-        .map(|d| d.get_ref().trim().to_ascii_lowercase())
-        .collect();
+    let domains = raw.normalized_domains();
     for (domain, host) in table.get_ref() {
         if !domains.contains(&domain.trim().to_ascii_lowercase()) {
             found.push(

@@ -59,14 +59,14 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                 .with_help("choose a `mode` other than `off`, or remove `pilot_recipients`"),
             );
         }
-        let org = raw.organization.get_ref();
-        let tenant = org.tenant.get_ref().trim().to_ascii_lowercase();
-        let domains: Vec<String> = org
-            .domains
+        let tenant = raw
+            .organization
             .get_ref()
-            .iter()
-            .map(|d| d.get_ref().trim().to_ascii_lowercase())
-            .collect();
+            .tenant
+            .get_ref()
+            .trim()
+            .to_ascii_lowercase();
+        let domains = raw.normalized_domains();
         for recipient in pilot.get_ref() {
             let text = recipient.get_ref().trim();
             if let Some(problem) = email_problem(text) {

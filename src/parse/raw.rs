@@ -291,6 +291,17 @@ impl RawTopology {
         self.inbound_flag(|i| i.scl_bypass_rule.as_ref(), false)
     }
 
+    /// `organization.domains`, trimmed and lowercase, in file order.
+    pub fn normalized_domains(&self) -> Vec<String> {
+        self.organization
+            .get_ref()
+            .domains
+            .get_ref()
+            .iter()
+            .map(|d| d.get_ref().trim().to_ascii_lowercase())
+            .collect()
+    }
+
     pub fn names(&self) -> Option<&RawNames> {
         self.names.as_ref().map(|n| n.get_ref())
     }
