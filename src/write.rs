@@ -2,27 +2,29 @@
 //!
 //! Files are written to a fresh directory beside the target, which then takes
 //! the target's place; a failure at any point leaves the previous tree as it
-//! was. A directory that is not a mailflowc output tree (no marker file, not
-//! empty) is never replaced, so a mistyped `--out` cannot wipe a folder.
+//! was. A directory that is not an output tree of the same kind (it lacks the
+//! marker file the new tree carries, and is not empty) is never replaced, so a
+//! mistyped `--out` cannot wipe a folder, and `reveal` cannot overwrite the
+//! committed output with secrets.
 
-use crate::emit::{Files, MARKER_FILE};
+use crate::emit::Files;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
 pub enum WriteError {
-    /// The target exists and is not ours to replace.
-    NotOurs(PathBuf),
+    /// The target exists and is not ours to replace; the marker it lacks.
+    NotOurs(PathBuf, String),
     Io(PathBuf, io::Error),
 }
 
 impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WriteError::NotOurs(path) => write!(
+            WriteError::NotOurs(path, marker) => write!(
                 f,
-                "`{}` exists and is not a mailflowc output directory (no `{MARKER_FILE}`); refusing to replace it",
+                "`{}` exists and is not this kind of mailflowc output directory (no `{marker}`); refusing to replace it",
                 path.display()
             ),
             WriteError::Io(path, error) => write!(f, "{}: {error}", path.display()),
@@ -34,11 +36,11 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     move |error| WriteError::Io(path.to_owned(), error)
 }
 
-/// Replaces `out` with exactly `files`.
-pub fn write_tree(out: &Path, files: &Files) -> Result<(), WriteError> {
+/// Replaces `out` with exactly `files`, which carry `marker` at their root.
+pub fn write_tree(out: &Path, files: &Files, marker: &str) -> Result<(), WriteError> {
     let exists = out.exists();
-    if exists && !is_replaceable(out).map_err(io_at(out))? {
-        return Err(WriteError::NotOurs(out.to_owned()));
+    if exists && !is_replaceable(out, marker).map_err(io_at(out))? {
+        return Err(WriteError::NotOurs(out.to_owned(), marker.to_owned()));
     }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -84,11 +86,11 @@ pub fn write_tree(out: &Path, files: &Files) -> Result<(), WriteError> {
     fs::remove_dir_all(&aside).map_err(io_at(&aside))
 }
 
-fn is_replaceable(out: &Path) -> io::Result<bool> {
+fn is_replaceable(out: &Path, marker: &str) -> io::Result<bool> {
     if !out.is_dir() {
         return Ok(false);
     }
-    if out.join(MARKER_FILE).is_file() {
+    if out.join(marker).is_file() {
         return Ok(true);
     }
     Ok(fs::read_dir(out)?.next().is_none())

@@ -251,6 +251,17 @@ fn reveal_writes_the_secret_only_to_a_git_ignored_directory() {
             .contains(secret)
     );
 
+    // Neither command replaces the other's tree: a reveal into the committed
+    // output would put the secret into git.
+    let generated = dir.path().join("generated");
+    let before = snapshot_tree(&generated);
+    let crossed = mailflowc(&["reveal", s(&topology), "--out", s(&generated)]);
+    assert_eq!(code(&crossed), 2, "{}", text(&crossed));
+    assert_eq!(before, snapshot_tree(&generated));
+    let crossed = mailflowc(&["build", s(&topology), "--out", s(&out)]);
+    assert_eq!(code(&crossed), 2, "{}", text(&crossed));
+    assert!(out.join(".gitignore").is_file());
+
     fs::remove_file(dir.path().join("secrets/northwind-current.secret")).unwrap();
     let failed = mailflowc(&["reveal", s(&topology)]);
     assert_eq!(code(&failed), 1);

@@ -27,6 +27,11 @@ pub use templates::TEMPLATES;
 /// it may replace.
 pub const MARKER_FILE: &str = ".mailflowc-generated";
 
+/// The marker of a `mailflowc reveal` directory. Different from
+/// [`MARKER_FILE`] so that neither command can replace the other's tree: a
+/// reveal into the committed output would put secrets in git.
+pub const REVEALED_MARKER_FILE: &str = ".mailflowc-revealed";
+
 /// Generated files by path relative to the output directory, in path order.
 pub type Files = BTreeMap<String, String>;
 
@@ -66,7 +71,7 @@ pub fn emit_revealed(
     let env = environment()?;
     let mut files = Files::new();
     files.insert(
-        MARKER_FILE.to_owned(),
+        REVEALED_MARKER_FILE.to_owned(),
         format!(
             "This directory is written by `mailflowc reveal` from {source_name}.\n\
              It holds secrets: never commit it; delete it once they are configured.\n"
