@@ -61,74 +61,48 @@ fn human_duration(seconds: i64) -> String {
     }
 }
 
+const FAILS: &str = "fails, by intent";
+const PASSES: &str = "passes";
+
 fn audits(topology: &Topology) -> Vec<Audit> {
     let inbound = &topology.inbound;
     let ef = &inbound.enhanced_filtering;
-    let mut out = Vec::new();
-    out.push(if inbound.allow_list {
-        Audit {
-            check: "ORCA-114 (no IP allow list entries)",
-            verdict: "fails, by intent",
-            why: "the gateway's addresses are on the connection-filter allow list, as the vendor asks; set `inbound.allow_list = false` to pass".to_owned(),
-        }
-    } else {
-        Audit {
-            check: "ORCA-114 (no IP allow list entries)",
-            verdict: "passes",
-            why: "mailflowc adds nothing to the allow list (`inbound.allow_list = false`)".to_owned(),
-        }
-    });
-    out.push(if inbound.scl_bypass_rule {
-        Audit {
-            check: "ORCA-118-2 (no SCL -1 rule scoped by sender IP)",
-            verdict: "fails, by intent",
-            why: "the opt-in SCL -1 rule bypasses spam filtering for the gateway's addresses"
-                .to_owned(),
-        }
-    } else {
-        Audit {
-            check: "ORCA-118-2 (no SCL -1 rule scoped by sender IP)",
-            verdict: "passes",
-            why: "no SCL -1 rule is created; Enhanced Filtering is used instead".to_owned(),
-        }
-    });
-    out.push(match (ef.mode, ef.pilot_recipients.is_empty()) {
-        (EfMode::Off, _) => Audit {
-            check: "ORCA-233 (Enhanced Filtering where MX points elsewhere)",
-            verdict: "fails, by intent",
-            why: "Enhanced Filtering is off; SPF, DKIM and DMARC judge the gateway, not the sender".to_owned(),
+    let audit = |check, verdict, why: &str| Audit {
+        check,
+        verdict,
+        why: why.to_owned(),
+    };
+    let orca_114 = "ORCA-114 (no IP allow list entries)";
+    let orca_118 = "ORCA-118-2 (no SCL -1 rule scoped by sender IP)";
+    let orca_233 = "ORCA-233 (Enhanced Filtering where MX points elsewhere)";
+    let cis = "CIS Microsoft 365 2.1.12 (connection filter IP allow list empty)";
+    vec![
+        if inbound.allow_list {
+            audit(orca_114, FAILS, "the gateway's addresses are on the connection-filter allow list, as the vendor asks; set `inbound.allow_list = false` to pass")
+        } else {
+            audit(orca_114, PASSES, "mailflowc adds nothing to the allow list (`inbound.allow_list = false`)")
         },
-        (_, false) => Audit {
-            check: "ORCA-233 (Enhanced Filtering where MX points elsewhere)",
-            verdict: "fails during the pilot",
-            why: format!(
-                "Enhanced Filtering covers {} pilot recipient(s) only; it passes once `pilot_recipients` is removed",
-                ef.pilot_recipients.len()
-            ),
+        if inbound.scl_bypass_rule {
+            audit(orca_118, FAILS, "the opt-in SCL -1 rule bypasses spam filtering for the gateway's addresses")
+        } else {
+            audit(orca_118, PASSES, "no SCL -1 rule is created; Enhanced Filtering is used instead")
         },
-        (mode, true) => Audit {
-            check: "ORCA-233 (Enhanced Filtering where MX points elsewhere)",
-            verdict: "passes",
-            why: match mode {
-                EfMode::SkipLastIp => "Enhanced Filtering skips the last hop (the gateway) for every recipient".to_owned(),
-                _ => "Enhanced Filtering skips the gateway's listed addresses for every recipient".to_owned(),
+        match (ef.mode, ef.pilot_recipients.len()) {
+            (EfMode::Off, _) => audit(orca_233, FAILS, "Enhanced Filtering is off; SPF, DKIM and DMARC judge the gateway, not the sender"),
+            (_, pilots) if pilots > 0 => Audit {
+                check: orca_233,
+                verdict: "fails during the pilot",
+                why: format!("Enhanced Filtering covers {pilots} pilot recipient(s) only; it passes once `pilot_recipients` is removed"),
             },
+            (EfMode::SkipLastIp, _) => audit(orca_233, PASSES, "Enhanced Filtering skips the last hop (the gateway) for every recipient"),
+            (EfMode::SkipListed, _) => audit(orca_233, PASSES, "Enhanced Filtering skips the gateway's listed addresses for every recipient"),
         },
-    });
-    out.push(if inbound.allow_list {
-        Audit {
-            check: "CIS Microsoft 365 2.1.12 (connection filter IP allow list empty)",
-            verdict: "fails, by intent",
-            why: "same allow list as ORCA-114; MSP baselines that empty it (CIPP, for one) will undo `20-allow-list.ps1`".to_owned(),
-        }
-    } else {
-        Audit {
-            check: "CIS Microsoft 365 2.1.12 (connection filter IP allow list empty)",
-            verdict: "passes",
-            why: "mailflowc leaves the allow list alone".to_owned(),
-        }
-    });
-    out
+        if inbound.allow_list {
+            audit(cis, FAILS, "same allow list as ORCA-114; MSP baselines that empty it (CIPP, for one) will undo `20-allow-list.ps1`")
+        } else {
+            audit(cis, PASSES, "mailflowc leaves the allow list alone")
+        },
+    ]
 }
 
 /// The runbook's (path, template, context), given every other file.
