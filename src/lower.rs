@@ -5,7 +5,7 @@
 //! same whatever order the file lists things in.
 
 use crate::catalog::Source;
-use crate::check::domains::default_microsoft365_mx;
+use crate::check::domains::{default_microsoft365_mx, normalize_host};
 use crate::model::address::parse_address;
 use crate::model::{
     AddressSet, Cisco, DestinationControls, Dns, DomainMx, EnhancedFiltering, Gateway, Inbound,
@@ -260,10 +260,6 @@ fn dns(raw: &RawTopology) -> Dns {
         precutover_ttl: value(|d| d.precutover_ttl.as_ref(), Dns::DEFAULT_PRECUTOVER_TTL),
         current_ttl: value(|d| d.current_ttl.as_ref(), Dns::DEFAULT_CURRENT_TTL),
     }
-}
-
-fn normalize_host(host: &str) -> String {
-    host.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
 fn address_set(list: &SpannedList) -> AddressSet {

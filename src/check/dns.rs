@@ -1,6 +1,6 @@
 //! DNS: the gateway's MX records and the TTLs of the cutover.
 
-use super::domains::{domain_problem, microsoft365_mx_problem};
+use super::domains::{domain_problem, microsoft365_mx_problem, normalize_host};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::parse::RawTopology;
 use std::collections::HashMap;
@@ -32,7 +32,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         for record in records.get_ref() {
             let record = record.get_ref();
             let text = record.host.get_ref().trim();
-            let host = text.trim_end_matches('.').to_ascii_lowercase();
+            let host = normalize_host(text);
             let problem = if text.parse::<std::net::IpAddr>().is_ok() {
                 Some("an MX record names a host, never an address".to_owned())
             } else {

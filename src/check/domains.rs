@@ -139,11 +139,16 @@ pub fn default_microsoft365_mx(domain: &str) -> String {
     format!("{}.mail.protection.outlook.com", domain.replace('.', "-"))
 }
 
+/// A host name as compared and emitted: trimmed, lowercase, no trailing dot.
+pub fn normalize_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
 /// Why `host` is not a Microsoft 365 MX host, if it is not: either
 /// `<label>.mail.protection.outlook.com` or `<label>.<label>.mx.microsoft`
 /// (the DNSSEC-signed form Microsoft gives newer domains).
 pub fn microsoft365_mx_problem(host: &str) -> Option<String> {
-    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let host = normalize_host(host);
     let label_ok =
         |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if let Some(label) = host.strip_suffix(".mail.protection.outlook.com") {

@@ -1,7 +1,7 @@
 //! The outbound path: smart hosts, TLS, and the secret header that keeps the
 //! gateway from relaying for every Microsoft 365 tenant.
 
-use super::domains::{certificate_name_problem, domain_problem};
+use super::domains::{certificate_name_problem, domain_problem, normalize_host};
 use crate::context::Context;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::address::parse_address;
@@ -122,43 +122,50 @@ fn check_secret_header(
             );
         }
     }
-    check_one_secret(
-        "value_from",
-        "sha256",
-        header.value_from.as_ref(),
-        header.sha256.as_ref(),
-        table.span(),
-        true,
-        ctx,
-        found,
-    );
+    let current = SecretKeys {
+        which: "secret",
+        reference_key: "value_from",
+        fingerprint_key: "sha256",
+        reference: header.value_from.as_ref(),
+        recorded: header.sha256.as_ref(),
+    };
+    check_one_secret(&current, table.span(), ctx, found);
     if header.previous_value_from.is_some() || header.previous_sha256.is_some() {
-        check_one_secret(
-            "previous_value_from",
-            "previous_sha256",
-            header.previous_value_from.as_ref(),
-            header.previous_sha256.as_ref(),
-            table.span(),
-            false,
-            ctx,
-            found,
-        );
+        let previous = SecretKeys {
+            which: "previous secret",
+            reference_key: "previous_value_from",
+            fingerprint_key: "previous_sha256",
+            reference: header.previous_value_from.as_ref(),
+            recorded: header.previous_sha256.as_ref(),
+        };
+        check_one_secret(&previous, table.span(), ctx, found);
     }
 }
 
+/// One secret of `[outbound.secret_header]`: its name in messages, its two
+/// keys, and what the topology gives for them.
+struct SecretKeys<'a> {
+    which: &'static str,
+    reference_key: &'static str,
+    fingerprint_key: &'static str,
+    reference: Option<&'a Spanned<String>>,
+    recorded: Option<&'a Spanned<String>>,
+}
+
 /// One secret (current or previous): reference, value, fingerprint.
-#[allow(clippy::too_many_arguments)]
 fn check_one_secret(
-    reference_key: &str,
-    fingerprint_key: &str,
-    reference: Option<&Spanned<String>>,
-    recorded: Option<&Spanned<String>>,
+    keys: &SecretKeys<'_>,
     table_span: Range<usize>,
-    current: bool,
     ctx: &Context,
     found: &mut Vec<Diagnostic>,
 ) {
-    let which = if current { "secret" } else { "previous secret" };
+    let SecretKeys {
+        which,
+        reference_key,
+        fingerprint_key,
+        reference,
+        recorded,
+    } = *keys;
     let Some(reference) = reference else {
         found.push(
             Diagnostic::new(Code::SecretReferenceMissing, format!("the {which} has no `{reference_key}`"))
@@ -246,26 +253,20 @@ fn check_one_secret(
     }
 }
 
-fn normalize_host(host: &str) -> String {
-    host.trim().trim_end_matches('.').to_ascii_lowercase()
-}
-
 /// Why `host` is not a smart host Exchange accepts (FQDN, IPv4 address or
 /// CIDR; exchange-facts F-OUT-02), if it is not.
 fn smart_host_problem(host: &str) -> Option<String> {
     if host.contains(':') && !host.contains("::") && host.matches(':').count() == 1 {
         return Some("a port cannot be given: Exchange always uses port 25".to_owned());
     }
-    if host.starts_with(|c: char| c.is_ascii_digit()) && parse_address(host).is_ok() {
-        return match parse_address(host) {
-            Ok(parsed) if parsed.net.addr().is_ipv4() => None,
-            _ => Some("IPv6 smart hosts are not documented for Exchange Online".to_owned()),
-        };
+    match parse_address(host) {
+        Ok(parsed) if parsed.net.addr().is_ipv4() => None,
+        Ok(_) => Some("IPv6 smart hosts are not documented for Exchange Online".to_owned()),
+        Err(_) if host.contains(':') => {
+            Some("IPv6 smart hosts are not documented for Exchange Online".to_owned())
+        }
+        Err(_) => domain_problem(&normalize_host(host)),
     }
-    if host.contains(':') {
-        return Some("IPv6 smart hosts are not documented for Exchange Online".to_owned());
-    }
-    domain_problem(&normalize_host(host))
 }
 
 /// Why `name` is not a safe custom header field name, if it is not:
