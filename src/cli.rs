@@ -232,7 +232,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
         };
     }
 
-    match write_tree(&out, &compiled.files, crate::emit::MARKER_FILE) {
+    match write_tree(&out, &compiled.files, crate::targets::MARKER_FILE) {
         Ok(()) => {
             println!("wrote {} files to {}", compiled.files.len(), out.display());
             EXIT_OK
@@ -280,7 +280,7 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
         Err(error) => return failed(&input, error),
     };
     let out = out.unwrap_or_else(|| beside(path, "revealed"));
-    match write_tree(&out, &files, crate::emit::REVEALED_MARKER_FILE) {
+    match write_tree(&out, &files, crate::targets::REVEALED_MARKER_FILE) {
         Ok(()) => {
             println!(
                 "wrote {} files holding secrets to {} (git-ignored; delete it once configured)",

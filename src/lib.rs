@@ -5,21 +5,24 @@
 //!
 //! Data flows one way, one module per stage:
 //! [`parse`] (TOML → raw types, spans kept) → [`check`] (every semantic
-//! problem collected) → [`lower`] (normalized [`model`]) → [`emit`] (templates,
-//! in memory) → [`write`] (the output tree, atomically). [`pipeline`] runs the
-//! first four; [`diagnostics`] is the one place problems are rendered.
+//! problem collected) → [`lower`] (normalized [`model`]) → [`targets`] (the
+//! typed plan, then templates, in memory) → [`write`] (the output tree,
+//! atomically). [`pipeline`] runs the first four; [`diagnostics`] is the one
+//! place problems are rendered; [`knowledge`] holds the facts every stage
+//! shares.
 
 pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod context;
 pub mod diagnostics;
-pub mod emit;
+pub mod knowledge;
 pub mod lower;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod secret;
+pub mod targets;
 pub mod write;
 
 pub use context::Context;

@@ -5,8 +5,8 @@
 //! same whatever order the file lists things in.
 
 use crate::catalog::Source;
-use crate::check::domains::{default_microsoft365_mx, normalize_host};
-use crate::model::address::parse_address;
+use crate::knowledge::address::parse_address;
+use crate::knowledge::hosts::{default_microsoft365_mx, normalize_host};
 use crate::model::{
     AddressSet, Cisco, DestinationControls, Dns, DomainMx, EnhancedFiltering, Gateway, Inbound,
     Lockdown, MxRecord, Names, Organization, Outbound, SecretHeader, SourceRef, Topology,
@@ -20,7 +20,7 @@ use toml::Spanned;
 pub fn lower(raw: &RawTopology) -> Topology {
     let org = raw.organization.get_ref();
     let gateway = raw.gateway.get_ref();
-    let selection = crate::check::vendor::select(raw);
+    let selection = raw.vendor_selection();
     let catalog_egress = selection.and_then(|s| s.egress());
     let catalog_mx = selection.and_then(|s| s.mx());
     let egress = match &gateway.egress {

@@ -4,9 +4,9 @@
 
 use crate::context::Context;
 use crate::diagnostics::{self, Diagnostic};
-use crate::emit::{self, Files};
 use crate::model::Topology;
 use crate::secret::{RevealedSecrets, SecretSource};
+use crate::targets::{self, Files};
 use crate::{check, lower, parse};
 
 /// A topology that compiled, with the warnings found on the way.
@@ -64,7 +64,7 @@ pub fn compile_with(
     let Some(topology) = topology else {
         return Err(CompileError::Invalid(found));
     };
-    let files = emit::emit(&topology, source_name)
+    let files = targets::emit(&topology, source_name)
         .map_err(|error| CompileError::Internal(format!("template error: {error:#}")))?;
     Ok(Compiled {
         topology,
@@ -106,7 +106,7 @@ pub fn reveal(
     })?;
     let previous = read(header.and_then(|h| h.previous_value_from.as_ref()));
     let secrets = RevealedSecrets { current, previous };
-    emit::emit_revealed(&topology, source_name, &secrets)
+    targets::emit_revealed(&topology, source_name, &secrets)
         .map(Some)
         .map_err(|error| CompileError::Internal(format!("template error: {error:#}")))
 }

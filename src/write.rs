@@ -7,7 +7,7 @@
 //! mistyped `--out` cannot wipe a folder, and `reveal` cannot overwrite the
 //! committed output with secrets.
 
-use crate::emit::Files;
+use crate::targets::Files;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};

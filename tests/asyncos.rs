@@ -5,7 +5,7 @@
 //! pattern with Rust's regex engine, whose syntax agrees with AsyncOS's
 //! Python-style patterns on everything emitted here.
 
-use mailflowc::emit::asyncos::{anchored_regex, string_literal};
+use mailflowc::targets::cisco::quote::{anchored_regex, string_literal};
 
 const HOSTILE: &[&str] = &[
     "a\"b",
@@ -96,7 +96,7 @@ fn regexes_match_exactly_their_text() {
 
 #[test]
 fn the_template_filters_are_the_same_functions() {
-    let env = mailflowc::emit::environment().unwrap();
+    let env = mailflowc::targets::environment().unwrap();
     let render = |template: &str, v: &str| env.render_str(template, minijinja::context! { v => v });
     assert_eq!(
         render("{{ v | asyncos_str }}", "X-A").unwrap(),

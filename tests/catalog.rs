@@ -5,9 +5,9 @@
 
 use ipnet::IpNet;
 use mailflowc::catalog::{self, Vendor};
-use mailflowc::model::address::parse_address;
-use mailflowc::model::microsoft365::microsoft365_range;
-use mailflowc::model::reserved_ranges::non_public_block;
+use mailflowc::knowledge::address::parse_address;
+use mailflowc::knowledge::microsoft365::microsoft365_range;
+use mailflowc::knowledge::reserved_ranges::non_public_block;
 use mailflowc::model::AddressSet;
 
 fn all_addresses(vendor: &Vendor) -> Vec<&String> {
@@ -73,7 +73,7 @@ fn every_catalog_mx_host_is_a_host_name() {
         for region in &vendor.regions {
             for mx in &region.mx {
                 assert!(
-                    mailflowc::emit::dns::zone_name(&mx.host).is_ok(),
+                    mailflowc::targets::dns::quote::zone_name(&mx.host).is_ok(),
                     "{}: {}",
                     vendor.id,
                     mx.host
@@ -150,7 +150,7 @@ fn cloudflare_microsoft365_list_equals_the_split_of_its_published_prefixes() {
     let mut theirs: Vec<String> = egress
         .microsoft365_split
         .iter()
-        .map(|a| mailflowc::model::address::render_net(&parse_address(a).unwrap().net))
+        .map(|a| mailflowc::knowledge::address::render_net(&parse_address(a).unwrap().net))
         .collect();
     theirs.sort_by_key(|a| parse_address(a).unwrap().net);
     assert_eq!(ours, theirs);

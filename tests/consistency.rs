@@ -59,7 +59,7 @@ fn every_template_file_is_embedded() {
             );
         }
     }
-    let embedded: BTreeSet<String> = mailflowc::emit::TEMPLATES
+    let embedded: BTreeSet<String> = mailflowc::targets::TEMPLATES
         .iter()
         .map(|(n, _)| n.to_string())
         .collect();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use mailflowc::emit::{environment, powershell::quote};
+use mailflowc::targets::{environment, exchange::quote::quote};
 
 const HOSTILE: &[&str] = &[
     "plain",

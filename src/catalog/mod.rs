@@ -128,3 +128,35 @@ pub fn describe(vendor: &Vendor) -> String {
     }
     out
 }
+
+/// The catalog entry and region a topology selects.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection {
+    pub vendor: &'static Vendor,
+    pub region: Option<&'static Region>,
+}
+
+impl Selection {
+    /// The catalog's egress list, when the topology gives none.
+    pub fn egress(&self) -> Option<(&'static [String], &'static Source)> {
+        self.vendor.egress_for(self.region)
+    }
+
+    pub fn mx(&self) -> Option<(&'static [CatalogMx], &'static Source)> {
+        self.vendor.mx_for(self.region)
+    }
+}
+
+/// The catalog entry `vendor` names (an id or alias) and its `region`, or the
+/// vendor's default region; `None` when either is unknown.
+pub fn select(vendor: &str, region: Option<&str>) -> Option<Selection> {
+    let vendor = find(vendor)?;
+    let region = match region {
+        Some(region) => Some(vendor.region(region.trim())?),
+        None => vendor
+            .default_region
+            .as_deref()
+            .and_then(|id| vendor.region(id)),
+    };
+    Some(Selection { vendor, region })
+}

@@ -2,16 +2,15 @@
 //! judged entry by entry, then as the sets each Exchange field will receive.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::address::parse_address;
-use crate::model::microsoft365::microsoft365_range;
-use crate::model::reserved_ranges::non_public_block;
+use crate::knowledge::address::parse_address;
+use crate::knowledge::microsoft365::microsoft365_range;
+use crate::knowledge::reserved_ranges::non_public_block;
 use crate::model::AddressSet;
 use crate::parse::{EfMode, RawTopology, SpannedList};
 use ipnet::IpNet;
 use std::ops::Range;
 
-/// Entries per connection-filter list (exchange-facts F-CF-03).
-pub const ALLOW_LIST_CAP: usize = 1273;
+pub use crate::targets::exchange::audit::ALLOW_LIST_CAP;
 
 /// An entry that parsed, with where it was written.
 pub struct Entry {

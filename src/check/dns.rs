@@ -1,7 +1,7 @@
 //! DNS: the gateway's MX records and the TTLs of the cutover.
 
-use super::domains::{domain_problem, microsoft365_mx_problem, normalize_host};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::knowledge::hosts::{domain_problem, microsoft365_mx_problem, normalize_host};
 use crate::parse::RawTopology;
 use std::collections::HashMap;
 

@@ -1,8 +1,8 @@
 //! The inbound policy: Enhanced Filtering, the SCL bypass rule, lock-down.
 
 use super::addressing::entries;
-use super::domains::email_problem;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::knowledge::hosts::email_problem;
 use crate::parse::{EfMode, LockdownBy, RawTopology};
 
 pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {

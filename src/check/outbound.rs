@@ -1,10 +1,10 @@
 //! The outbound path: smart hosts, TLS, and the secret header that keeps the
 //! gateway from relaying for every Microsoft 365 tenant.
 
-use super::domains::{certificate_name_problem, domain_problem, normalize_host};
 use crate::context::Context;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::address::parse_address;
+use crate::knowledge::address::parse_address;
+use crate::knowledge::hosts::{certificate_name_problem, domain_problem, normalize_host};
 use crate::parse::{OutboundTls, RawSecretHeader, RawTopology};
 use crate::secret::{fingerprint, is_fingerprint, secret_problem, SecretSource};
 use std::ops::Range;

@@ -2,7 +2,7 @@
 //! catalog (or the topology) supply the egress addresses and MX hosts, and
 //! how old is the page the catalog's data comes from.
 
-use crate::catalog::{self, Region, Source, Vendor};
+use crate::catalog::{self, Region, Selection, Source, Vendor};
 use crate::context::Context;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::parse::RawTopology;
@@ -11,36 +11,9 @@ use std::ops::Range;
 /// Catalog data older than this (by its page date) draws a warning.
 pub const MAX_DATA_AGE_DAYS: i64 = 365;
 
-/// The catalog entry and region a topology selects.
-#[derive(Debug, Clone, Copy)]
-pub struct Selection {
-    pub vendor: &'static Vendor,
-    pub region: Option<&'static Region>,
-}
-
-impl Selection {
-    /// The catalog's egress list, when the topology gives none.
-    pub fn egress(&self) -> Option<(&'static [String], &'static Source)> {
-        self.vendor.egress_for(self.region)
-    }
-
-    pub fn mx(&self) -> Option<(&'static [crate::catalog::CatalogMx], &'static Source)> {
-        self.vendor.mx_for(self.region)
-    }
-}
-
 /// The vendor and region the topology names, if both are known.
 pub fn select(raw: &RawTopology) -> Option<Selection> {
-    let gateway = raw.gateway.get_ref();
-    let vendor = catalog::find(gateway.vendor.as_ref()?.get_ref())?;
-    let region = match &gateway.region {
-        Some(region) => Some(vendor.region(region.get_ref().trim())?),
-        None => vendor
-            .default_region
-            .as_deref()
-            .and_then(|id| vendor.region(id)),
-    };
-    Some(Selection { vendor, region })
+    raw.vendor_selection()
 }
 
 pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {

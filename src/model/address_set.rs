@@ -7,7 +7,7 @@
 //! (F-TR-06). So the set is kept once, merged and sorted, and each field asks
 //! for its own rendering.
 
-use super::address::render_net;
+use crate::knowledge::address::render_net;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 

@@ -5,10 +5,7 @@
 //! `emit`. No spans, no options left to interpret: determinism comes from
 //! here, so templates never sort or compute.
 
-pub mod address;
 pub mod address_set;
-pub mod microsoft365;
-pub mod reserved_ranges;
 
 mod cisco;
 mod dns;

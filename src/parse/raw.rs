@@ -238,6 +238,15 @@ pub enum DestinationTls {
 /// place, because both `check` and `lower` must see the same topology; the
 /// README's topology reference lists them.
 impl RawTopology {
+    /// The catalog vendor and region the gateway names, if both are known.
+    pub fn vendor_selection(&self) -> Option<crate::catalog::Selection> {
+        let gateway = self.gateway.get_ref();
+        crate::catalog::select(
+            gateway.vendor.as_ref()?.get_ref(),
+            gateway.region.as_ref().map(|r| r.get_ref().as_str()),
+        )
+    }
+
     pub fn ef(&self) -> Option<&RawEnhancedFiltering> {
         self.inbound
             .as_ref()

@@ -1,27 +1,33 @@
-//! Stage 4 of the pipeline: [`Topology`] → the generated files, in memory.
+//! Stage 4 of the pipeline: [`Topology`] → the plan → the generated files, in
+//! memory.
 //!
-//! Each target builds view-models (plain serializable structs with every
-//! value already decided) and renders them through minijinja templates from
-//! `templates/`, embedded in the binary. Undefined variables are errors, and
-//! user strings reach a target language only through that language's quoting
-//! filter. Nothing is written here; `write` does that once everything rendered.
+//! Each target owns a folder: `plan.rs` (ordered steps with the complete
+//! wanted state of every object), `render.rs` (steps → template contexts),
+//! `quote.rs` (the target language's quoting filters) and, where the target
+//! has limits `check` must enforce, `audit.rs`. The runbook reads every
+//! target's steps. Templates come from `templates/`, embedded in the binary;
+//! undefined variables are errors, and user strings reach a target language
+//! only through that language's quoting filter. Nothing is written here;
+//! `write` does that once everything rendered.
 
-pub mod asyncos;
-mod cisco;
+pub mod cisco;
 pub mod dns;
-mod exchange;
-pub mod powershell;
+pub mod exchange;
+pub mod plan;
 mod runbook;
-mod templates;
+pub mod templates;
 
-use crate::check::cisco::asyncos_name_problem;
 use crate::model::Topology;
 use crate::secret::RevealedSecrets;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub use plan::Plan;
 pub use templates::TEMPLATES;
+
+/// One file to render: (path, template id, context).
+pub type Rendered = (String, &'static str, minijinja::Value);
 
 /// The marker file that tells `write` a directory is a mailflowc output tree
 /// it may replace.
@@ -47,18 +53,33 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
              `mailflowc build` replaces it whole; do not keep other files here.\n"
         ),
     );
-    let rendered = exchange::scripts(topology, source_name)
+    let exchange_steps = exchange::plan::plan(topology);
+    let plan = plan_from(topology, &exchange_steps);
+    let rendered = exchange::render(&exchange_steps, &topology.organization.tenant, source_name)
         .into_iter()
         .chain(cisco::files(topology, source_name, None))
-        .chain(dns::files(topology));
+        .chain(dns::files(topology))
+        .chain([runbook::file(topology, source_name, &plan)]);
     for (path, template, context) in rendered {
         let text = env.get_template(template)?.render(context)?;
         files.insert(path, normalize_newlines(&text));
     }
-    let (path, template, context) = runbook::file(topology, source_name, &files);
-    let text = env.get_template(template)?.render(context)?;
-    files.insert(path, normalize_newlines(&text));
     Ok(files)
+}
+
+/// The plan of every target, in target order.
+pub fn plan(topology: &Topology) -> Plan {
+    plan_from(topology, &exchange::plan::plan(topology))
+}
+
+fn plan_from(topology: &Topology, exchange_steps: &[exchange::plan::ExchangeStep]) -> Plan {
+    let steps = exchange_steps
+        .iter()
+        .map(|s| s.step.clone())
+        .chain(cisco::plan::plan(topology))
+        .chain(dns::plan::plan(topology))
+        .collect();
+    Plan { steps }
 }
 
 /// Renders only the files that carry secrets, with the real values, plus a
@@ -95,16 +116,16 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
-    env.add_filter("ps", powershell::ps_filter);
-    env.add_filter("ps_value", powershell::ps_value_filter);
-    env.add_filter("asyncos_str", asyncos::asyncos_str_filter);
-    env.add_filter("zone_name", dns::zone_name_filter);
-    env.add_filter("yaml_str", dns::yaml_str_filter);
-    env.add_filter("asyncos_re", asyncos::asyncos_re_filter);
+    env.add_filter("ps", exchange::quote::ps_filter);
+    env.add_filter("ps_value", exchange::quote::ps_value_filter);
+    env.add_filter("asyncos_str", cisco::quote::asyncos_str_filter);
+    env.add_filter("zone_name", dns::quote::zone_name_filter);
+    env.add_filter("yaml_str", dns::quote::yaml_str_filter);
+    env.add_filter("asyncos_re", cisco::quote::asyncos_re_filter);
     env.add_filter(
         "asyncos_name",
         |name: &str| -> Result<String, minijinja::Error> {
-            match asyncos_name_problem(name) {
+            match cisco::audit::asyncos_name_problem(name) {
                 None => Ok(name.to_owned()),
                 Some(problem) => Err(minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
@@ -130,6 +151,6 @@ fn normalize_newlines(text: &str) -> String {
 }
 
 /// A context value for a template.
-fn context<T: Serialize>(value: &T) -> minijinja::Value {
+pub(crate) fn context<T: Serialize>(value: &T) -> minijinja::Value {
     minijinja::Value::from_serialize(value)
 }

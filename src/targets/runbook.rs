@@ -3,20 +3,20 @@
 //! run, the waits, how to verify each step, how to roll back, and which audit
 //! checks the design passes or fails on purpose.
 //!
-//! Rendered last, from the list of files the other targets produced, so it
-//! names exactly the files that exist.
+//! Rendered from the plan's steps, never from file names, so it names
+//! exactly the files the targets produce, in the phase each step belongs to.
 
-use super::dns::zones;
-use super::Files;
+use super::plan::{Action, Phase, Plan, Step, Target};
+use super::templates::ids;
+use super::Rendered;
 use crate::model::Topology;
 use crate::parse::EfMode;
-use minijinja::Value;
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Script {
     path: String,
-    what: &'static str,
+    what: String,
 }
 
 #[derive(Serialize)]
@@ -31,20 +31,6 @@ struct Audit {
     check: &'static str,
     verdict: &'static str,
     why: String,
-}
-
-/// What each Exchange script does, by its file name.
-fn purpose(file: &str) -> &'static str {
-    match file {
-        "00-preflight.ps1" => "checks the session and the accepted domains; enables organization customization if the tenant needs it",
-        "10-inbound-connector.ps1" => "the Partner connector that receives the gateway's mail, with Enhanced Filtering",
-        "20-allow-list.ps1" => "adds the gateway's addresses to the connection-filter allow list",
-        "30-spf-hard-fail.ps1" => "turns SPF hard fail off in the Default anti-spam policy",
-        "40-scl-bypass-rule.ps1" => "the SCL -1 rule for the gateway's addresses",
-        "50-outbound-connector.ps1" => "the outbound connector to the gateway's smart hosts",
-        "60-outbound-rule.ps1" => "the rule that routes outbound mail to it, stamped with the secret (asks for the secret)",
-        _ => "",
-    }
 }
 
 fn human_duration(seconds: i64) -> String {
@@ -105,61 +91,59 @@ fn audits(topology: &Topology) -> Vec<Audit> {
     ]
 }
 
-/// The runbook's (path, template, context), given every other file.
-pub fn file(topology: &Topology, source: &str, files: &Files) -> (String, &'static str, Value) {
-    let exchange = |prefix: &str| -> Vec<String> {
-        files
-            .keys()
-            .filter(|p| p.starts_with(prefix) && p.ends_with(".ps1"))
-            .cloned()
+/// The runbook's (path, template, context), from every target's steps.
+pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
+    let script = |step: &Step| Script {
+        what: step.summary.clone(),
+        path: step.file.clone(),
+    };
+    let exchange = |phase, action| plan.select(Target::Exchange, phase, action);
+    let prepare_scripts: Vec<Script> = exchange(Phase::Prepare, Action::Apply)
+        .map(script)
+        .collect();
+    let outbound_scripts: Vec<Script> = exchange(Phase::Outbound, Action::Apply)
+        .map(script)
+        .collect();
+    let lockdown = exchange(Phase::Lockdown, Action::Apply).next();
+    let lockdown_script = lockdown.map(|s| s.file.clone());
+    let lockdown_rollback = lockdown
+        .and_then(|s| s.undo.as_deref())
+        .and_then(|id| plan.find(id))
+        .map(|s| s.file.clone());
+    // Rollbacks are listed in undo order: the plan's order.
+    let files = |phase| -> Vec<String> {
+        exchange(phase, Action::Undo)
+            .map(|s| s.file.clone())
             .collect()
     };
-    let script = |path: &String| Script {
-        what: purpose(path.rsplit('/').next().unwrap_or("")),
-        path: path.clone(),
-    };
-    let applied: Vec<String> = exchange("exchange/")
-        .into_iter()
-        .filter(|p| !p.contains("/rollback/"))
-        .collect();
-    let number = |path: &str| -> u32 {
-        path.rsplit('/')
-            .next()
-            .and_then(|f| f.get(..2))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    };
-    let prepare_scripts: Vec<Script> = applied
-        .iter()
-        .filter(|p| number(p) < 50)
-        .map(script)
-        .collect();
-    let outbound_scripts: Vec<Script> = applied
-        .iter()
-        .filter(|p| (50..70).contains(&number(p)))
-        .map(script)
-        .collect();
-    let lockdown_script = applied.iter().find(|p| number(p) == 70).cloned();
-
-    let rollbacks = exchange("exchange/rollback/");
-    let is_outbound_rollback = |p: &&String| p.contains("outbound");
-    let outbound_rollbacks: Vec<&String> = rollbacks.iter().filter(is_outbound_rollback).collect();
-    let lockdown_rollback = rollbacks.iter().find(|p| p.contains("lockdown"));
-    let prepare_rollbacks: Vec<&String> = rollbacks
-        .iter()
-        .filter(|p| !is_outbound_rollback(p) && !p.contains("lockdown"))
-        .collect();
+    let outbound_rollbacks = files(Phase::Outbound);
+    let prepare_rollbacks = files(Phase::Prepare);
 
     let lockdown_wait = match topology.gateway.vendor.as_ref().map(|v| v.id.as_str()) {
         Some("cloudflare") => "72 hours (Cloudflare's advice)",
         _ => "24 to 72 hours",
     };
-    let zones: Vec<Zone> = zones(topology)
-        .into_iter()
-        .map(|z| Zone {
-            pre_cutover: z.pre_cutover,
-            cutover: z.cutover,
-            microsoft365_host: z.microsoft365_host,
+    // Per domain, in the plan's order: its pre-cutover and cutover fragments.
+    let dns_step = |domain: &str, what: &str| plan.find(&format!("dns.{domain}.{what}"));
+    let zones: Vec<Zone> = topology
+        .organization
+        .domains
+        .iter()
+        .filter_map(|domain| {
+            let pre_cutover = dns_step(domain, "pre-cutover")?;
+            let cutover = dns_step(domain, "cutover")?;
+            Some(Zone {
+                pre_cutover: pre_cutover.file.clone(),
+                cutover: cutover.file.clone(),
+                microsoft365_host: pre_cutover
+                    .objects
+                    .first()
+                    .and_then(|mx| mx.properties.first())
+                    .and_then(|exchange| match &exchange.value {
+                        super::plan::Value::Text(host) => Some(host.clone()),
+                        _ => None,
+                    })?,
+            })
         })
         .collect();
     let dns = &topology.dns;
@@ -190,5 +174,5 @@ pub fn file(topology: &Topology, source: &str, files: &Files) -> (String, &'stat
         },
         audits => super::context(&audits(topology)),
     };
-    ("RUNBOOK.md".to_owned(), "runbook/RUNBOOK.md.j2", ctx)
+    ("RUNBOOK.md".to_owned(), ids::RUNBOOK, ctx)
 }

@@ -29,3 +29,23 @@ templates![
     "dns/octodns.yaml.j2",
     "runbook/RUNBOOK.md.j2",
 ];
+
+/// Template ids, one constant each, so a renamed template fails to compile
+/// instead of failing to render.
+pub mod ids {
+    pub const PS_PREFLIGHT: &str = "powershell/preflight.ps1.j2";
+    pub const PS_OBJECT: &str = "powershell/object.ps1.j2";
+    pub const PS_ALLOW_LIST: &str = "powershell/allow-list.ps1.j2";
+    pub const PS_SPF_HARD_FAIL: &str = "powershell/spf-hard-fail.ps1.j2";
+    pub const PS_OUTBOUND_RULE: &str = "powershell/outbound-rule.ps1.j2";
+    pub const PS_LOCKDOWN: &str = "powershell/lockdown-connector.ps1.j2";
+    pub const PS_ROLLBACK: &str = "powershell/rollback.ps1.j2";
+    pub const PS_ROLLBACK_ALLOW_LIST: &str = "powershell/rollback-allow-list.ps1.j2";
+    pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";
+    pub const CISCO_RELAY_GUARD: &str = "cisco/relay-guard-filter.txt.j2";
+    pub const DNS_PRE_CUTOVER: &str = "dns/pre-cutover.zone.j2";
+    pub const DNS_CUTOVER: &str = "dns/cutover.zone.j2";
+    pub const DNS_ROLLBACK: &str = "dns/rollback.zone.j2";
+    pub const DNS_OCTODNS: &str = "dns/octodns.yaml.j2";
+    pub const RUNBOOK: &str = "runbook/RUNBOOK.md.j2";
+}

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use mailflowc::emit::Files;
+use mailflowc::targets::Files;
 use std::path::{Path, PathBuf};
 
 pub fn root() -> PathBuf {

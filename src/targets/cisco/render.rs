@@ -1,14 +1,12 @@
-//! View-models for Cisco Secure Email (AsyncOS): the relay-guard message
-//! filter to paste at the CLI, and the ordered steps around it.
-//! Follows `shared/reference/cisco-summary.md`.
+//! Cisco steps → template contexts: the relay-guard message filter to paste
+//! at the CLI, and the ordered steps around it.
 
-use super::context;
+use super::plan::{FILTER_FILE, STEPS_FILE};
 use crate::model::Topology;
 use crate::parse::DestinationTls;
 use crate::secret::RevealedSecrets;
-use minijinja::Value;
-
-pub const FILTER_FILE: &str = "cisco/10-relay-guard-filter.txt";
+use crate::targets::templates::ids;
+use crate::targets::{context, Rendered};
 
 /// What stands in the committed filter where the secret goes: pasted by
 /// mistake, it matches nothing and the filter fails closed (drops relay mail).
@@ -22,7 +20,7 @@ pub fn files(
     topology: &Topology,
     source: &str,
     revealed: Option<&RevealedSecrets>,
-) -> Vec<(String, &'static str, Value)> {
+) -> Vec<Rendered> {
     let Some(cisco) = &topology.cisco else {
         return Vec::new();
     };
@@ -34,8 +32,8 @@ pub fn files(
             DestinationTls::Required => ("Required", "3 (Required)"),
         };
         out.push((
-            "cisco/STEPS.md".to_owned(),
-            "cisco/STEPS.md.j2",
+            STEPS_FILE.to_owned(),
+            ids::CISCO_STEPS,
             minijinja::context! {
                 source => source,
                 cisco => context(cisco),
@@ -68,7 +66,7 @@ pub fn files(
         };
         out.push((
             FILTER_FILE.to_owned(),
-            "cisco/relay-guard-filter.txt.j2",
+            ids::CISCO_RELAY_GUARD,
             minijinja::context! {
                 variant => variant,
                 filter_name => &cisco.filter_name,

@@ -1,4 +1,5 @@
-//! View-models for the Exchange Online PowerShell scripts.
+//! The Exchange Online plan: one step per script, each with the complete
+//! wanted state of the objects it owns.
 //!
 //! File names carry a two-digit prefix in run order: inbound (10–40), then
 //! outbound (50, 60), then the lock-down (70), which must run last, after MX
@@ -9,173 +10,112 @@
 //! `shared/reference/exchange-facts.md`; `tests/powershell.rs` checks every
 //! emitted cmdlet and parameter against Microsoft's cmdlet reference.
 
-use super::context;
-use crate::check::ALLOW_LIST_CAP;
+use super::audit::ALLOW_LIST_CAP;
 use crate::model::{Outbound, Topology};
 use crate::parse::{EfMode, LockdownBy, OutboundTls};
-use minijinja::Value;
+use crate::targets::plan::{property, Action, Object, Phase, Property, Step, Target, Value};
 use serde::Serialize;
 
-#[derive(Serialize)]
-struct Script {
-    file_name: String,
-    synopsis: &'static str,
-    /// Lines of the help block. Only computed or validated text goes here
-    /// (addresses, domains, counts): a user string could close the comment.
-    description: Vec<String>,
-    source: String,
-    params: Vec<ScriptParam>,
-}
-
 /// A parameter of the generated script itself.
-#[derive(Serialize)]
-struct ScriptParam {
-    declaration: &'static str,
-    help: &'static str,
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptParam {
+    pub declaration: &'static str,
+    pub help: &'static str,
 }
 
-/// One property of an Exchange object's wanted state.
-#[derive(Serialize)]
-struct Param {
-    name: &'static str,
-    value: PsValue,
-    /// A PowerShell expression the template writes as it is, instead of
-    /// `value`: only for fixed text such as `$Secret`, never for user data.
-    expr: Option<&'static str>,
+/// What a script's help block says beyond its title. Only computed or
+/// validated text goes here (addresses, domains, counts): a user string could
+/// close the comment.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub description: Vec<String>,
+    pub params: Vec<ScriptParam>,
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum PsValue {
-    Bool(bool),
-    Int(i64),
-    Text(String),
-    List(Vec<String>),
-    Null(()),
+/// The secret the outbound rule stamps, by reference only.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretRef {
+    pub sha256: String,
+    pub env: Option<String>,
+    pub header: String,
 }
 
-/// An Exchange object the scripts create, update or remove by name.
-#[derive(Serialize)]
-struct Object {
-    /// The cmdlet noun: `InboundConnector`, `OutboundConnector`, `TransportRule`.
-    noun: &'static str,
-    label: &'static str,
-    name: String,
-    params: Vec<Param>,
-    /// Parameters given when creating: those with a value.
-    create_params: Vec<&'static str>,
-    /// Properties whose values are never printed.
-    masked: Vec<&'static str>,
+/// What a script does, with the data its template needs.
+#[derive(Debug, Clone)]
+pub enum Script {
+    /// Session, accepted domains, organization customization.
+    Preflight { domains: Vec<String> },
+    /// Create or update one object.
+    Object(Object),
+    /// Add the gateway's entries to the connection-filter allow list.
+    AllowList { entries: Vec<String> },
+    /// Turn SPF hard fail off in the Default anti-spam policy.
+    SpfHardFail,
+    /// The outbound rule, which needs its connector and the secret.
+    OutboundRule {
+        rule: Object,
+        connector: String,
+        secret: SecretRef,
+    },
+    /// The lock-down connector, after a check of every domain's MX.
+    Lockdown {
+        domains: Vec<String>,
+        connector: Object,
+    },
+    /// Remove one object by name.
+    Remove { kind: &'static str, name: String },
+    /// Remove the gateway's entries from the allow list.
+    RemoveAllowList { entries: Vec<String> },
 }
 
-impl Object {
-    fn new(noun: &'static str, label: &'static str, name: &str, params: Vec<Param>) -> Self {
-        let create_params = params
-            .iter()
-            .filter(|p| p.expr.is_some() || !matches!(p.value, PsValue::Null(())))
-            .map(|p| p.name)
-            .collect();
-        Object {
-            noun,
-            label,
-            name: name.to_owned(),
-            params,
-            create_params,
-            masked: Vec::new(),
-        }
-    }
+/// The policies the allow list and SPF scripts change: Exchange's defaults.
+pub const CONNECTION_FILTER_POLICY: &str = "HostedConnectionFilterPolicy";
+pub const CONTENT_FILTER_POLICY: &str = "HostedContentFilterPolicy";
+pub const DEFAULT_POLICY: &str = "Default";
 
-    /// The same object, for a rollback script: only its name matters.
-    fn named(noun: &'static str, label: &'static str, name: &str) -> Self {
-        Object::new(noun, label, name, Vec::new())
-    }
-}
-
-const INBOUND_CONNECTOR: (&str, &str) = ("InboundConnector", "inbound connector");
-const OUTBOUND_CONNECTOR: (&str, &str) = ("OutboundConnector", "outbound connector");
-const TRANSPORT_RULE: (&str, &str) = ("TransportRule", "transport rule");
-
-fn param(name: &'static str, value: PsValue) -> Param {
-    Param {
-        name,
-        value,
-        expr: None,
-    }
-}
-
-fn text(value: &str) -> PsValue {
-    PsValue::Text(value.to_owned())
-}
-
-fn list_or_null(items: Vec<String>) -> PsValue {
-    if items.is_empty() {
-        PsValue::Null(())
-    } else {
-        PsValue::List(items)
-    }
-}
-
-/// The scripts being assembled: each gets the common context (its header,
-/// the tenant) plus its own values.
-struct ScriptSet<'a> {
-    source: &'a str,
-    tenant: &'a str,
-    out: Vec<(String, &'static str, Value)>,
-}
-
-impl ScriptSet<'_> {
-    fn add(&mut self, path: &str, template: &'static str, header: Header, extra: Value) {
-        let script = Script {
-            file_name: path.rsplit('/').next().unwrap_or(path).to_owned(),
-            synopsis: header.synopsis,
-            description: header.description,
-            source: self.source.to_owned(),
-            params: header.params,
-        };
-        let ctx =
-            minijinja::context! { script => context(&script), tenant => self.tenant, ..extra };
-        self.out.push((path.to_owned(), template, ctx));
-    }
-
-    fn object(&mut self, path: &str, header: Header, object: &Object) {
-        self.add(
-            path,
-            "powershell/object.ps1.j2",
-            header,
-            minijinja::context! { object => context(object) },
-        );
-    }
-}
-
-/// A rollback script, collected in apply order and numbered in undo order.
-struct Rollback {
-    slug: &'static str,
-    header: Header,
-    template: &'static str,
-    extra: Value,
-}
-
-impl Rollback {
-    fn removal(slug: &'static str, header: Header, object: Object) -> Self {
-        Rollback {
-            slug,
-            header,
-            template: "powershell/rollback.ps1.j2",
-            extra: minijinja::context! { object => context(&object) },
+impl Script {
+    /// The objects this script owns, for the generic plan.
+    fn objects(&self) -> Vec<Object> {
+        match self {
+            Script::Preflight { .. } => Vec::new(),
+            Script::Object(object) => vec![object.clone()],
+            Script::OutboundRule { rule, .. } => vec![rule.clone()],
+            Script::Lockdown { connector, .. } => vec![connector.clone()],
+            Script::AllowList { entries } => vec![Object::new(
+                CONNECTION_FILTER_POLICY,
+                DEFAULT_POLICY,
+                vec![property("IPAllowList", Value::List(entries.clone()))],
+            )],
+            Script::SpfHardFail => vec![Object::new(
+                CONTENT_FILTER_POLICY,
+                DEFAULT_POLICY,
+                vec![property("MarkAsSpamSpfRecordHardFail", Value::text("Off"))],
+            )],
+            Script::Remove { kind, name } => vec![Object::new(kind, name, Vec::new())],
+            Script::RemoveAllowList { entries } => vec![Object::new(
+                CONNECTION_FILTER_POLICY,
+                DEFAULT_POLICY,
+                vec![property("IPAllowList", Value::List(entries.clone()))],
+            )],
         }
     }
 }
 
-/// What a script's help block says.
-struct Header {
-    synopsis: &'static str,
-    description: Vec<String>,
-    params: Vec<ScriptParam>,
+/// One Exchange step: the generic step, the script that carries it out and
+/// its help text.
+#[derive(Debug, Clone)]
+pub struct ExchangeStep {
+    pub step: Step,
+    pub script: Script,
+    pub header: Header,
 }
 
-fn header(synopsis: &'static str, description: &[&str]) -> Header {
+pub const INBOUND_CONNECTOR: &str = "InboundConnector";
+pub const OUTBOUND_CONNECTOR: &str = "OutboundConnector";
+pub const TRANSPORT_RULE: &str = "TransportRule";
+
+fn header(description: &[&str]) -> Header {
     Header {
-        synopsis,
         description: description.iter().map(|line| (*line).to_owned()).collect(),
         params: Vec::new(),
     }
@@ -193,8 +133,79 @@ impl Header {
     }
 }
 
-/// Every Exchange script: (path, template, context).
-pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, Value)> {
+/// The steps being assembled.
+struct Steps {
+    out: Vec<ExchangeStep>,
+}
+
+impl Steps {
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        slug: &str,
+        file: &str,
+        phase: Phase,
+        title: &str,
+        summary: &str,
+        header: Header,
+        script: Script,
+    ) {
+        self.out.push(ExchangeStep {
+            step: Step {
+                id: format!("exchange.{slug}"),
+                target: Target::Exchange,
+                phase,
+                action: Action::Apply,
+                file: format!("exchange/{file}"),
+                title: title.to_owned(),
+                summary: summary.to_owned(),
+                objects: script.objects(),
+                undo: None,
+            },
+            script,
+            header,
+        });
+    }
+}
+
+/// A rollback step, collected in apply order and numbered in undo order.
+struct Rollback {
+    /// The slug of the step it undoes.
+    undoes: &'static str,
+    slug: &'static str,
+    phase: Phase,
+    title: &'static str,
+    header: Header,
+    script: Script,
+}
+
+impl Rollback {
+    fn removal(
+        undoes: &'static str,
+        slug: &'static str,
+        phase: Phase,
+        title: &'static str,
+        header: Header,
+        kind: &'static str,
+        name: &str,
+    ) -> Self {
+        Rollback {
+            undoes,
+            slug,
+            phase,
+            title,
+            header,
+            script: Script::Remove {
+                kind,
+                name: name.to_owned(),
+            },
+        }
+    }
+}
+
+/// Every Exchange step, applying ones in run order, then the rollbacks in
+/// undo order.
+pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
     let inbound = &topology.inbound;
     let names = &topology.names;
     let tenant = topology.organization.tenant.as_str();
@@ -212,16 +223,15 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
                 .map(|p| format!("{p} is left out: Exchange takes only IPv4 here.")),
         )
         .collect();
-    let mut set = ScriptSet {
-        source,
-        tenant,
-        out: Vec::new(),
-    };
+    let mut set = Steps { out: Vec::new() };
 
-    set.add(
-        "exchange/00-preflight.ps1",
-        "powershell/preflight.ps1.j2",
-        header("Checks the Exchange Online session and prepares the tenant.", &[])
+    set.apply(
+        "preflight",
+        "00-preflight.ps1",
+        Phase::Prepare,
+        "Checks the Exchange Online session and prepares the tenant.",
+        "checks the session and the accepted domains; enables organization customization if the tenant needs it",
+        header(&[])
             .with_lines([format!(
                 "Phase: prepare. Run first, connected with Connect-ExchangeOnline -Organization {tenant}."
             )])
@@ -233,204 +243,214 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
                 ]
                 .map(String::from),
             ),
-        minijinja::context! { domains => domains },
+        Script::Preflight {
+            domains: domains.clone(),
+        },
     );
 
-    set.object(
-        "exchange/10-inbound-connector.ps1",
-        header(
-            "Creates or updates the inbound connector from the gateway.",
-            &[
-                "Phase: prepare. Safe before MX cutover: this connector rejects nothing by",
-                "address; 70-lockdown-connector.ps1 does that, later.",
-                "Creates or updates the Partner inbound connector that identifies mail from the",
-                "gateway by its egress addresses, requires TLS, and carries Enhanced Filtering",
-            ],
-        )
+    set.apply(
+        "inbound-connector",
+        "10-inbound-connector.ps1",
+        Phase::Prepare,
+        "Creates or updates the inbound connector from the gateway.",
+        "the Partner connector that receives the gateway's mail, with Enhanced Filtering",
+        header(&[
+            "Phase: prepare. Safe before MX cutover: this connector rejects nothing by",
+            "address; 70-lockdown-connector.ps1 does that, later.",
+            "Creates or updates the Partner inbound connector that identifies mail from the",
+            "gateway by its egress addresses, requires TLS, and carries Enhanced Filtering",
+        ])
         .with_lines([ef_summary(topology)])
         .with_lines(address_notes.iter().cloned()),
-        &inbound_connector(topology, &exchange_entries),
+        Script::Object(inbound_connector(topology, &exchange_entries)),
     );
-    let mut rollbacks =
-        vec![Rollback::removal(
+    let mut rollbacks = vec![Rollback::removal(
+        "inbound-connector",
         "remove-inbound-connector",
-        header(
-            "Removes the inbound connector from the gateway.",
-            &[
-                "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
-                "MX points back at Microsoft 365 and the gateway's TTL has run out.",
-            ],
-        ),
-        Object::named(INBOUND_CONNECTOR.0, INBOUND_CONNECTOR.1, &names.inbound_connector),
+        Phase::Prepare,
+        "Removes the inbound connector from the gateway.",
+        header(&[
+            "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
+            "MX points back at Microsoft 365 and the gateway's TTL has run out.",
+        ]),
+        INBOUND_CONNECTOR,
+        &names.inbound_connector,
     )];
 
     if inbound.allow_list {
-        set.add(
-            "exchange/20-allow-list.ps1",
-            "powershell/allow-list.ps1.j2",
-            header(
-                "Adds the gateway to the connection-filter IP allow list.",
-                &[
-                    "Phase: prepare. Adds the gateway's egress addresses to the IP allow list of the",
-                    "Default connection filter policy with @{Add=...}, keeping every entry the",
-                ],
-            )
+        set.apply(
+            "allow-list",
+            "20-allow-list.ps1",
+            Phase::Prepare,
+            "Adds the gateway to the connection-filter IP allow list.",
+            "adds the gateway's addresses to the connection-filter allow list",
+            header(&[
+                "Phase: prepare. Adds the gateway's egress addresses to the IP allow list of the",
+                "Default connection filter policy with @{Add=...}, keeping every entry the",
+            ])
             .with_lines([
                 format!(
                     "tenant already has ({} gateway entries; cap {ALLOW_LIST_CAP}).",
                     exchange_entries.len()
                 ),
-                "Audit baselines flag allow-list entries (ORCA-114, CIS 2.1.12): intended here.".to_owned(),
+                "Audit baselines flag allow-list entries (ORCA-114, CIS 2.1.12): intended here."
+                    .to_owned(),
             ])
             .with_lines(address_notes.iter().cloned()),
-            minijinja::context! { entries => &exchange_entries, cap => ALLOW_LIST_CAP },
+            Script::AllowList {
+                entries: exchange_entries.clone(),
+            },
         );
         rollbacks.push(Rollback {
+            undoes: "allow-list",
             slug: "remove-allow-list-entries",
-            header: header(
-                "Removes the gateway's entries from the connection-filter IP allow list.",
-                &[
-                    "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the gateway's",
-                    "entries; every other entry stays. An entry the tenant had listed before",
-                    "mailflowc cannot be told apart from one it added, and is removed too.",
-                ],
-            ),
-            template: "powershell/rollback-allow-list.ps1.j2",
-            extra: minijinja::context! { entries => &exchange_entries },
+            phase: Phase::Prepare,
+            title: "Removes the gateway's entries from the connection-filter IP allow list.",
+            header: header(&[
+                "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the gateway's",
+                "entries; every other entry stays. An entry the tenant had listed before",
+                "mailflowc cannot be told apart from one it added, and is removed too.",
+            ]),
+            script: Script::RemoveAllowList {
+                entries: exchange_entries.clone(),
+            },
         });
     }
 
     if inbound.spf_hard_fail_off {
-        set.add(
-            "exchange/30-spf-hard-fail.ps1",
-            "powershell/spf-hard-fail.ps1.j2",
-            header(
-                "Turns SPF hard fail off in the Default anti-spam policy.",
-                &[
-                    "Phase: prepare. Behind a gateway, Microsoft recommends not marking SPF hard",
-                    "fail as spam. Off is also the policy's default, so the rollback scripts",
-                    "leave it off. Custom anti-spam policies are reported, not changed.",
-                ],
-            ),
-            minijinja::context! {},
+        set.apply(
+            "spf-hard-fail",
+            "30-spf-hard-fail.ps1",
+            Phase::Prepare,
+            "Turns SPF hard fail off in the Default anti-spam policy.",
+            "turns SPF hard fail off in the Default anti-spam policy",
+            header(&[
+                "Phase: prepare. Behind a gateway, Microsoft recommends not marking SPF hard",
+                "fail as spam. Off is also the policy's default, so the rollback scripts",
+                "leave it off. Custom anti-spam policies are reported, not changed.",
+            ]),
+            Script::SpfHardFail,
         );
     }
 
     if inbound.scl_bypass_rule {
         let rule = Object::new(
-            TRANSPORT_RULE.0,
-            TRANSPORT_RULE.1,
+            TRANSPORT_RULE,
             &names.scl_bypass_rule,
             vec![
-                param("SenderIpRanges", PsValue::List(egress.ipv4_prefixes())),
-                param("SetSCL", PsValue::Int(-1)),
-                param(
+                property("SenderIpRanges", Value::List(egress.ipv4_prefixes())),
+                property("SetSCL", Value::Int(-1)),
+                property(
                     "Comments",
-                    text("Managed by mailflowc: mail from the secure email gateway bypasses spam filtering (SCL -1)."),
+                    Value::text("Managed by mailflowc: mail from the secure email gateway bypasses spam filtering (SCL -1)."),
                 ),
             ],
         );
-        set.object(
-            "exchange/40-scl-bypass-rule.ps1",
-            header(
-                "Creates or updates the SCL -1 bypass rule for the gateway.",
-                &[
-                    "Phase: prepare. Opt-in: mail whose last hop is one of the gateway's addresses",
-                    "skips spam filtering. Fails ORCA-118-2 by intent. Only with Enhanced",
-                    "Filtering off: Microsoft says to disable such rules once it is on.",
-                ],
-            ),
-            &rule,
+        set.apply(
+            "scl-bypass-rule",
+            "40-scl-bypass-rule.ps1",
+            Phase::Prepare,
+            "Creates or updates the SCL -1 bypass rule for the gateway.",
+            "the SCL -1 rule for the gateway's addresses",
+            header(&[
+                "Phase: prepare. Opt-in: mail whose last hop is one of the gateway's addresses",
+                "skips spam filtering. Fails ORCA-118-2 by intent. Only with Enhanced",
+                "Filtering off: Microsoft says to disable such rules once it is on.",
+            ]),
+            Script::Object(rule),
         );
         rollbacks.push(Rollback::removal(
+            "scl-bypass-rule",
             "remove-scl-bypass-rule",
-            header(
-                "Removes the SCL -1 bypass rule.",
-                &["Rollback of 40-scl-bypass-rule.ps1."],
-            ),
-            Object::named(TRANSPORT_RULE.0, TRANSPORT_RULE.1, &names.scl_bypass_rule),
+            Phase::Prepare,
+            "Removes the SCL -1 bypass rule.",
+            header(&["Rollback of 40-scl-bypass-rule.ps1."]),
+            TRANSPORT_RULE,
+            &names.scl_bypass_rule,
         ));
     }
 
     if let Some(outbound) = &topology.outbound {
-        set.object(
-            "exchange/50-outbound-connector.ps1",
-            header(
-                "Creates or updates the outbound connector to the gateway.",
-                &[
-                    "Phase: outbound. A Partner connector used only when a transport rule routes",
-                    "mail to it (60-outbound-rule.ps1), delivering to the gateway's smart hosts",
-                    "instead of the recipients' MX records.",
-                ],
-            )
+        set.apply(
+            "outbound-connector",
+            "50-outbound-connector.ps1",
+            Phase::Outbound,
+            "Creates or updates the outbound connector to the gateway.",
+            "the outbound connector to the gateway's smart hosts",
+            header(&[
+                "Phase: outbound. A Partner connector used only when a transport rule routes",
+                "mail to it (60-outbound-rule.ps1), delivering to the gateway's smart hosts",
+                "instead of the recipients' MX records.",
+            ])
             .with_lines([format!("TLS: {}.", outbound.tls.exchange_value())]),
-            &outbound_connector(topology, outbound),
+            Script::Object(outbound_connector(topology, outbound)),
         );
-        let mut rule = Object::new(
-            TRANSPORT_RULE.0,
-            TRANSPORT_RULE.1,
+        let rule = Object::new(
+            TRANSPORT_RULE,
             &names.outbound_rule,
             vec![
-                param("FromScope", text("InOrganization")),
-                param("SentToScope", text("NotInOrganization")),
-                param("RouteMessageOutboundConnector", text(&names.outbound_connector)),
-                param("SetHeaderName", text(&outbound.secret_header.name)),
-                Param { name: "SetHeaderValue", value: PsValue::Null(()), expr: Some("$Secret") },
-                param(
+                property("FromScope", Value::text("InOrganization")),
+                property("SentToScope", Value::text("NotInOrganization")),
+                property("RouteMessageOutboundConnector", Value::text(&names.outbound_connector)),
+                property("SetHeaderName", Value::text(&outbound.secret_header.name)),
+                property(
+                    "SetHeaderValue",
+                    Value::Secret {
+                        secret_sha256: outbound.secret_header.sha256.clone(),
+                    },
+                ),
+                property(
                     "Comments",
-                    text("Managed by mailflowc: outbound mail goes through the secure email gateway, stamped with the tenant secret it checks."),
+                    Value::text("Managed by mailflowc: outbound mail goes through the secure email gateway, stamped with the tenant secret it checks."),
                 ),
             ],
         );
-        rule.masked.push("SetHeaderValue");
-        let mut rule_header = header(
-            "Creates or updates the rule that routes outbound mail through the gateway.",
-            &[
-                "Phase: outbound, after 50-outbound-connector.ps1. Mail from inside the",
-                "organization to outside recipients goes to the outbound connector, stamped",
-                "with the secret header the gateway checks before relaying.",
-                "The secret is read at run time (-Secret, then the environment variable named",
-                "in the topology, then a prompt) and must match the fingerprint",
-            ],
-        )
-        .with_lines([format!("sha256 {}.", outbound.secret_header.sha256)]);
-        rule_header = rule_header.with_param(
+        let rule_header = header(&[
+            "Phase: outbound, after 50-outbound-connector.ps1. Mail from inside the",
+            "organization to outside recipients goes to the outbound connector, stamped",
+            "with the secret header the gateway checks before relaying.",
+            "The secret is read at run time (-Secret, then the environment variable named",
+            "in the topology, then a prompt) and must match the fingerprint",
+        ])
+        .with_lines([format!("sha256 {}.", outbound.secret_header.sha256)])
+        .with_param(
             "[string] $Secret",
             "The secret header's value. Never stored in this file.",
         );
-        set.add(
-            "exchange/60-outbound-rule.ps1",
-            "powershell/outbound-rule.ps1.j2",
+        set.apply(
+            "outbound-rule",
+            "60-outbound-rule.ps1",
+            Phase::Outbound,
+            "Creates or updates the rule that routes outbound mail through the gateway.",
+            "the rule that routes outbound mail to it, stamped with the secret (asks for the secret)",
             rule_header,
-            minijinja::context! {
-                object => context(&rule),
-                connector_name => &names.outbound_connector,
-                secret => minijinja::context! {
-                    sha256 => &outbound.secret_header.sha256,
-                    env => &outbound.secret_header.env,
-                    header => &outbound.secret_header.name,
+            Script::OutboundRule {
+                rule,
+                connector: names.outbound_connector.clone(),
+                secret: SecretRef {
+                    sha256: outbound.secret_header.sha256.clone(),
+                    env: outbound.secret_header.env.clone(),
+                    header: outbound.secret_header.name.clone(),
                 },
             },
         );
         rollbacks.push(Rollback::removal(
+            "outbound-connector",
             "remove-outbound-connector",
-            header(
-                "Removes the outbound connector to the gateway.",
-                &["Rollback of 50-outbound-connector.ps1; run the rule's rollback first."],
-            ),
-            Object::named(
-                OUTBOUND_CONNECTOR.0,
-                OUTBOUND_CONNECTOR.1,
-                &names.outbound_connector,
-            ),
+            Phase::Outbound,
+            "Removes the outbound connector to the gateway.",
+            header(&["Rollback of 50-outbound-connector.ps1; run the rule's rollback first."]),
+            OUTBOUND_CONNECTOR,
+            &names.outbound_connector,
         ));
         rollbacks.push(Rollback::removal(
+            "outbound-rule",
             "remove-outbound-rule",
-            header(
-                "Removes the rule that routes outbound mail through the gateway.",
-                &["Rollback of 60-outbound-rule.ps1: outbound mail goes straight out again."],
-            ),
-            Object::named(TRANSPORT_RULE.0, TRANSPORT_RULE.1, &names.outbound_rule),
+            Phase::Outbound,
+            "Removes the rule that routes outbound mail through the gateway.",
+            header(&["Rollback of 60-outbound-rule.ps1: outbound mail goes straight out again."]),
+            TRANSPORT_RULE,
+            &names.outbound_rule,
         ));
     }
 
@@ -439,16 +459,13 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
             LockdownBy::IpAddresses => "arrives from an address outside the gateway's egress list,",
             LockdownBy::Certificate => "arrives without the gateway's TLS certificate,",
         };
-        let mut lockdown_header = header(
-            "Creates or updates the lock-down connector.",
-            &[
-                "Phase: lock-down. Run only after every domain's MX points at the gateway and the",
-                "old MX record's TTL has run out (wait 24 to 72 hours to be safe).",
-                "Creates the Partner connector that rejects mail for the routed domains that",
-                restriction,
-                "so nobody can deliver around the gateway through stale MX records. It is",
-            ],
-        )
+        let mut lockdown_header = header(&[
+            "Phase: lock-down. Run only after every domain's MX points at the gateway and the",
+            "old MX record's TTL has run out (wait 24 to 72 hours to be safe).",
+            "Creates the Partner connector that rejects mail for the routed domains that",
+            restriction,
+            "so nobody can deliver around the gateway through stale MX records. It is",
+        ])
         .with_lines([format!(
             "scoped to the routed domains: mail to {tenant} is not affected."
         )]);
@@ -459,39 +476,60 @@ pub fn scripts(topology: &Topology, source: &str) -> Vec<(String, &'static str, 
             "[switch] $SkipMxCheck",
             "Skip the DNS check that every domain's MX has left Microsoft 365.",
         );
-        set.add(
-            "exchange/70-lockdown-connector.ps1",
-            "powershell/lockdown-connector.ps1.j2",
+        set.apply(
+            "lockdown-connector",
+            "70-lockdown-connector.ps1",
+            Phase::Lockdown,
+            "Creates or updates the lock-down connector.",
+            "",
             lockdown_header,
-            minijinja::context! {
-                domains => domains,
-                object => context(&lockdown_connector(topology, lockdown.by, &exchange_entries)),
+            Script::Lockdown {
+                domains: domains.clone(),
+                connector: lockdown_connector(topology, lockdown.by, &exchange_entries),
             },
         );
         rollbacks.push(Rollback::removal(
+            "lockdown-connector",
             "remove-lockdown-connector",
-            header(
-                "Removes the lock-down connector.",
-                &[
-                    "Rollback of 70-lockdown-connector.ps1: the first thing to run when mail",
-                    "is rejected after lock-down, or before pointing MX back at Microsoft 365.",
-                ],
-            ),
-            Object::named(
-                INBOUND_CONNECTOR.0,
-                INBOUND_CONNECTOR.1,
-                &names.lockdown_connector,
-            ),
+            Phase::Lockdown,
+            "Removes the lock-down connector.",
+            header(&[
+                "Rollback of 70-lockdown-connector.ps1: the first thing to run when mail",
+                "is rejected after lock-down, or before pointing MX back at Microsoft 365.",
+            ]),
+            INBOUND_CONNECTOR,
+            &names.lockdown_connector,
         ));
     }
 
     for (index, rollback) in rollbacks.into_iter().rev().enumerate() {
-        let path = format!(
-            "exchange/rollback/{}-{}.ps1",
-            (index + 1) * 10,
-            rollback.slug
-        );
-        set.add(&path, rollback.template, rollback.header, rollback.extra);
+        let id = format!("exchange.rollback.{}", rollback.undoes);
+        if let Some(applied) = set
+            .out
+            .iter_mut()
+            .find(|s| s.step.id == format!("exchange.{}", rollback.undoes))
+        {
+            applied.step.undo = Some(id.clone());
+        }
+        set.out.push(ExchangeStep {
+            step: Step {
+                id,
+                target: Target::Exchange,
+                phase: rollback.phase,
+                action: Action::Undo,
+                file: format!(
+                    "exchange/rollback/{}-{}.ps1",
+                    (index + 1) * 10,
+                    rollback.slug
+                ),
+                title: rollback.title.to_owned(),
+                summary: String::new(),
+                objects: rollback.script.objects(),
+                undo: None,
+            },
+            script: rollback.script,
+            header: rollback.header,
+        });
     }
     set.out
 }
@@ -518,80 +556,77 @@ fn ef_summary(topology: &Topology) -> String {
 /// precedence over an unrestricted one for the same senders
 /// (exchange-facts F-IN-10), so after lock-down the lock-down connector may be
 /// the one that matches, and it must skip the same hops.
-fn enhanced_filtering_params(topology: &Topology) -> [Param; 3] {
+fn enhanced_filtering_params(topology: &Topology) -> [Property; 3] {
     let ef = &topology.inbound.enhanced_filtering;
     [
-        param("EFSkipLastIP", PsValue::Bool(ef.mode == EfMode::SkipLastIp)),
-        param("EFSkipIPs", list_or_null(ef.skip_ips.ipv4_prefixes())),
-        param("EFUsers", list_or_null(ef.pilot_recipients.clone())),
+        property("EFSkipLastIP", Value::Bool(ef.mode == EfMode::SkipLastIp)),
+        property(
+            "EFSkipIPs",
+            Value::list_or_null(ef.skip_ips.ipv4_prefixes()),
+        ),
+        property("EFUsers", Value::list_or_null(ef.pilot_recipients.clone())),
     ]
 }
 
 fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Object {
     let mut params = vec![
-        param("ConnectorType", text("Partner")),
-        param("SenderDomains", PsValue::List(vec!["*".to_owned()])),
-        param(
-            "SenderIPAddresses",
-            PsValue::List(exchange_entries.to_vec()),
-        ),
+        property("ConnectorType", Value::text("Partner")),
+        property("SenderDomains", Value::List(vec!["*".to_owned()])),
+        property("SenderIPAddresses", Value::List(exchange_entries.to_vec())),
         // Restriction by address is the lock-down connector's job, after cutover.
-        param("RestrictDomainsToIPAddresses", PsValue::Bool(false)),
-        param("RequireTls", PsValue::Bool(true)),
+        property("RestrictDomainsToIPAddresses", Value::Bool(false)),
+        property("RequireTls", Value::Bool(true)),
     ];
     if let Some(certificate) = &topology.gateway.tls_certificate {
-        params.push(param("TlsSenderCertificateName", text(certificate)));
+        params.push(property(
+            "TlsSenderCertificateName",
+            Value::text(certificate),
+        ));
     }
     params.extend(enhanced_filtering_params(topology));
-    params.push(param(
+    params.push(property(
         "Comment",
-        text("Managed by mailflowc: mail from the secure email gateway."),
+        Value::text("Managed by mailflowc: mail from the secure email gateway."),
     ));
-    Object::new(
-        INBOUND_CONNECTOR.0,
-        INBOUND_CONNECTOR.1,
-        &topology.names.inbound_connector,
-        params,
-    )
+    Object::new(INBOUND_CONNECTOR, &topology.names.inbound_connector, params)
 }
 
 fn lockdown_connector(topology: &Topology, by: LockdownBy, exchange_entries: &[String]) -> Object {
     let mut params = vec![
-        param("ConnectorType", text("Partner")),
-        param("SenderDomains", PsValue::List(vec!["*".to_owned()])),
-        param(
+        property("ConnectorType", Value::text("Partner")),
+        property("SenderDomains", Value::List(vec!["*".to_owned()])),
+        property(
             "AssociatedAcceptedDomains",
-            PsValue::List(topology.organization.domains.clone()),
+            Value::List(topology.organization.domains.clone()),
         ),
-        param("RequireTls", PsValue::Bool(true)),
+        property("RequireTls", Value::Bool(true)),
     ];
     // Address and certificate restriction go in separate connectors
     // (exchange-facts F-IN-10), so each lock-down uses exactly one.
     match by {
         LockdownBy::IpAddresses => {
-            params.push(param(
+            params.push(property(
                 "SenderIPAddresses",
-                PsValue::List(exchange_entries.to_vec()),
+                Value::List(exchange_entries.to_vec()),
             ));
-            params.push(param("RestrictDomainsToIPAddresses", PsValue::Bool(true)));
+            params.push(property("RestrictDomainsToIPAddresses", Value::Bool(true)));
         }
         LockdownBy::Certificate => {
             let certificate = topology.gateway.tls_certificate.clone().unwrap_or_default();
-            params.push(param(
+            params.push(property(
                 "TlsSenderCertificateName",
-                PsValue::Text(certificate),
+                Value::Text(certificate),
             ));
-            params.push(param("RestrictDomainsToCertificate", PsValue::Bool(true)));
+            params.push(property("RestrictDomainsToCertificate", Value::Bool(true)));
         }
     }
     params.extend(enhanced_filtering_params(topology));
-    params.push(param(
+    params.push(property(
         "Comment",
-        text("Managed by mailflowc: rejects mail that did not come through the secure email gateway."),
+        Value::text("Managed by mailflowc: rejects mail that did not come through the secure email gateway."),
     ));
     Object::new(
-        INBOUND_CONNECTOR.0,
-        INBOUND_CONNECTOR.1,
+        INBOUND_CONNECTOR,
         &topology.names.lockdown_connector,
         params,
     )
@@ -604,24 +639,23 @@ fn outbound_connector(topology: &Topology, outbound: &Outbound) -> Object {
         OutboundTls::DomainValidation => outbound
             .tls_domain
             .clone()
-            .map_or(PsValue::Null(()), PsValue::Text),
-        _ => PsValue::Null(()),
+            .map_or(Value::Null(()), Value::Text),
+        _ => Value::Null(()),
     };
     let params = vec![
-        param("ConnectorType", text("Partner")),
-        param("IsTransportRuleScoped", PsValue::Bool(true)),
-        param("UseMXRecord", PsValue::Bool(false)),
-        param("SmartHosts", PsValue::List(outbound.smart_hosts.clone())),
-        param("TlsSettings", text(outbound.tls.exchange_value())),
-        param("TlsDomain", tls_domain),
-        param(
+        property("ConnectorType", Value::text("Partner")),
+        property("IsTransportRuleScoped", Value::Bool(true)),
+        property("UseMXRecord", Value::Bool(false)),
+        property("SmartHosts", Value::List(outbound.smart_hosts.clone())),
+        property("TlsSettings", Value::text(outbound.tls.exchange_value())),
+        property("TlsDomain", tls_domain),
+        property(
             "Comment",
-            text("Managed by mailflowc: outbound mail to the secure email gateway, chosen by a transport rule."),
+            Value::text("Managed by mailflowc: outbound mail to the secure email gateway, chosen by a transport rule."),
         ),
     ];
     Object::new(
-        OUTBOUND_CONNECTOR.0,
-        OUTBOUND_CONNECTOR.1,
+        OUTBOUND_CONNECTOR,
         &topology.names.outbound_connector,
         params,
     )

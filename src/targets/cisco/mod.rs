@@ -1,0 +1,9 @@
+//! Cisco Secure Email (AsyncOS): plan, rendering, quoting and limits.
+
+pub mod audit;
+pub mod plan;
+pub mod quote;
+mod render;
+
+pub use plan::FILTER_FILE;
+pub use render::{files, placeholder};

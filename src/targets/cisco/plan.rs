@@ -1,0 +1,92 @@
+//! The Cisco Secure Email (AsyncOS) plan: the setup steps an operator
+//! follows in `STEPS.md`, and the relay-guard filter to paste.
+//! Follows `shared/reference/cisco-summary.md`.
+
+use crate::model::Topology;
+use crate::parse::DestinationTls;
+use crate::targets::plan::{property, Action, Object, Phase, Step, Target, Value};
+
+pub const STEPS_FILE: &str = "cisco/STEPS.md";
+pub const FILTER_FILE: &str = "cisco/10-relay-guard-filter.txt";
+
+/// Every Cisco step; empty when the topology has no `[cisco]` table.
+pub fn plan(topology: &Topology) -> Vec<Step> {
+    let Some(cisco) = &topology.cisco else {
+        return Vec::new();
+    };
+    let controls = &cisco.destination_controls;
+    let tls = match controls.tls {
+        DestinationTls::Preferred => "preferred",
+        DestinationTls::Required => "required",
+    };
+    let mut objects: Vec<Object> = Vec::new();
+    for domain in &topology.organization.domains {
+        objects.push(Object::new(
+            "rcptaccess",
+            domain,
+            vec![
+                property("listener", Value::text(&cisco.inbound_listener)),
+                property("action", Value::text("ACCEPT")),
+            ],
+        ));
+    }
+    for route in &topology.organization.microsoft365_mx {
+        objects.push(Object::new(
+            "smtproutes",
+            &route.domain,
+            vec![property("destination", Value::text(&route.host))],
+        ));
+    }
+    for domain in &topology.organization.domains {
+        objects.push(Object::new(
+            "destconfig",
+            domain,
+            vec![
+                property("max_concurrency", Value::Int(controls.max_concurrency)),
+                property(
+                    "max_messages_per_connection",
+                    Value::Int(controls.max_messages_per_connection),
+                ),
+                property("tls", Value::text(tls)),
+            ],
+        ));
+    }
+    let mut steps = vec![Step {
+        id: "gateway.cisco-setup".to_owned(),
+        target: Target::Gateway,
+        phase: Phase::Prepare,
+        action: Action::Apply,
+        file: STEPS_FILE.to_owned(),
+        title: "Cisco Secure Email: configuration for Microsoft 365".to_owned(),
+        summary: "RAT, SMTP routes, destination controls, and the relay side for outbound mail"
+            .to_owned(),
+        objects,
+        undo: None,
+    }];
+    if let Some(outbound) = &topology.outbound {
+        let header = &outbound.secret_header;
+        let mut secrets = vec![header.sha256.clone()];
+        secrets.extend(header.previous_sha256.clone());
+        steps.push(Step {
+            id: "gateway.relay-guard-filter".to_owned(),
+            target: Target::Gateway,
+            phase: Phase::Outbound,
+            action: Action::Apply,
+            file: FILTER_FILE.to_owned(),
+            title: "The relay guard: drops relayed mail without the tenant's secret header"
+                .to_owned(),
+            summary: String::new(),
+            objects: vec![Object::new(
+                "filters",
+                &cisco.filter_name,
+                vec![
+                    property("sender_group", Value::text(&cisco.relay_sender_group)),
+                    property("header", Value::text(&header.name)),
+                    property("accepted_secrets_sha256", Value::List(secrets)),
+                ],
+            )],
+            undo: None,
+        });
+    }
+    steps
+}

@@ -1,0 +1,8 @@
+//! Exchange Online: plan, rendering, quoting and limits.
+
+pub mod audit;
+pub mod plan;
+pub mod quote;
+mod render;
+
+pub use render::render;
