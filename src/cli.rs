@@ -61,8 +61,14 @@ enum Command {
         #[command(subcommand)]
         action: Option<VendorsAction>,
     },
-    /// Print the lowered model as JSON (what the templates are rendered from).
+    /// Print the lowered model as JSON (what the plan is made from).
     PrintIr {
+        /// The topology file (TOML).
+        topology: PathBuf,
+    },
+    /// Print the plan as JSON: every step of every target, with its phase,
+    /// file, and the complete wanted state of the objects it changes.
+    PrintPlan {
         /// The topology file (TOML).
         topology: PathBuf,
     },
@@ -111,6 +117,7 @@ fn run(command: Command) -> u8 {
             action: Some(VendorsAction::Show { name }),
         } => show_vendor(&name),
         Command::PrintIr { topology } => print_ir(&topology),
+        Command::PrintPlan { topology } => print_plan(&topology),
     }
 }
 
@@ -346,11 +353,21 @@ fn explain(code: Option<&str>) -> u8 {
 }
 
 fn print_ir(path: &Path) -> u8 {
-    let topology = match analyze_file(path) {
-        Ok((_, topology)) => topology,
-        Err(code) => return code,
-    };
-    match serde_json::to_string_pretty(&topology) {
+    match analyze_file(path) {
+        Ok((_, topology)) => print_json(&topology),
+        Err(code) => code,
+    }
+}
+
+fn print_plan(path: &Path) -> u8 {
+    match analyze_file(path) {
+        Ok((_, topology)) => print_json(&crate::targets::plan(&topology)),
+        Err(code) => code,
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> u8 {
+    match serde_json::to_string_pretty(value) {
         Ok(json) => {
             println!("{json}");
             EXIT_OK

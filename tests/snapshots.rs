@@ -41,12 +41,71 @@ fn lowered_model() {
 }
 
 #[test]
+fn plan() {
+    for input in common::valid_inputs() {
+        let source = std::fs::read_to_string(&input).unwrap();
+        let (topology, _) = mailflowc::analyze_with(&source, &common::context_for(&input));
+        let plan = mailflowc::targets::plan(&topology.unwrap());
+        let json = serde_json::to_string_pretty(&plan).unwrap();
+        insta::assert_snapshot!(format!("plan-{}", snapshot_name(&input)), json);
+    }
+}
+
+#[test]
+fn every_planned_file_is_generated_and_every_script_is_planned() {
+    for input in common::valid_inputs() {
+        let source = std::fs::read_to_string(&input).unwrap();
+        let (topology, _) = mailflowc::analyze_with(&source, &common::context_for(&input));
+        let plan = mailflowc::targets::plan(&topology.unwrap());
+        let files = common::build(&input);
+        let planned: BTreeSet<&str> = plan.steps.iter().map(|s| s.file.as_str()).collect();
+        for step in &plan.steps {
+            assert!(
+                files.contains_key(&step.file),
+                "{}: step {} names {}, which the build does not write",
+                input.display(),
+                step.id,
+                step.file
+            );
+        }
+        for path in files.keys() {
+            if path.starts_with("exchange/")
+                || path.starts_with("dns/")
+                || path.starts_with("cisco/")
+            {
+                assert!(
+                    planned.contains(path.as_str()),
+                    "{}: {path} has no step",
+                    input.display()
+                );
+            }
+        }
+        let mut ids = BTreeSet::new();
+        for step in &plan.steps {
+            assert!(
+                ids.insert(step.id.as_str()),
+                "duplicate step id {}",
+                step.id
+            );
+            if let Some(undo) = &step.undo {
+                assert!(
+                    plan.find(undo).is_some(),
+                    "{} names a missing undo step {undo}",
+                    step.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn no_snapshot_is_left_without_an_input() {
     let mut expected = BTreeSet::new();
     for input in common::valid_inputs() {
         let name = snapshot_name(&input);
         expected.insert(format!("snapshots__{name}.snap"));
         expected.insert(format!("snapshots__ir-{name}.snap"));
+        expected.insert(format!("snapshots__plan-{name}.snap"));
     }
     expected.insert("diagnostics__rendered-diagnostics.snap".to_owned());
     let dir = common::root().join("tests/snapshots");
