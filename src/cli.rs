@@ -1,8 +1,11 @@
 //! The command line: arguments → one of the commands → an exit code.
 //!
-//! Exit codes: 0 success (warnings allowed), 1 the topology has errors (or,
-//! with `build --check`, the tree on disk is stale), 2 usage, I/O or internal
-//! errors.
+//! Exit codes, the same for every command ([`EXIT_CODES`], printed by
+//! `mailflowc explain exit-codes`): 0 success, 1 the topology has errors,
+//! 2 usage, I/O or internal error (a panic included), 3 a difference was found.
+//!
+//! Output never panics: a closed stdout or stderr (`mailflowc print-ir | head`)
+//! ends the output quietly, and the command keeps its exit code.
 
 use crate::context::Context;
 use crate::diagnostics::{self, Code, Diagnostic};
@@ -44,7 +47,7 @@ enum Command {
     },
     /// Print the long explanation of a diagnostic code, or list all codes.
     Explain {
-        /// A code such as MF0101; omit it to list every code.
+        /// A code such as MF0101, or `exit-codes`; omit it to list every code.
         code: Option<String>,
     },
     /// Write the files that carry secrets, with the real values, to a
@@ -86,8 +89,55 @@ enum VendorsAction {
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
+pub const EXIT_DIFFERENT: u8 = 3;
+
+/// Every exit code, with what it means; the README carries the same table.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (
+        EXIT_OK,
+        "success: warnings allowed; nothing to do; the tree is up to date",
+    ),
+    (EXIT_INVALID, "the topology has errors"),
+    (
+        EXIT_FAILURE,
+        "usage, I/O or internal error (a crash is caught and reported as one)",
+    ),
+    (
+        EXIT_DIFFERENT,
+        "a difference was found: `build --check` on a stale tree",
+    ),
+];
+
+/// Writes to stdout; a closed pipe ends the output quietly.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Writes to stderr; a closed pipe ends the output quietly.
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// Writes text as it is to stdout, quietly on a closed pipe.
+fn say_raw(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
 
 pub fn main() -> ExitCode {
+    // A panic is a bug: report it as one, never as Rust's exit 101.
+    std::panic::set_hook(Box::new(|info| {
+        warn!(
+            "internal error: mailflowc crashed ({info}).\n\
+             This is a bug in mailflowc; please report it with the topology that caused it."
+        );
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -99,10 +149,15 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    ExitCode::from(run(cli.command))
+    let code = std::panic::catch_unwind(|| run(cli.command)).unwrap_or(EXIT_FAILURE);
+    ExitCode::from(code)
 }
 
 fn run(command: Command) -> u8 {
+    // Debug builds only: lets the tests prove that a crash becomes exit 2.
+    if cfg!(debug_assertions) && std::env::var_os("MAILFLOWC_DEBUG_PANIC").is_some() {
+        panic!("MAILFLOWC_DEBUG_PANIC is set");
+    }
     match command {
         Command::Build {
             topology,
@@ -159,7 +214,7 @@ fn read_topology(path: &Path) -> Result<Input, u8> {
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
         }),
         Err(error) => {
-            eprintln!("error: cannot read `{}`: {error}", path.display());
+            warn!("error: cannot read `{}`: {error}", path.display());
             Err(EXIT_FAILURE)
         }
     }
@@ -170,13 +225,14 @@ fn report(input: &Input, found: &[Diagnostic]) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!(
-        "{}",
-        diagnostics::render(found, &input.display, &input.source, color)
-    );
+    {
+        use std::io::Write as _;
+        let text = diagnostics::render(found, &input.display, &input.source, color);
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
     let errors = found.iter().filter(|d| d.is_error()).count();
     let warnings = found.len() - errors;
-    eprintln!("{errors} error(s), {warnings} warning(s)");
+    warn!("{errors} error(s), {warnings} warning(s)");
 }
 
 /// Reports a compilation that failed; the exit code to stop with.
@@ -187,7 +243,7 @@ fn failed(input: &Input, error: CompileError) -> u8 {
             EXIT_INVALID
         }
         CompileError::Internal(message) => {
-            eprintln!("internal error: {message}");
+            warn!("internal error: {message}");
             EXIT_FAILURE
         }
     }
@@ -208,7 +264,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
     if check {
         return match diff_tree(&out, &compiled.files) {
             Ok(diff) if diff.is_clean() => {
-                println!(
+                say!(
                     "{}: up to date ({} files)",
                     out.display(),
                     compiled.files.len()
@@ -216,7 +272,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
                 EXIT_OK
             }
             Ok(diff) => {
-                println!(
+                say!(
                     "{}: stale; run `mailflowc build {}`",
                     out.display(),
                     path.display()
@@ -227,13 +283,13 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
                     ("extra", &diff.extra),
                 ] {
                     for file in files {
-                        println!("  {label}: {file}");
+                        say!("  {label}: {file}");
                     }
                 }
-                EXIT_INVALID
+                EXIT_DIFFERENT
             }
             Err(error) => {
-                eprintln!("error: cannot read `{}`: {error}", out.display());
+                warn!("error: cannot read `{}`: {error}", out.display());
                 EXIT_FAILURE
             }
         };
@@ -241,11 +297,11 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
 
     match write_tree(&out, &compiled.files, crate::targets::MARKER_FILE) {
         Ok(()) => {
-            println!("wrote {} files to {}", compiled.files.len(), out.display());
+            say!("wrote {} files to {}", compiled.files.len(), out.display());
             EXIT_OK
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            warn!("error: {error}");
             EXIT_FAILURE
         }
     }
@@ -266,7 +322,7 @@ fn analyze_file(path: &Path) -> Result<(Input, crate::model::Topology), u8> {
 fn check_only(path: &Path) -> u8 {
     match analyze_file(path) {
         Ok((input, _)) => {
-            println!("{}: ok", input.display);
+            say!("{}: ok", input.display);
             EXIT_OK
         }
         Err(code) => code,
@@ -281,7 +337,7 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
     let files = match reveal(&input.source, &input.file_name, &input.base_dir) {
         Ok(Some(files)) => files,
         Ok(None) => {
-            println!("{}: no outbound secret; nothing to reveal", input.display);
+            say!("{}: no outbound secret; nothing to reveal", input.display);
             return EXIT_OK;
         }
         Err(error) => return failed(&input, error),
@@ -289,7 +345,7 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
     let out = out.unwrap_or_else(|| beside(path, "revealed"));
     match write_tree(&out, &files, crate::targets::REVEALED_MARKER_FILE) {
         Ok(()) => {
-            println!(
+            say!(
                 "wrote {} files holding secrets to {} (git-ignored; delete it once configured)",
                 files.len(),
                 out.display()
@@ -297,7 +353,7 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
             EXIT_OK
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            warn!("error: {error}");
             EXIT_FAILURE
         }
     }
@@ -311,7 +367,7 @@ fn list_vendors() -> u8 {
         } else {
             regions.join(", ")
         };
-        println!("{:<16} {:<48} regions: {regions}", vendor.id, vendor.name);
+        say!("{:<16} {:<48} regions: {regions}", vendor.id, vendor.name);
     }
     EXIT_OK
 }
@@ -320,12 +376,12 @@ fn show_vendor(name: &str) -> u8 {
     let Some(vendor) = crate::catalog::find(name) else {
         let ids = crate::catalog::vendors().iter().map(|v| v.id.as_str());
         match crate::catalog::closest(name, ids) {
-            Some(id) => eprintln!("error: no vendor `{name}` in the catalog; did you mean `{id}`?"),
-            None => eprintln!("error: no vendor `{name}` in the catalog; run `mailflowc vendors`"),
+            Some(id) => warn!("error: no vendor `{name}` in the catalog; did you mean `{id}`?"),
+            None => warn!("error: no vendor `{name}` in the catalog; run `mailflowc vendors`"),
         }
         return EXIT_FAILURE;
     };
-    print!("{}", crate::catalog::describe(vendor));
+    say_raw(&crate::catalog::describe(vendor));
     EXIT_OK
 }
 
@@ -336,17 +392,25 @@ fn explain(code: Option<&str>) -> u8 {
                 diagnostics::Severity::Error => "error",
                 diagnostics::Severity::Warning => "warning",
             };
-            println!("{}  {severity:<7}  {}", code.id(), code.title());
+            say!("{}  {severity:<7}  {}", code.id(), code.title());
         }
+        say!("exit-codes  the exit codes every command uses");
         return EXIT_OK;
     };
+    if id == "exit-codes" {
+        say!("Exit codes, the same for every mailflowc command:\n");
+        for (code, meaning) in EXIT_CODES {
+            say!("  {code}  {meaning}");
+        }
+        return EXIT_OK;
+    }
     match Code::from_id(id) {
         Some(code) => {
-            print!("{}", code.explanation());
+            say_raw(code.explanation());
             EXIT_OK
         }
         None => {
-            eprintln!("error: no diagnostic `{id}`; run `mailflowc explain` for the list");
+            warn!("error: no diagnostic `{id}`; run `mailflowc explain` for the list");
             EXIT_FAILURE
         }
     }
@@ -369,11 +433,11 @@ fn print_plan(path: &Path) -> u8 {
 fn print_json<T: serde::Serialize>(value: &T) -> u8 {
     match serde_json::to_string_pretty(value) {
         Ok(json) => {
-            println!("{json}");
+            say!("{json}");
             EXIT_OK
         }
         Err(error) => {
-            eprintln!("internal error: {error}");
+            warn!("internal error: {error}");
             EXIT_FAILURE
         }
     }

@@ -91,7 +91,7 @@ fn check_mode_reports_a_stale_tree_and_writes_nothing() {
     let fresh = mailflowc(&["build", s(&topology), "--check"]);
     assert_eq!(
         code(&fresh),
-        1,
+        3,
         "missing tree must be stale: {}",
         text(&fresh)
     );
@@ -105,7 +105,11 @@ fn check_mode_reports_a_stale_tree_and_writes_nothing() {
     fs::remove_file(out.join("exchange/30-spf-hard-fail.ps1")).unwrap();
     fs::write(out.join("exchange/notes.txt"), "stray\n").unwrap();
     let stale = mailflowc(&["build", s(&topology), "--check"]);
-    assert_eq!(code(&stale), 1);
+    assert_eq!(
+        code(&stale),
+        3,
+        "a stale tree is a difference, not a topology error"
+    );
     let report = text(&stale);
     assert!(
         report.contains("differs: exchange/20-allow-list.ps1"),
@@ -193,8 +197,83 @@ fn explain_prints_the_long_form_and_lists_codes() {
     assert_eq!(code(&all), 0);
     assert_eq!(
         text(&all).lines().count(),
-        mailflowc::diagnostics::Code::ALL.len()
+        mailflowc::diagnostics::Code::ALL.len() + 1,
+        "every code, and the exit-codes topic"
     );
+    let exits = mailflowc(&["explain", "exit-codes"]);
+    assert_eq!(code(&exits), 0);
+    for (number, _) in mailflowc::cli::EXIT_CODES {
+        assert!(
+            text(&exits).contains(&format!("  {number}  ")),
+            "{}",
+            text(&exits)
+        );
+    }
+}
+
+#[test]
+fn the_readme_lists_every_exit_code() {
+    let readme = fs::read_to_string(common::root().join("README.md")).unwrap();
+    for (number, meaning) in mailflowc::cli::EXIT_CODES {
+        let row = format!("| {number} | {meaning} |");
+        assert!(readme.contains(&row), "README lacks the row `{row}`");
+    }
+}
+
+#[test]
+fn a_crash_is_exit_2_with_a_bug_report_never_101() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .args(["vendors"])
+        .env("MAILFLOWC_DEBUG_PANIC", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("This is a bug in mailflowc"), "{stderr}");
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let topology = common::root().join("examples/cisco.toml");
+    for command in ["print-plan", "print-ir"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+            .args([command, s(&topology)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe, like `| head -c1`.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        stdout.read_exact(&mut byte).unwrap();
+        drop(stdout);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("internal error"),
+            "{stderr}"
+        );
+        assert_eq!(output.status.code(), Some(0), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn a_finding_far_along_a_long_line_is_reported_not_a_crash() {
+    let (dir, _) = workspace();
+    let topology = dir.path().join("long.toml");
+    let padding = "x".repeat(70_000);
+    fs::write(
+        &topology,
+        format!("version = 1\norganization = {{ name = \"{padding}\", tenant = \"contoso.onmicrosoft.com\", domains = [\"contoso.com\"], unknown_key = 1 }}\n"),
+    )
+    .unwrap();
+    let result = mailflowc(&["check", s(&topology)]);
+    let report = text(&result);
+    assert_eq!(code(&result), 1, "{report}");
+    assert!(report.contains("MF0002"), "{report}");
+    assert!(report.len() < 10_000, "{} bytes of report", report.len());
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod code;
 mod render;
 
 pub use code::{Code, Severity};
-pub use render::render;
+pub use render::{render, sanitize, Source};
 
 use std::ops::Range;
 
@@ -25,6 +25,9 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// What to change.
     pub help: Option<String>,
+    /// Other places that take part (the first occurrence of a duplicate),
+    /// each with its own label.
+    pub related: Vec<(Range<usize>, String)>,
 }
 
 impl Diagnostic {
@@ -35,7 +38,14 @@ impl Diagnostic {
             span: None,
             label: None,
             help: None,
+            related: Vec::new(),
         }
+    }
+
+    /// Adds a second place to the finding, such as the first occurrence.
+    pub fn also_at(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
     }
 
     pub fn at(mut self, span: Range<usize>) -> Self {
