@@ -281,6 +281,7 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
                     ("missing", &diff.missing),
                     ("differs", &diff.differing),
                     ("extra", &diff.extra),
+                    ("leftover of an interrupted build", &diff.leftovers),
                 ] {
                     for file in files {
                         say!("  {label}: {file}");
@@ -296,7 +297,10 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
     }
 
     match write_tree(&out, &compiled.files, crate::targets::MARKER_FILE) {
-        Ok(()) => {
+        Ok(written) => {
+            for warning in &written.warnings {
+                warn!("warning: {warning}");
+            }
             say!("wrote {} files to {}", compiled.files.len(), out.display());
             EXIT_OK
         }
@@ -344,7 +348,10 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
     };
     let out = out.unwrap_or_else(|| beside(path, "revealed"));
     match write_tree(&out, &files, crate::targets::REVEALED_MARKER_FILE) {
-        Ok(()) => {
+        Ok(written) => {
+            for warning in &written.warnings {
+                warn!("warning: {warning}");
+            }
             say!(
                 "wrote {} files holding secrets to {} (git-ignored; delete it once configured)",
                 files.len(),

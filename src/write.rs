@@ -1,11 +1,22 @@
 //! Stage 5: the rendered files → the output directory, all or nothing.
 //!
-//! Files are written to a fresh directory beside the target, which then takes
-//! the target's place; a failure at any point leaves the previous tree as it
-//! was. A directory that is not an output tree of the same kind (it lacks the
-//! marker file the new tree carries, and is not empty) is never replaced, so a
-//! mistyped `--out` cannot wipe a folder, and `reveal` cannot overwrite the
-//! committed output with secrets.
+//! Files are written to a fresh staging directory beside the target. Where
+//! the platform can, the staging directory and the old tree then trade places
+//! in one step (`renameat2(RENAME_EXCHANGE)` on Linux, `renameatx_np`
+//! with `RENAME_SWAP` on macOS), so the output directory is at every instant
+//! either the whole old tree or the whole new one. Where that call is refused
+//! at run time (an old kernel, a file system such as NFS or some FUSE mounts,
+//! another OS), two renames are used instead: between them, for the time of
+//! one rename, the output directory does not exist, and the old tree sits in
+//! a hidden sibling that the next build cleans away. A first build, with no
+//! old tree, is one rename.
+//!
+//! Staging and old trees left by a build that was killed carry the marker
+//! (or are empty); the next build removes them, and `build --check` reports
+//! them. A directory that is not an output tree of the same kind (it lacks
+//! the marker file the new tree carries, and is not empty) is never
+//! replaced, so a mistyped `--out` cannot wipe a folder, and `reveal` cannot
+//! overwrite the committed output with secrets.
 
 use crate::targets::Files;
 use std::fs;
@@ -36,23 +47,108 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     move |error| WriteError::Io(path.to_owned(), error)
 }
 
+/// What a write that succeeded has to say: the new tree is in place either way.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Things left undone that did not stop the write (an old tree that could
+    /// not be deleted, a leftover that could not be cleaned).
+    pub warnings: Vec<String>,
+    /// Whether the tree was swapped in one step.
+    pub atomic: bool,
+}
+
+/// Every marker a mailflowc tree can carry.
+const MARKERS: &[&str] = &[
+    crate::targets::MARKER_FILE,
+    crate::targets::REVEALED_MARKER_FILE,
+];
+
+fn parent_of(out: &Path) -> PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The prefixes of `out`'s staging and old trees: hidden siblings named after it.
+fn sibling_prefixes(out: &Path) -> [String; 2] {
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".to_owned(), |n| n.to_string_lossy().into_owned());
+    [
+        format!(".{name}.mailflowc-new-"),
+        format!(".{name}.mailflowc-old-"),
+    ]
+}
+
+/// Staging and old trees of `out` that a killed build left behind: hidden
+/// siblings with our prefix that are empty or carry a marker.
+pub fn leftovers(out: &Path) -> io::Result<Vec<PathBuf>> {
+    let parent = parent_of(out);
+    let prefixes = sibling_prefixes(out);
+    let entries = match fs::read_dir(&parent) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            continue;
+        }
+        let path = entry.path();
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let ours =
+            MARKERS.iter().any(|m| path.join(m).is_file()) || fs::read_dir(&path)?.next().is_none();
+        if ours {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// Replaces `out` with exactly `files`, which carry `marker` at their root.
-pub fn write_tree(out: &Path, files: &Files, marker: &str) -> Result<(), WriteError> {
+pub fn write_tree(out: &Path, files: &Files, marker: &str) -> Result<Written, WriteError> {
+    write_tree_using(out, files, marker, exchange)
+}
+
+/// [`write_tree`] with the one-step swap given, so tests can refuse it.
+fn write_tree_using(
+    out: &Path,
+    files: &Files,
+    marker: &str,
+    exchange: impl Fn(&Path, &Path) -> io::Result<()>,
+) -> Result<Written, WriteError> {
     let exists = out.exists();
     if exists && !is_replaceable(out, marker).map_err(io_at(out))? {
         return Err(WriteError::NotOurs(out.to_owned(), marker.to_owned()));
     }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
+    let parent = parent_of(out);
     fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+    let mut written = Written::default();
+    for leftover in leftovers(out).map_err(io_at(&parent))? {
+        if let Err(error) = remove_tree(&leftover) {
+            written.warnings.push(format!(
+                "could not remove `{}`, left by an interrupted build: {error}",
+                leftover.display()
+            ));
+        }
+    }
 
+    let [new_prefix, old_prefix] = sibling_prefixes(out);
     let staging = tempfile::Builder::new()
-        .prefix(".mailflowc-new-")
+        .prefix(&new_prefix)
         .tempdir_in(&parent)
         .map_err(io_at(&parent))?;
-    for (relative, contents) in files {
+    // The marker first, so an interrupted staging tree is recognizably ours.
+    let mut ordered: Vec<(&String, &String)> = files.iter().collect();
+    ordered.sort_by_key(|(path, _)| path.as_str() != marker);
+    for (relative, contents) in ordered {
         let path = staging.path().join(relative);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io_at(dir))?;
@@ -62,28 +158,139 @@ pub fn write_tree(out: &Path, files: &Files, marker: &str) -> Result<(), WriteEr
 
     if !exists {
         let staged = staging.keep();
-        return fs::rename(&staged, out).map_err(|error| {
+        fs::rename(&staged, out).map_err(|error| {
             let _ = fs::remove_dir_all(&staged);
             WriteError::Io(out.to_owned(), error)
-        });
+        })?;
+        written.atomic = true;
+        return Ok(written);
     }
 
-    // Move the old tree aside under a unique name, put the new one in place,
-    // and only then delete the old one; put it back if the swap fails.
-    let aside = tempfile::Builder::new()
-        .prefix(".mailflowc-old-")
-        .tempdir_in(&parent)
-        .map_err(io_at(&parent))?
-        .keep();
-    fs::remove_dir(&aside).map_err(io_at(&aside))?;
-    fs::rename(out, &aside).map_err(io_at(out))?;
     let staged = staging.keep();
+    match exchange(&staged, out) {
+        Ok(()) => {
+            // `staged` now holds the old tree.
+            written.atomic = true;
+            remove_old(&staged, &mut written);
+            return Ok(written);
+        }
+        Err(error) if !exchange_unsupported(&error) => {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(WriteError::Io(out.to_owned(), error));
+        }
+        Err(_) => {}
+    }
+
+    // Fallback: move the old tree aside under a unique name, put the new one
+    // in place, and only then delete the old one; put it back if that fails.
+    let aside = match tempfile::Builder::new()
+        .prefix(&old_prefix)
+        .tempdir_in(&parent)
+    {
+        Ok(dir) => dir.keep(),
+        Err(error) => {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(WriteError::Io(parent, error));
+        }
+    };
+    let fallback = fs::remove_dir(&aside)
+        .and_then(|()| fs::rename(out, &aside))
+        .map_err(io_at(out));
+    if let Err(error) = fallback {
+        let _ = fs::remove_dir_all(&staged);
+        return Err(error);
+    }
     if let Err(error) = fs::rename(&staged, out) {
         let _ = fs::rename(&aside, out);
         let _ = fs::remove_dir_all(&staged);
         return Err(WriteError::Io(out.to_owned(), error));
     }
-    fs::remove_dir_all(&aside).map_err(io_at(&aside))
+    remove_old(&aside, &mut written);
+    Ok(written)
+}
+
+/// Deletes a tree of ours with its marker last, so a deletion that is
+/// interrupted leaves a directory the next build still recognizes.
+fn remove_tree(tree: &Path) -> io::Result<()> {
+    let mut markers = Vec::new();
+    for entry in fs::read_dir(tree)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if MARKERS.iter().any(|m| name == std::ffi::OsStr::new(m)) {
+            markers.push(entry.path());
+        } else if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    for marker in markers {
+        fs::remove_file(marker)?;
+    }
+    fs::remove_dir(tree)
+}
+
+/// Deletes the old tree; a failure is a warning, since the new tree is in place.
+fn remove_old(old: &Path, written: &mut Written) {
+    if let Err(error) = remove_tree(old) {
+        written.warnings.push(format!(
+            "the new tree is in place, but the old one at `{}` could not be deleted: {error}; the next build removes it",
+            old.display()
+        ));
+    }
+}
+
+/// Swaps two directories in one step.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+)))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Whether the one-step swap was refused as unsupported here (kernel, file
+/// system, OS), rather than failing for a reason the fallback would hit too.
+fn exchange_unsupported(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::Unsupported
+        || error.raw_os_error().is_some_and(unsupported_errno)
+}
+
+/// EINVAL: the file system does not support the flag; ENOSYS: the kernel
+/// lacks renameat2; EOPNOTSUPP/ENOTSUP: refused by the file system.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+))]
+fn unsupported_errno(code: i32) -> bool {
+    use rustix::io::Errno;
+    let errno = Errno::from_raw_os_error(code);
+    [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP, Errno::NOTSUP].contains(&errno)
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+)))]
+fn unsupported_errno(_code: i32) -> bool {
+    false
 }
 
 fn is_replaceable(out: &Path, marker: &str) -> io::Result<bool> {
@@ -102,11 +309,16 @@ pub struct TreeDiff {
     pub missing: Vec<String>,
     pub differing: Vec<String>,
     pub extra: Vec<String>,
+    /// Staging or old trees an interrupted build left beside the output.
+    pub leftovers: Vec<String>,
 }
 
 impl TreeDiff {
     pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.differing.is_empty() && self.extra.is_empty()
+        self.missing.is_empty()
+            && self.differing.is_empty()
+            && self.extra.is_empty()
+            && self.leftovers.is_empty()
     }
 }
 
@@ -132,6 +344,10 @@ pub fn diff_tree(out: &Path, files: &Files) -> io::Result<TreeDiff> {
         .into_iter()
         .filter(|f| !files.contains_key(f))
         .collect();
+    diff.leftovers = leftovers(out)?
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     Ok(diff)
 }
 
@@ -155,4 +371,80 @@ fn list_files(root: &Path) -> io::Result<Vec<String>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(marker: &str, text: &str) -> Files {
+        let mut files = Files::new();
+        files.insert(marker.to_owned(), String::new());
+        files.insert("a/b.txt".to_owned(), text.to_owned());
+        files
+    }
+
+    fn refuse(_: &Path, _: &Path) -> io::Result<()> {
+        Err(io::Error::from_raw_os_error(22))
+    }
+
+    #[test]
+    fn the_fallback_replaces_the_tree_when_the_swap_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("generated");
+        let marker = crate::targets::MARKER_FILE;
+        write_tree_using(&out, &tree(marker, "one"), marker, refuse).unwrap();
+        let written = write_tree_using(&out, &tree(marker, "two"), marker, refuse).unwrap();
+        assert!(!written.atomic);
+        assert_eq!(fs::read_to_string(out.join("a/b.txt")).unwrap(), "two");
+        assert!(leftovers(&out).unwrap().is_empty());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "only the output tree remains"
+        );
+    }
+
+    #[test]
+    fn the_swap_is_one_step_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("generated");
+        let marker = crate::targets::MARKER_FILE;
+        write_tree(&out, &tree(marker, "one"), marker).unwrap();
+        let written = write_tree(&out, &tree(marker, "two"), marker).unwrap();
+        assert!(
+            written.atomic,
+            "renameat2(RENAME_EXCHANGE) was refused on this file system"
+        );
+        assert_eq!(fs::read_to_string(out.join("a/b.txt")).unwrap(), "two");
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_build_are_reported_and_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("generated");
+        let marker = crate::targets::MARKER_FILE;
+        write_tree(&out, &tree(marker, "one"), marker).unwrap();
+        let stale_new = dir.path().join(".generated.mailflowc-new-abc123");
+        let stale_old = dir.path().join(".generated.mailflowc-old-def456");
+        let empty = dir.path().join(".generated.mailflowc-new-empty");
+        let foreign = dir.path().join(".generated.mailflowc-new-notours");
+        for d in [&stale_new, &stale_old, &empty, &foreign] {
+            fs::create_dir_all(d).unwrap();
+        }
+        fs::write(stale_new.join(marker), "").unwrap();
+        fs::write(stale_old.join(marker), "").unwrap();
+        fs::write(foreign.join("keep.txt"), "not ours").unwrap();
+        let files = tree(marker, "one");
+        let diff = diff_tree(&out, &files).unwrap();
+        assert_eq!(diff.leftovers.len(), 3, "{diff:?}");
+        assert!(!diff.is_clean());
+        write_tree(&out, &files, marker).unwrap();
+        assert!(leftovers(&out).unwrap().is_empty());
+        assert!(
+            foreign.join("keep.txt").is_file(),
+            "a directory without a marker is never removed"
+        );
+        assert!(diff_tree(&out, &files).unwrap().is_clean());
+    }
 }
