@@ -34,14 +34,15 @@ pub fn analyze(source: &str) -> (Option<Topology>, Vec<Diagnostic>) {
 /// Parses and checks; returns the model when there were no errors, and every
 /// diagnostic, sorted by position.
 pub fn analyze_with(source: &str, ctx: &Context) -> (Option<Topology>, Vec<Diagnostic>) {
-    let raw = match parse::parse(source) {
-        Ok(raw) => raw,
-        Err(mut found) => {
-            diagnostics::sort(&mut found);
-            return (None, found);
-        }
+    // Every problem of the file in one run: what parsing found (unknown
+    // keys, wrong values) and, when the rest could be typed, what checking
+    // finds in it.
+    let (raw, mut found) = parse::parse_all(source);
+    let Some(raw) = raw else {
+        diagnostics::sort(&mut found);
+        return (None, found);
     };
-    let mut found = check::check(&raw, ctx);
+    found.extend(check::check(&raw, ctx));
     diagnostics::sort(&mut found);
     if found.iter().any(Diagnostic::is_error) {
         return (None, found);

@@ -38,9 +38,98 @@ fn the_schema_lists_exactly_the_keys_serde_accepts() {
     keys(&value, "", &mut used);
     let listed: BTreeSet<(String, String)> = mailflowc::parse::schema::TABLES
         .iter()
-        .flat_map(|(table, keys)| keys.iter().map(move |k| (table.to_string(), k.to_string())))
+        .flat_map(|(table, keys)| {
+            keys.iter()
+                .map(move |k| (table.to_string(), k.name.to_string()))
+        })
         .collect();
     assert_eq!(used, listed);
+}
+
+/// Whether `value` is of the schema's kind.
+fn of_kind(value: &toml::Value, kind: mailflowc::parse::schema::Kind) -> bool {
+    use mailflowc::parse::schema::Kind;
+    match (kind, value) {
+        (Kind::Int, toml::Value::Integer(_))
+        | (Kind::Bool, toml::Value::Boolean(_))
+        | (Kind::Str, toml::Value::String(_))
+        | (Kind::Table, toml::Value::Table(_)) => true,
+        (Kind::Enum(words), toml::Value::String(s)) => words.contains(&s.as_str()),
+        (Kind::StrList, toml::Value::Array(items)) => items.iter().all(|i| i.is_str()),
+        (Kind::TableList, toml::Value::Array(items)) => items.iter().all(|i| i.is_table()),
+        (Kind::StrMap, toml::Value::Table(t)) => t.values().all(|v| v.is_str()),
+        _ => false,
+    }
+}
+
+fn kinds(value: &toml::Value, path: &str) {
+    let toml::Value::Table(table) = value else {
+        return;
+    };
+    let Some(keys) = mailflowc::parse::schema::keys_of(path) else {
+        return;
+    };
+    for (key, child) in table {
+        let spec = keys.iter().find(|k| k.name == key).unwrap();
+        assert!(
+            of_kind(child, spec.kind),
+            "{path}.{key}: {child:?} is not {:?}",
+            spec.kind
+        );
+        let child_path = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        match child {
+            toml::Value::Array(items) => items.iter().for_each(|i| kinds(i, &child_path)),
+            other => kinds(other, &child_path),
+        }
+    }
+}
+
+#[test]
+fn the_schema_kinds_match_a_topology_that_builds() {
+    // Every key of `everything.toml` (which builds) has the kind the schema
+    // says, so the one-pass walk accepts what serde accepts.
+    let path = common::root().join("tests/fixtures/valid/everything.toml");
+    let value: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    kinds(&value, "");
+}
+
+#[test]
+fn every_enum_word_of_the_schema_is_accepted_by_the_types() {
+    use mailflowc::parse::schema::{keys_of, Kind, TABLES};
+    let base = std::fs::read_to_string(common::root().join("tests/fixtures/valid/everything.toml"))
+        .unwrap();
+    let mut value: toml::Value = toml::from_str(&base).unwrap();
+    for (table, keys) in TABLES {
+        for key in keys.iter() {
+            let Kind::Enum(words) = key.kind else {
+                continue;
+            };
+            for word in words {
+                let mut target = &mut value;
+                for part in table.split('.').filter(|p| !p.is_empty()) {
+                    target = target.get_mut(part).unwrap();
+                }
+                target
+                    .as_table_mut()
+                    .unwrap()
+                    .insert(key.name.to_owned(), toml::Value::String((*word).to_owned()));
+                let text = toml::to_string(&value).unwrap();
+                let (_, found) = mailflowc::analyze(&text);
+                assert!(
+                    !found
+                        .iter()
+                        .any(|d| matches!(d.code, mailflowc::diagnostics::Code::WrongType)),
+                    "{table}.{} = {word:?} is refused: {found:?}",
+                    key.name
+                );
+            }
+        }
+    }
+    assert!(keys_of("inbound").is_some());
 }
 
 #[test]

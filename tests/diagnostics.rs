@@ -162,3 +162,107 @@ fn rendered_diagnostics() {
         render(&found, "topology.toml", &source, false)
     );
 }
+
+/// A topology with one problem of each stage: an unknown key, two values of
+/// the wrong kind, an enum typo and a semantic error.
+const THREE_ROUNDS: &str = r#"version = 1
+
+[organization]
+name = "Contoso"
+tenant = "contoso.onmicrosoft.com"
+domains = ["contoso.com", "contoso.com"]
+
+[gateway]
+name = "Gateway"
+egress = ["192.0.2.10"]
+colour = "blue"
+
+[inbound]
+allow_list = "yes"
+lockdown_by = "certifcate"
+
+[dns]
+ttl = 1h
+"#;
+
+#[test]
+fn every_problem_of_a_file_arrives_in_one_run() {
+    let (topology, found) = mailflowc::analyze(THREE_ROUNDS);
+    assert!(topology.is_none());
+    let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
+    // `ttl = 1h` is a TOML syntax error, which stops everything else.
+    assert_eq!(codes, vec![Code::TomlSyntax], "{found:#?}");
+
+    let fixed_syntax = THREE_ROUNDS.replace("ttl = 1h", "ttl = \"1h\"");
+    let (_, found) = mailflowc::analyze(&fixed_syntax);
+    let text = render(&found, "t.toml", &fixed_syntax, false);
+    let codes: BTreeSet<Code> = found.iter().map(|d| d.code).collect();
+    for code in [Code::UnknownKey, Code::WrongType, Code::DuplicateDomain] {
+        assert!(
+            codes.contains(&code),
+            "{code:?} missing from one run:\n{text}"
+        );
+    }
+    assert_eq!(
+        found.iter().filter(|d| d.code == Code::WrongType).count(),
+        3,
+        "allow_list, lockdown_by and ttl:\n{text}"
+    );
+    assert!(
+        text.contains("`allow_list` must be `true` or `false`"),
+        "{text}"
+    );
+    assert!(text.contains("for example: ttl = 3600"), "{text}");
+    assert!(text.contains("did you mean `\"certificate\"`?"), "{text}");
+    assert!(
+        !text.contains("expected i64") && !text.contains("at byte"),
+        "{text}"
+    );
+    // Ordered by position in the file.
+    let starts: Vec<usize> = found
+        .iter()
+        .filter_map(|d| d.span.as_ref())
+        .map(|s| s.start)
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+}
+
+#[test]
+fn a_missing_key_message_names_every_missing_key() {
+    let source = "version = 1\n[organization]\nname = \"Contoso\"\n[gateway]\nname = \"G\"\n";
+    let (_, found) = mailflowc::analyze(source);
+    let missing: Vec<&str> = found
+        .iter()
+        .filter(|d| d.code == Code::MissingKey)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(missing.len(), 1, "{found:#?}");
+    assert!(
+        missing[0].contains("`tenant`") && missing[0].contains("`domains`"),
+        "{}",
+        missing[0]
+    );
+}
+
+#[test]
+fn an_unquoted_word_is_explained_in_plain_words() {
+    let source = "version = 1\n[organization]\nname = \"C\"\ntenant = \"c.onmicrosoft.com\"\ndomains = [\"c.com\"]\n[gateway]\nname = \"G\"\negress = [\"192.0.2.1\"]\n[inbound.enhanced_filtering]\nmode = inf\n";
+    let (_, found) = mailflowc::analyze(source);
+    let text = render(&found, "t.toml", source, false);
+    assert!(!text.contains("expected 'nan'"), "{text}");
+    assert!(text.contains("`mode` must be one of"), "{text}");
+}
+
+#[test]
+fn a_duplicate_points_at_its_first_occurrence_by_line_and_column() {
+    let source = "version = 1\n[organization]\nname = \"C\"\ntenant = \"c.onmicrosoft.com\"\ndomains = [\"c.com\", \"c.com\"]\n[gateway]\nname = \"G\"\negress = [\"192.0.2.1\"]\n";
+    let (_, found) = mailflowc::analyze(source);
+    let duplicate = found
+        .iter()
+        .find(|d| d.code == Code::DuplicateDomain)
+        .unwrap();
+    assert_eq!(duplicate.related.len(), 1, "{duplicate:#?}");
+    let text = render(&found, "t.toml", source, false);
+    assert!(text.contains("first listed here"), "{text}");
+    assert!(!text.contains("at byte"), "{text}");
+}

@@ -28,7 +28,7 @@ pub fn gateway_mx_hosts(raw: &RawTopology) -> Vec<String> {
 
 pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     if let Some(records) = &raw.gateway.get_ref().mx {
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<String, std::ops::Range<usize>> = HashMap::new();
         for record in records.get_ref() {
             let record = record.get_ref();
             let text = record.host.get_ref().trim();
@@ -63,12 +63,13 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                         format!("MX host `{host}` is listed twice"),
                     )
                     .at(record.host.span())
-                    .with_label(format!("first listed at byte {first}"))
+                    .with_label("listed again here")
+                    .also_at(first.clone(), "first listed here")
                     .with_help("list each host once, with the priority it should have"),
                 );
                 continue;
             }
-            seen.insert(host, record.host.span().start);
+            seen.insert(host, record.host.span());
             if let Some(priority) = record
                 .priority
                 .as_ref()

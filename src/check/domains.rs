@@ -75,7 +75,8 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                     format!("domain `{normalized}` is listed twice"),
                 )
                 .at(domain.span())
-                .with_label(format!("first listed at byte {}", first.start))
+                .with_label("listed again here")
+                .also_at(first.clone(), "first listed here")
                 .with_help("remove one of the two entries"),
             );
             continue;

@@ -1,9 +1,12 @@
 //! Stage 1 of the pipeline: TOML text → [`RawTopology`], spans kept.
 //!
-//! Three gates, each stopping the pipeline when it fails: TOML syntax (every
-//! syntax error the parser can recover from), unknown keys (all of them, with
-//! did-you-mean), then typed deserialization (missing keys and values of the
-//! wrong type). Semantic rules belong to `check`, not here.
+//! TOML syntax is the one gate that stops everything (every syntax error the
+//! parser can recover from is reported). Past it, one walk over the document
+//! against [`schema`] reports every unknown key, every value of the wrong
+//! kind and every missing key at once; the offending entries are then taken
+//! out, and when what remains still has every required key, it is typed so
+//! that `check` can report the semantic problems in the same run. Semantic
+//! rules belong to `check`, not here.
 
 pub mod raw;
 pub mod schema;
@@ -11,16 +14,30 @@ pub mod schema;
 pub use raw::*;
 
 use crate::diagnostics::{Code, Diagnostic};
+use schema::{Key, Kind};
+use serde::de::{Deserialize, IntoDeserializer};
+use std::ops::Range;
 use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 /// The only topology format version this build understands.
 pub const SUPPORTED_VERSION: i64 = 1;
 
-/// Parses a topology, or returns every problem found by the first gate that failed.
+/// Parses a topology; `Err` holds every problem found when it has any error.
 pub fn parse(source: &str) -> Result<RawTopology, Vec<Diagnostic>> {
-    let (document, syntax_errors) = DeTable::parse_recoverable(source);
+    match parse_all(source) {
+        (Some(raw), found) if !found.iter().any(Diagnostic::is_error) => Ok(raw),
+        (_, found) => Err(found),
+    }
+}
+
+/// Parses a topology as far as it can: every problem of the document, and the
+/// typed topology when every required key is present and well formed (with
+/// the keys that were not taken out), so the caller can check it too.
+pub fn parse_all(source: &str) -> (Option<RawTopology>, Vec<Diagnostic>) {
+    let (mut document, syntax_errors) = DeTable::parse_recoverable(source);
     if !syntax_errors.is_empty() {
-        return Err(syntax_errors
+        let found = syntax_errors
             .into_iter()
             .map(|error| {
                 let mut d = Diagnostic::new(Code::TomlSyntax, first_line(error.message()))
@@ -30,62 +47,298 @@ pub fn parse(source: &str) -> Result<RawTopology, Vec<Diagnostic>> {
                 }
                 d
             })
-            .collect());
+            .collect();
+        return (None, found);
     }
 
-    let mut unknown = Vec::new();
-    walk_unknown_keys(document.get_ref(), "", &mut unknown);
-    if !unknown.is_empty() {
-        return Err(unknown);
+    let mut walk = Walk::default();
+    let root_span = document.span();
+    walk.table(document.get_ref(), root_span, "", &[]);
+    let Walk {
+        mut found,
+        drop,
+        fatal,
+    } = walk;
+    if fatal {
+        return (None, found);
     }
-
-    let raw: RawTopology =
-        toml::from_str(source).map_err(|error| vec![from_serde_error(&error)])?;
-
+    for path in &drop {
+        remove(document.get_mut(), path);
+    }
+    let raw = match RawTopology::deserialize(document.into_deserializer()) {
+        Ok(raw) => raw,
+        Err(error) => {
+            found.push(from_serde_error(&error));
+            return (None, found);
+        }
+    };
     if *raw.version.get_ref() != SUPPORTED_VERSION {
-        return Err(vec![Diagnostic::new(
-            Code::UnsupportedVersion,
-            format!(
-                "topology `version = {}` is not supported",
-                raw.version.get_ref()
-            ),
-        )
-        .at(raw.version.span())
-        .with_label("unsupported version")
-        .with_help(format!(
-            "this mailflowc reads `version = {SUPPORTED_VERSION}`"
-        ))]);
+        found.push(
+            Diagnostic::new(
+                Code::UnsupportedVersion,
+                format!(
+                    "topology `version = {}` is not supported",
+                    raw.version.get_ref()
+                ),
+            )
+            .at(raw.version.span())
+            .with_label("unsupported version")
+            .with_help(format!(
+                "this mailflowc reads `version = {SUPPORTED_VERSION}`"
+            )),
+        );
+        return (None, found);
     }
-    Ok(raw)
+    (Some(raw), found)
 }
 
-fn walk_unknown_keys(table: &DeTable<'_>, path: &str, out: &mut Vec<Diagnostic>) {
-    let Some(known) = schema::keys_of(path) else {
-        return;
-    };
-    for (key, value) in table.iter() {
-        let name: &str = key.get_ref();
-        if !known.contains(&name) {
-            out.push(unknown_key(name, key.span(), path, known));
-            continue;
-        }
-        let child_path = if path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
+/// One step of a path into the document.
+#[derive(Debug, Clone)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// The walk's findings: diagnostics, entries to take out before typing, and
+/// whether typing is hopeless (a required key missing or unusable).
+#[derive(Default)]
+struct Walk {
+    found: Vec<Diagnostic>,
+    drop: Vec<Vec<Seg>>,
+    fatal: bool,
+}
+
+fn table_name(path: &str) -> String {
+    if path.is_empty() {
+        "the top level".to_owned()
+    } else {
+        format!("`[{path}]`")
+    }
+}
+
+fn describe_found(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "a whole number",
+        DeValue::Float(_) => "a number with a fraction (or an unquoted word)",
+        DeValue::Boolean(_) => "`true`/`false`",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+impl Walk {
+    fn table(&mut self, table: &DeTable<'_>, span: Range<usize>, path: &str, at: &[Seg]) {
+        let Some(known) = schema::keys_of(path) else {
+            return;
         };
-        match value.get_ref() {
-            DeValue::Table(child) => walk_unknown_keys(child, &child_path, out),
-            // An array of tables: each element is checked against the same table path.
-            DeValue::Array(items) => {
-                for item in items.iter() {
-                    if let DeValue::Table(child) = item.get_ref() {
-                        walk_unknown_keys(child, &child_path, out);
-                    }
+        let names: Vec<&'static str> = known.iter().map(|k| k.name).collect();
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            let mut here = at.to_vec();
+            here.push(Seg::Key(name.to_owned()));
+            let Some(spec) = known.iter().find(|k| k.name == name) else {
+                self.found.push(unknown_key(name, key.span(), path, &names));
+                self.drop.push(here);
+                continue;
+            };
+            let child_path = if path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            };
+            if !self.value(spec, value, &child_path, &here) {
+                if spec.required {
+                    self.fatal = true;
+                } else {
+                    self.drop.push(here);
                 }
             }
-            _ => {}
         }
+        let missing: Vec<&Key> = known
+            .iter()
+            .filter(|k| k.required && table.get(k.name).is_none())
+            .collect();
+        if !missing.is_empty() {
+            self.fatal = true;
+            let list = missing
+                .iter()
+                .map(|k| format!("`{}`", k.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let examples = missing
+                .iter()
+                .map(|k| k.example)
+                .collect::<Vec<_>>()
+                .join("; ");
+            let (what, span) = if path.is_empty() {
+                ("", 0..0)
+            } else {
+                (" in ", span)
+            };
+            let message = if path.is_empty() {
+                format!("missing required key(s) {list}")
+            } else {
+                format!("missing required key(s) {list}{what}{}", table_name(path))
+            };
+            self.found.push(
+                Diagnostic::new(Code::MissingKey, message)
+                    .at(span)
+                    .with_label("add them here")
+                    .with_help(format!("for example: {examples}")),
+            );
+        }
+    }
+
+    /// Checks one value against its key; false when it cannot be used.
+    fn value(&mut self, spec: &Key, value: &Spanned<DeValue<'_>>, path: &str, at: &[Seg]) -> bool {
+        let span = value.span();
+        match (spec.kind, value.get_ref()) {
+            (Kind::Int, DeValue::Integer(_))
+            | (Kind::Bool, DeValue::Boolean(_))
+            | (Kind::Str, DeValue::String(_)) => true,
+            (Kind::Enum(words), DeValue::String(text)) => {
+                if words.contains(&text.as_ref()) {
+                    return true;
+                }
+                let help = match schema::did_you_mean(text, words) {
+                    Some(word) => format!("did you mean `\"{word}\"`?"),
+                    None => format!("write {}", Kind::Enum(words).describe()),
+                };
+                self.found.push(
+                    Diagnostic::new(
+                        Code::WrongType,
+                        format!("`{}` cannot be `\"{text}\"`", spec.name),
+                    )
+                    .at(span)
+                    .with_label(format!("expected {}", spec.kind.describe()))
+                    .with_help(help),
+                );
+                false
+            }
+            (Kind::StrList, DeValue::Array(items)) => {
+                let mut ok = true;
+                for item in items.iter() {
+                    if !matches!(item.get_ref(), DeValue::String(_)) {
+                        self.found.push(
+                            Diagnostic::new(
+                                Code::WrongType,
+                                format!(
+                                    "`{}` holds {}, not a string",
+                                    spec.name,
+                                    describe_found(item.get_ref())
+                                ),
+                            )
+                            .at(item.span())
+                            .with_label("expected a quoted string")
+                            .with_help(format!("quote every item, e.g. {}", spec.example)),
+                        );
+                        ok = false;
+                    }
+                }
+                ok
+            }
+            (Kind::StrMap, DeValue::Table(entries)) => {
+                let mut ok = true;
+                for (key, item) in entries.iter() {
+                    if !matches!(item.get_ref(), DeValue::String(_)) {
+                        self.found.push(
+                            Diagnostic::new(
+                                Code::WrongType,
+                                format!(
+                                    "`{}.\"{}\"` must be a quoted string",
+                                    spec.name,
+                                    key.get_ref()
+                                ),
+                            )
+                            .at(item.span())
+                            .with_label(format!("found {}", describe_found(item.get_ref())))
+                            .with_help(format!("for example: {}", spec.example)),
+                        );
+                        ok = false;
+                    }
+                }
+                ok
+            }
+            (Kind::Table, DeValue::Table(child)) => {
+                let before = self.fatal;
+                self.table(child, span, path, at);
+                // A table whose own required key is missing cannot be typed;
+                // the whole document then stops after this walk.
+                self.fatal = before || self.fatal;
+                true
+            }
+            (Kind::TableList, DeValue::Array(items)) => {
+                let mut ok = true;
+                for (index, item) in items.iter().enumerate() {
+                    let mut here = at.to_vec();
+                    here.push(Seg::Index(index));
+                    match item.get_ref() {
+                        DeValue::Table(child) => self.table(child, item.span(), path, &here),
+                        other => {
+                            self.found.push(
+                                Diagnostic::new(
+                                    Code::WrongType,
+                                    format!(
+                                        "`{}` holds {}, not a table",
+                                        spec.name,
+                                        describe_found(other)
+                                    ),
+                                )
+                                .at(item.span())
+                                .with_label("expected a table")
+                                .with_help(format!("for example: {}", spec.example)),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok
+            }
+            (kind, other) => {
+                self.found.push(
+                    Diagnostic::new(
+                        Code::WrongType,
+                        format!("`{}` must be {}", spec.name, kind.describe()),
+                    )
+                    .at(span)
+                    .with_label(format!("found {}", describe_found(other)))
+                    .with_help(format!("for example: {}", spec.example)),
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Takes the entry at `path` out of the document.
+fn remove(table: &mut DeTable<'_>, path: &[Seg]) {
+    let Some((Seg::Key(first), rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        let key = table.keys().find(|k| k.get_ref() == first).cloned();
+        if let Some(key) = key {
+            table.remove(&key);
+        }
+        return;
+    }
+    let Some((_, value)) = table.iter_mut().find(|(k, _)| k.get_ref() == first) else {
+        return;
+    };
+    remove_in(value.get_mut(), rest);
+}
+
+fn remove_in(value: &mut DeValue<'_>, path: &[Seg]) {
+    match (value, path.split_first()) {
+        (DeValue::Table(table), Some((Seg::Key(_), _))) => remove(table, path),
+        (DeValue::Array(items), Some((Seg::Index(index), rest))) => {
+            if let Some(item) = items.get_mut(*index) {
+                remove_in(item.get_mut(), rest);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -95,11 +348,7 @@ fn unknown_key(
     path: &str,
     known: &[&'static str],
 ) -> Diagnostic {
-    let table = if path.is_empty() {
-        "the top level".to_owned()
-    } else {
-        format!("`[{path}]`")
-    };
+    let table = table_name(path);
     let help = match schema::did_you_mean(name, known) {
         Some(suggestion) => format!("did you mean `{suggestion}`?"),
         None => format!("keys allowed in {table}: {}", backticked(known)),

@@ -1,114 +1,229 @@
-//! The keys each table of the topology may hold.
+//! The keys each table of the topology may hold, with the kind of value each
+//! takes, whether it is required, and an example.
 //!
-//! serde's `deny_unknown_fields` stops at the first stray key and offers no
-//! spelling hint; walking the document against this table reports every
-//! unknown key at once, each with a did-you-mean. `tests/consistency.rs`
+//! serde stops at the first stray key or wrong value and words its errors for
+//! programmers (`expected i64`); walking the document against this table
+//! reports every unknown key, every wrong value and every missing key of a
+//! file at once, in plain words with an example. `tests/consistency.rs`
 //! checks that the table and the raw types agree. Tables whose keys are data
-//! (`organization.microsoft365_mx`, keyed by domain) are not listed, so they
-//! are not walked.
+//! (`organization.microsoft365_mx`, keyed by domain) are a [`Kind::StrMap`].
+
+/// What a key's value must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Bool,
+    Str,
+    StrList,
+    /// A table described by its own row of [`TABLES`].
+    Table,
+    /// An array of tables, each described by the same row.
+    TableList,
+    /// A table of strings keyed by data.
+    StrMap,
+    /// One of the listed words.
+    Enum(&'static [&'static str]),
+}
+
+impl Kind {
+    /// What the value must be, in words.
+    pub fn describe(self) -> String {
+        match self {
+            Kind::Int => "a whole number".to_owned(),
+            Kind::Bool => "`true` or `false`".to_owned(),
+            Kind::Str => "a quoted string".to_owned(),
+            Kind::StrList => "a list of quoted strings".to_owned(),
+            Kind::Table => "a table".to_owned(),
+            Kind::TableList => "a list of tables".to_owned(),
+            Kind::StrMap => "a table of quoted strings".to_owned(),
+            Kind::Enum(words) => format!(
+                "one of {}",
+                words
+                    .iter()
+                    .map(|w| format!("`\"{w}\"`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// One key of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// How the key is written, for help text.
+    pub example: &'static str,
+}
+
+const fn opt(name: &'static str, kind: Kind, example: &'static str) -> Key {
+    Key {
+        name,
+        kind,
+        required: false,
+        example,
+    }
+}
+
+const fn req(name: &'static str, kind: Kind, example: &'static str) -> Key {
+    Key {
+        name,
+        kind,
+        required: true,
+        example,
+    }
+}
+
+pub const EF_MODES: &[&str] = &["off", "skip-last-ip", "skip-listed"];
+pub const LOCKDOWN_BY: &[&str] = &["ip-addresses", "certificate"];
+pub const OUTBOUND_TLS: &[&str] = &[
+    "encryption-only",
+    "certificate-validation",
+    "domain-validation",
+];
+pub const DESTINATION_TLS: &[&str] = &["preferred", "required"];
 
 /// Known keys per table path ("" is the document root).
-pub const TABLES: &[(&str, &[&str])] = &[
+pub const TABLES: &[(&str, &[Key])] = &[
     (
         "",
         &[
-            "version",
-            "organization",
-            "gateway",
-            "inbound",
-            "outbound",
-            "cisco",
-            "dns",
-            "names",
+            req("version", Kind::Int, "version = 1"),
+            req("organization", Kind::Table, "[organization]"),
+            req("gateway", Kind::Table, "[gateway]"),
+            opt("inbound", Kind::Table, "[inbound]"),
+            opt("outbound", Kind::Table, "[outbound]"),
+            opt("cisco", Kind::Table, "[cisco]"),
+            opt("dns", Kind::Table, "[dns]"),
+            opt("names", Kind::Table, "[names]"),
         ],
     ),
     (
         "organization",
-        &["name", "tenant", "domains", "microsoft365_mx"],
+        &[
+            req("name", Kind::Str, "name = \"Contoso Ltd\""),
+            req("tenant", Kind::Str, "tenant = \"contoso.onmicrosoft.com\""),
+            req("domains", Kind::StrList, "domains = [\"contoso.com\"]"),
+            opt(
+                "microsoft365_mx",
+                Kind::StrMap,
+                "microsoft365_mx = { \"contoso.com\" = \"contoso-com.mail.protection.outlook.com\" }",
+            ),
+        ],
     ),
     (
         "gateway",
         &[
-            "name",
-            "vendor",
-            "region",
-            "egress",
-            "tls_certificate",
-            "mx",
+            req("name", Kind::Str, "name = \"Cloudflare Email Security\""),
+            opt("vendor", Kind::Str, "vendor = \"cloudflare\""),
+            opt("region", Kind::Str, "region = \"global\""),
+            opt("egress", Kind::StrList, "egress = [\"192.0.2.0/24\"]"),
+            opt("tls_certificate", Kind::Str, "tls_certificate = \"mx.gateway.example\""),
+            opt("mx", Kind::TableList, "mx = [{ host = \"mx1.gateway.example\", priority = 10 }]"),
         ],
     ),
-    ("gateway.mx", &["host", "priority"]),
-    ("dns", &["ttl", "precutover_ttl", "current_ttl"]),
+    (
+        "gateway.mx",
+        &[
+            req("host", Kind::Str, "host = \"mx1.gateway.example\""),
+            opt("priority", Kind::Int, "priority = 10"),
+        ],
+    ),
+    (
+        "dns",
+        &[
+            opt("ttl", Kind::Int, "ttl = 3600"),
+            opt("precutover_ttl", Kind::Int, "precutover_ttl = 300"),
+            opt("current_ttl", Kind::Int, "current_ttl = 3600"),
+        ],
+    ),
     (
         "inbound",
         &[
-            "enhanced_filtering",
-            "allow_list",
-            "spf_hard_fail_off",
-            "lockdown",
-            "lockdown_by",
-            "scl_bypass_rule",
+            opt("enhanced_filtering", Kind::Table, "[inbound.enhanced_filtering]"),
+            opt("allow_list", Kind::Bool, "allow_list = true"),
+            opt("spf_hard_fail_off", Kind::Bool, "spf_hard_fail_off = true"),
+            opt("lockdown", Kind::Bool, "lockdown = true"),
+            opt("lockdown_by", Kind::Enum(LOCKDOWN_BY), "lockdown_by = \"ip-addresses\""),
+            opt("scl_bypass_rule", Kind::Bool, "scl_bypass_rule = false"),
         ],
     ),
     (
         "inbound.enhanced_filtering",
-        &["mode", "skip_ips", "pilot_recipients"],
+        &[
+            req("mode", Kind::Enum(EF_MODES), "mode = \"skip-last-ip\""),
+            opt("skip_ips", Kind::StrList, "skip_ips = [\"192.0.2.10\"]"),
+            opt("pilot_recipients", Kind::StrList, "pilot_recipients = [\"alice@contoso.com\"]"),
+        ],
     ),
     (
         "outbound",
         &[
-            "through_gateway",
-            "smart_hosts",
-            "tls",
-            "tls_domain",
-            "secret_header",
+            opt("through_gateway", Kind::Bool, "through_gateway = true"),
+            opt("smart_hosts", Kind::StrList, "smart_hosts = [\"smtp.gateway.example\"]"),
+            opt("tls", Kind::Enum(OUTBOUND_TLS), "tls = \"certificate-validation\""),
+            opt("tls_domain", Kind::Str, "tls_domain = \"gateway.example\""),
+            opt("secret_header", Kind::Table, "[outbound.secret_header]"),
         ],
     ),
     (
         "outbound.secret_header",
         &[
-            "name",
-            "value_from",
-            "sha256",
-            "previous_value_from",
-            "previous_sha256",
+            opt("name", Kind::Str, "name = \"X-Contoso-Relay\""),
+            opt("value_from", Kind::Str, "value_from = \"env:MAILFLOWC_SECRET\""),
+            opt("sha256", Kind::Str, "sha256 = \"<64 hex digits>\""),
+            opt("previous_value_from", Kind::Str, "previous_value_from = \"env:OLD_SECRET\""),
+            opt("previous_sha256", Kind::Str, "previous_sha256 = \"<64 hex digits>\""),
         ],
     ),
     (
         "cisco",
         &[
-            "relay_sender_group",
-            "filter_name",
-            "inbound_listener",
-            "outbound_listener",
-            "destination_controls",
+            opt("relay_sender_group", Kind::Str, "relay_sender_group = \"RELAY_O365\""),
+            opt("filter_name", Kind::Str, "filter_name = \"mailflowc_relay_guard\""),
+            opt("inbound_listener", Kind::Str, "inbound_listener = \"IncomingMail\""),
+            opt("outbound_listener", Kind::Str, "outbound_listener = \"OutgoingMail\""),
+            opt("destination_controls", Kind::Table, "[cisco.destination_controls]"),
         ],
     ),
     (
         "cisco.destination_controls",
-        &["max_concurrency", "max_messages_per_connection", "tls"],
+        &[
+            opt("max_concurrency", Kind::Int, "max_concurrency = 10"),
+            opt("max_messages_per_connection", Kind::Int, "max_messages_per_connection = 20"),
+            opt("tls", Kind::Enum(DESTINATION_TLS), "tls = \"required\""),
+        ],
     ),
     (
         "names",
         &[
-            "inbound_connector",
-            "lockdown_connector",
-            "scl_bypass_rule",
-            "outbound_connector",
-            "outbound_rule",
+            opt("inbound_connector", Kind::Str, "inbound_connector = \"…\""),
+            opt("lockdown_connector", Kind::Str, "lockdown_connector = \"…\""),
+            opt("scl_bypass_rule", Kind::Str, "scl_bypass_rule = \"…\""),
+            opt("outbound_connector", Kind::Str, "outbound_connector = \"…\""),
+            opt("outbound_rule", Kind::Str, "outbound_rule = \"…\""),
         ],
     ),
 ];
 
 /// The keys allowed in the table at `path`, if that table is known.
-pub fn keys_of(path: &str) -> Option<&'static [&'static str]> {
+pub fn keys_of(path: &str) -> Option<&'static [Key]> {
     TABLES
         .iter()
         .find(|(p, _)| *p == path)
         .map(|(_, keys)| *keys)
 }
 
-/// The known key closest in spelling to `unknown`, when one is close enough
+/// The names of the keys allowed in the table at `path`.
+pub fn names_of(path: &str) -> Vec<&'static str> {
+    keys_of(path)
+        .map(|keys| keys.iter().map(|k| k.name).collect())
+        .unwrap_or_default()
+}
+
+/// The known word closest in spelling to `unknown`, when one is close enough
 /// to be a likely typo.
 pub fn did_you_mean(unknown: &str, known: &[&'static str]) -> Option<&'static str> {
     known
