@@ -1,7 +1,10 @@
 //! Every generated PowerShell script is real PowerShell: it parses with
 //! tree-sitter-powershell, calls only Exchange Online cmdlets and parameters
 //! that Microsoft documents for Exchange Online, and changes nothing outside
-//! a `ShouldProcess` guard (so `-WhatIf` works).
+//! a `ShouldProcess` guard (so `-WhatIf` works). From the syntax tree: every
+//! Exchange call that changes state stops on error and is read back; objects
+//! carry their ownership marker; the lock-down connector states both
+//! restrictions; a hostile topology file name never escapes a comment.
 
 mod common;
 
@@ -10,16 +13,40 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Commands that are not Exchange cmdlets: PowerShell's own, and Windows'
 /// DNS client (guarded by `Get-Command` in the lock-down script).
 const POWERSHELL_COMMANDS: &[&str] = &[
+    "ConvertFrom-Json",
+    "ConvertTo-Json",
     "ForEach-Object",
     "Get-Command",
+    "Get-Content",
+    "Join-Path",
+    "New-Item",
     "Read-Host",
+    "Remove-Item",
     "Resolve-DnsName",
+    "Set-Content",
     "Set-StrictMode",
     "Sort-Object",
+    "Split-Path",
+    "Start-Sleep",
+    "Test-Path",
     "Where-Object",
     "Write-Host",
+    "Write-Output",
     "Write-Warning",
 ];
+
+/// PowerShell's common parameters, which every cmdlet takes.
+const COMMON_PARAMETERS: &[&str] = &[
+    "erroraction",
+    "warningaction",
+    "whatif",
+    "confirm",
+    "verbose",
+];
+
+/// Local files the scripts write: only the ownership record, only after a
+/// real change, and always with an explicit `-WhatIf:$false`.
+const FILE_COMMANDS: &[&str] = &["New-Item", "Set-Content", "Remove-Item"];
 
 struct Cmdlets {
     params: BTreeMap<String, BTreeSet<String>>,
@@ -66,13 +93,11 @@ fn scripts() -> Vec<(String, String)> {
     out
 }
 
-/// A command call: its name, its `-Parameter`s, and the text of the
-/// conditions of the `if`s around it.
+/// A command call: its name and its `-Parameter`s.
 struct Call {
     name: String,
     params: Vec<String>,
     line: usize,
-    guards: Vec<String>,
 }
 
 fn calls(text: &str) -> (Vec<Call>, BTreeSet<String>) {
@@ -106,28 +131,10 @@ fn calls(text: &str) -> (Vec<Call>, BTreeSet<String>) {
                 }
             }
         }
-        let mut guards = Vec::new();
-        let mut parent = node.parent();
-        while let Some(p) = parent {
-            if matches!(p.kind(), "if_statement" | "elseif_clause") {
-                if let Some(condition) = p.child_by_field_name("condition") {
-                    guards.push(text[condition.byte_range()].to_owned());
-                } else {
-                    // Without a field name, the condition is the first pipeline.
-                    let mut c3 = p.walk();
-                    let first = p.named_children(&mut c3).find(|c| c.kind() == "pipeline");
-                    if let Some(first) = first {
-                        guards.push(text[first.byte_range()].to_owned());
-                    }
-                }
-            }
-            parent = p.parent();
-        }
         out.push(Call {
             name: text[name.byte_range()].to_owned(),
             params,
             line: node.start_position().row + 1,
-            guards,
         });
     }
     (out, functions)
@@ -175,7 +182,7 @@ fn every_cmdlet_and_parameter_is_documented_for_exchange_online() {
                     call.line
                 );
                 assert!(
-                    allowed.contains(&p),
+                    allowed.contains(&p) || COMMON_PARAMETERS.contains(&p.as_str()),
                     "{name}:{}: `{} -{param}` is not documented for Exchange Online",
                     call.line,
                     call.name
@@ -185,33 +192,253 @@ fn every_cmdlet_and_parameter_is_documented_for_exchange_online() {
     }
 }
 
+fn is_exchange(documented: &Cmdlets, name: &str) -> bool {
+    documented.params.contains_key(&name.to_ascii_lowercase())
+}
+
+fn changes_state(name: &str) -> bool {
+    let verb = name.split('-').next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        verb.as_str(),
+        "new" | "set" | "remove" | "enable" | "disable"
+    )
+}
+
 #[test]
-fn every_change_is_guarded_by_should_process() {
+fn every_exchange_change_is_guarded_stops_on_error_and_is_read_back() {
+    let documented = documented_cmdlets();
+    let mut checked = 0;
     for (name, text) in scripts() {
-        for call in calls(&text).0 {
-            let verb = call
-                .name
-                .split('-')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if !matches!(
-                verb.as_str(),
-                "new" | "set" | "remove" | "enable" | "disable"
-            ) {
+        let tree = common::parse_powershell(&text);
+        for node in common::nodes(&tree) {
+            if node.kind() != "command" {
                 continue;
             }
-            if call.name.eq_ignore_ascii_case("Set-StrictMode") {
+            let call_text = &text[node.byte_range()];
+            let command = call_text.split_whitespace().next().unwrap_or("");
+            if !is_exchange(&documented, command) || !changes_state(command) {
+                continue;
+            }
+            checked += 1;
+            let line = node.start_position().row + 1;
+            assert!(
+                call_text.contains("-ErrorAction Stop"),
+                "{name}:{line}: `{command}` can continue after an error (no -ErrorAction Stop)"
+            );
+            // Guarded by ShouldProcess, and read back after it within the
+            // guarded block.
+            let mut guarded = false;
+            let mut read_back = false;
+            let mut parent = node.parent();
+            while let Some(p) = parent {
+                if matches!(p.kind(), "if_statement" | "elseif_clause")
+                    && text[p.byte_range()].contains("$PSCmdlet.ShouldProcess")
+                {
+                    guarded = true;
+                }
+                if p.kind() == "statement_block"
+                    && text[node.end_byte()..p.end_byte()].contains("Confirm-Mfc")
+                {
+                    read_back = true;
+                }
+                parent = p.parent();
+            }
+            assert!(
+                guarded,
+                "{name}:{line}: `{command}` runs outside a ShouldProcess guard"
+            );
+            if command == "Enable-OrganizationCustomization" {
+                // It takes up to 24 hours to apply: the script stops right
+                // after it, and the next run reads IsDehydrated back.
+                let after = &text[node.end_byte()..];
+                let block_end = after.find("\n    }").unwrap_or(after.len());
+                assert!(
+                    after[..block_end].contains("throw"),
+                    "{name}:{line}: no stop after {command}"
+                );
                 continue;
             }
             assert!(
-                call.guards
+                read_back,
+                "{name}:{line}: `{command}` is not read back (Confirm-Mfc*) after it"
+            );
+        }
+    }
+    assert!(checked > 20, "only {checked} state-changing calls found");
+}
+
+#[test]
+fn every_exchange_call_stops_on_error() {
+    let documented = documented_cmdlets();
+    for (name, text) in scripts() {
+        for call in calls(&text).0 {
+            if !is_exchange(&documented, &call.name)
+                || call.name.eq_ignore_ascii_case("Connect-ExchangeOnline")
+            {
+                continue;
+            }
+            assert!(
+                call.params
                     .iter()
-                    .any(|g| g.contains("$PSCmdlet.ShouldProcess")),
-                "{name}:{}: `{}` runs outside a ShouldProcess guard",
+                    .any(|p| p.eq_ignore_ascii_case("ErrorAction")),
+                "{name}:{}: `{}` lacks -ErrorAction Stop",
                 call.line,
                 call.name
             );
+        }
+    }
+}
+
+#[test]
+fn local_files_are_written_only_explicitly() {
+    for (name, text) in scripts() {
+        for call in calls(&text).0 {
+            if FILE_COMMANDS
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&call.name))
+            {
+                assert!(
+                    call.params.iter().any(|p| p.eq_ignore_ascii_case("WhatIf")),
+                    "{name}:{}: `{}` must say -WhatIf:$false explicitly",
+                    call.line,
+                    call.name
+                );
+            }
+        }
+    }
+}
+
+/// The keys of the hashtable assigned to `$desired`, from the syntax tree.
+fn desired_keys(text: &str) -> Vec<String> {
+    let tree = common::parse_powershell(text);
+    let mut keys = Vec::new();
+    for node in common::nodes(&tree) {
+        if node.kind() != "assignment_expression"
+            || !text[node.byte_range()].starts_with("$desired = ")
+        {
+            continue;
+        }
+        for inner in common::nodes(&tree) {
+            if inner.kind() == "key_expression"
+                && inner.start_byte() >= node.start_byte()
+                && inner.end_byte() <= node.end_byte()
+            {
+                keys.push(text[inner.byte_range()].to_owned());
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn the_lockdown_connector_states_both_restrictions_and_objects_carry_markers() {
+    let mut lockdowns = 0;
+    for (name, text) in scripts() {
+        let keys = desired_keys(&text);
+        if name.ends_with("70-lockdown-connector.ps1") {
+            lockdowns += 1;
+            for key in [
+                "RestrictDomainsToIPAddresses",
+                "RestrictDomainsToCertificate",
+                "SenderIPAddresses",
+                "TlsSenderCertificateName",
+                "Enabled",
+            ] {
+                assert!(
+                    keys.iter().any(|k| k == key),
+                    "{name}: $desired lacks {key}: {keys:?}"
+                );
+            }
+        }
+        if name.contains("/exchange/") && text.contains("$desired = ") {
+            let comment = keys.iter().any(|k| k == "Comment" || k == "Comments");
+            assert!(comment, "{name}: no Comment in $desired");
+            assert!(
+                text.contains("$marker = 'mailflowc:"),
+                "{name}: no ownership marker"
+            );
+            let state = keys.iter().any(|k| k == "Enabled" || k == "State");
+            assert!(state, "{name}: neither Enabled nor State is stated");
+        }
+    }
+    assert!(
+        lockdowns >= 2,
+        "expected lock-down scripts in several fixtures"
+    );
+}
+
+#[test]
+fn both_lockdown_modes_clear_the_other_restriction() {
+    let source =
+        std::fs::read_to_string(common::root().join("tests/fixtures/valid/everything.toml"))
+            .unwrap();
+    for by in ["ip-addresses", "certificate"] {
+        let changed = source
+            .replace(
+                "lockdown_by = \"certificate\"",
+                &format!("lockdown_by = \"{by}\""),
+            )
+            .replace(
+                "lockdown_by = \"ip-addresses\"",
+                &format!("lockdown_by = \"{by}\""),
+            );
+        let files = common::build_source(&changed, "everything.toml");
+        let script = &files["exchange/70-lockdown-connector.ps1"];
+        let (on, off) = if by == "certificate" {
+            (
+                "RestrictDomainsToCertificate = $true",
+                "RestrictDomainsToIPAddresses = $false",
+            )
+        } else {
+            (
+                "RestrictDomainsToIPAddresses = $true",
+                "RestrictDomainsToCertificate = $false",
+            )
+        };
+        assert!(
+            script.contains(on) && script.contains(off),
+            "{by}:\n{script}"
+        );
+    }
+}
+
+#[test]
+fn a_hostile_topology_file_name_never_escapes_a_comment() {
+    let source =
+        std::fs::read_to_string(common::root().join("tests/fixtures/valid/everything.toml"))
+            .unwrap();
+    let hostile = [
+        "x#>\n#Requires -Modules \\\\host\\share\\Evil.psm1\n<#.toml",
+        "a`$(Remove-Item -Recurse C:\\)`.toml",
+        "<# #> ` $( ) \r\n [x](y) <b> | ; & .toml",
+    ];
+    for name in hostile {
+        let files = common::build_source(&source, name);
+        for (path, text) in &files {
+            for fragment in [
+                "#>\n#Requires -Modules \\\\host",
+                "$(Remove-Item",
+                "<# #>",
+                "[x](y)",
+                "<b>",
+            ] {
+                assert!(
+                    !text.contains(fragment),
+                    "{path} carries `{fragment}` from the file name {name:?}"
+                );
+            }
+            if path.ends_with(".ps1") {
+                let tree = common::parse_powershell(text);
+                assert!(
+                    common::syntax_errors(&tree, text).is_empty(),
+                    "{path} no longer parses"
+                );
+                let requires = text.lines().filter(|l| l.starts_with("#Requires")).count();
+                assert_eq!(
+                    requires, 2,
+                    "{path}: a #Requires line escaped the help comment"
+                );
+            }
         }
     }
 }

@@ -44,6 +44,7 @@ pub type Files = BTreeMap<String, String>;
 /// Renders every file for `topology`. `source_name` is the topology's file
 /// name, quoted in generated headers.
 pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::Error> {
+    let source_name = &source_label(source_name);
     let env = environment()?;
     let mut files = Files::new();
     files.insert(
@@ -55,7 +56,7 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
     );
     let exchange_steps = exchange::plan::plan(topology);
     let plan = plan_from(topology, &exchange_steps);
-    let rendered = exchange::render(&exchange_steps, &topology.organization.tenant, source_name)
+    let rendered = exchange::render(&exchange_steps, &topology.organization.tenant, source_name)?
         .into_iter()
         .chain(cisco::files(topology, source_name, None))
         .chain(dns::files(topology))
@@ -89,6 +90,7 @@ pub fn emit_revealed(
     source_name: &str,
     secrets: &RevealedSecrets,
 ) -> Result<Files, minijinja::Error> {
+    let source_name = &source_label(source_name);
     let env = environment()?;
     let mut files = Files::new();
     files.insert(
@@ -107,6 +109,29 @@ pub fn emit_revealed(
         files.insert(path, normalize_newlines(&text));
     }
     Ok(files)
+}
+
+/// The topology's file name as generated files quote it: the only way it
+/// reaches them. A file name can hold anything (`#>`, `<#`, line breaks,
+/// backticks, `$(`), and it appears in PowerShell comment help, Markdown and
+/// AsyncOS comments, so every character outside letters, digits and `.` `_`
+/// `-` `+` becomes `_`: safe in each of those places without quoting.
+pub fn source_label(name: &str) -> String {
+    let label: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if label.is_empty() {
+        "topology.toml".to_owned()
+    } else {
+        label
+    }
 }
 
 /// The environment every target renders with.

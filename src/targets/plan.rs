@@ -97,6 +97,10 @@ pub struct Object {
     /// Every property mailflowc is responsible for; empty for an object a
     /// step only removes.
     pub properties: Vec<Property>,
+    /// The ownership marker the object carries in its comment when mailflowc
+    /// created or adopted it (`mailflowc:inbound-connector`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
 }
 
 impl Object {
@@ -105,8 +109,29 @@ impl Object {
             kind,
             name: name.to_owned(),
             properties,
+            marker: None,
         }
     }
+
+    /// The same object, owned through `marker`.
+    pub fn owned(mut self, marker: String) -> Self {
+        self.marker = Some(marker);
+        self
+    }
+
+    /// The wanted value of one property.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.properties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.value)
+    }
+}
+
+/// The ownership marker of a role: what an object's comment carries when
+/// mailflowc created or adopted it.
+pub fn marker(role: &str) -> String {
+    format!("mailflowc:{role}")
 }
 
 /// One step of the plan: one file to run or follow.

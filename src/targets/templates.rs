@@ -21,6 +21,7 @@ templates![
     "powershell/outbound-rule.ps1.j2",
     "powershell/rollback.ps1.j2",
     "powershell/rollback-allow-list.ps1.j2",
+    "powershell/rollback-spf-hard-fail.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
     "cisco/STEPS.md.j2",
     "dns/pre-cutover.zone.j2",
@@ -41,6 +42,7 @@ pub mod ids {
     pub const PS_LOCKDOWN: &str = "powershell/lockdown-connector.ps1.j2";
     pub const PS_ROLLBACK: &str = "powershell/rollback.ps1.j2";
     pub const PS_ROLLBACK_ALLOW_LIST: &str = "powershell/rollback-allow-list.ps1.j2";
+    pub const PS_ROLLBACK_SPF_HARD_FAIL: &str = "powershell/rollback-spf-hard-fail.ps1.j2";
     pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";
     pub const CISCO_RELAY_GUARD: &str = "cisco/relay-guard-filter.txt.j2";
     pub const DNS_PRE_CUTOVER: &str = "dns/pre-cutover.zone.j2";

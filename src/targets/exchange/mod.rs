@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod plan;
 pub mod quote;
+pub mod readback;
 mod render;
 
 pub use render::render;

@@ -13,15 +13,10 @@
 use super::audit::ALLOW_LIST_CAP;
 use crate::model::{Outbound, Topology};
 use crate::parse::{EfMode, LockdownBy, OutboundTls};
-use crate::targets::plan::{property, Action, Object, Phase, Property, Step, Target, Value};
+use crate::targets::plan::{
+    marker, property, Action, Object, Phase, Property, Step, Target, Value,
+};
 use serde::Serialize;
-
-/// A parameter of the generated script itself.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScriptParam {
-    pub declaration: &'static str,
-    pub help: &'static str,
-}
 
 /// What a script's help block says beyond its title. Only computed or
 /// validated text goes here (addresses, domains, counts): a user string could
@@ -29,7 +24,6 @@ pub struct ScriptParam {
 #[derive(Debug, Clone)]
 pub struct Header {
     pub description: Vec<String>,
-    pub params: Vec<ScriptParam>,
 }
 
 /// The secret the outbound rule stamps, by reference only.
@@ -43,8 +37,15 @@ pub struct SecretRef {
 /// What a script does, with the data its template needs.
 #[derive(Debug, Clone)]
 pub enum Script {
-    /// Session, accepted domains, organization customization.
-    Preflight { domains: Vec<String> },
+    /// Session, accepted domains, conflicts, organization customization.
+    Preflight {
+        domains: Vec<String>,
+        /// The gateway's entries, to find conflicting connectors and rules.
+        entries: Vec<String>,
+        /// Every object name mailflowc manages, to find unmarked namesakes.
+        names: Vec<String>,
+        enhanced_filtering: bool,
+    },
     /// Create or update one object.
     Object(Object),
     /// Add the gateway's entries to the connection-filter allow list.
@@ -62,8 +63,11 @@ pub enum Script {
         domains: Vec<String>,
         connector: Object,
     },
-    /// Remove one object by name.
-    Remove { kind: &'static str, name: String },
+    /// Remove one object, found by name; an adopted one gets its prior
+    /// state back instead. Holds the object as the apply step wants it.
+    Remove(Object),
+    /// Put SPF hard fail back to what it was before mailflowc changed it.
+    RestoreSpfHardFail,
     /// Remove the gateway's entries from the allow list.
     RemoveAllowList { entries: Vec<String> },
 }
@@ -91,7 +95,18 @@ impl Script {
                 DEFAULT_POLICY,
                 vec![property("MarkAsSpamSpfRecordHardFail", Value::text("Off"))],
             )],
-            Script::Remove { kind, name } => vec![Object::new(kind, name, Vec::new())],
+            Script::Remove(object) => vec![Object {
+                properties: Vec::new(),
+                ..object.clone()
+            }],
+            Script::RestoreSpfHardFail => vec![Object::new(
+                CONTENT_FILTER_POLICY,
+                DEFAULT_POLICY,
+                vec![property(
+                    "MarkAsSpamSpfRecordHardFail",
+                    Value::text("(the value recorded before 30-spf-hard-fail.ps1 ran)"),
+                )],
+            )],
             Script::RemoveAllowList { entries } => vec![Object::new(
                 CONNECTION_FILTER_POLICY,
                 DEFAULT_POLICY,
@@ -117,18 +132,12 @@ pub const TRANSPORT_RULE: &str = "TransportRule";
 fn header(description: &[&str]) -> Header {
     Header {
         description: description.iter().map(|line| (*line).to_owned()).collect(),
-        params: Vec::new(),
     }
 }
 
 impl Header {
     fn with_lines(mut self, lines: impl IntoIterator<Item = String>) -> Self {
         self.description.extend(lines);
-        self
-    }
-
-    fn with_param(mut self, declaration: &'static str, help: &'static str) -> Self {
-        self.params.push(ScriptParam { declaration, help });
         self
     }
 }
@@ -186,8 +195,7 @@ impl Rollback {
         phase: Phase,
         title: &'static str,
         header: Header,
-        kind: &'static str,
-        name: &str,
+        object: &Object,
     ) -> Self {
         Rollback {
             undoes,
@@ -195,10 +203,7 @@ impl Rollback {
             phase,
             title,
             header,
-            script: Script::Remove {
-                kind,
-                name: name.to_owned(),
-            },
+            script: Script::Remove(object.clone()),
         }
     }
 }
@@ -224,6 +229,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         )
         .collect();
     let mut set = Steps { out: Vec::new() };
+    let inbound_object = inbound_connector(topology, &exchange_entries);
 
     set.apply(
         "preflight",
@@ -245,6 +251,19 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             ),
         Script::Preflight {
             domains: domains.clone(),
+            entries: exchange_entries.clone(),
+            names: {
+                let mut all = vec![
+                    names.inbound_connector.clone(),
+                    names.lockdown_connector.clone(),
+                    names.scl_bypass_rule.clone(),
+                    names.outbound_connector.clone(),
+                    names.outbound_rule.clone(),
+                ];
+                all.sort();
+                all
+            },
+            enhanced_filtering: inbound.enhanced_filtering.mode != EfMode::Off,
         },
     );
 
@@ -262,7 +281,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         ])
         .with_lines([ef_summary(topology)])
         .with_lines(address_notes.iter().cloned()),
-        Script::Object(inbound_connector(topology, &exchange_entries)),
+        Script::Object(inbound_object.clone()),
     );
     let mut rollbacks = vec![Rollback::removal(
         "inbound-connector",
@@ -273,8 +292,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
             "MX points back at Microsoft 365 and the gateway's TTL has run out.",
         ]),
-        INBOUND_CONNECTOR,
-        &names.inbound_connector,
+        &inbound_object,
     )];
 
     if inbound.allow_list {
@@ -307,9 +325,9 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             phase: Phase::Prepare,
             title: "Removes the gateway's entries from the connection-filter IP allow list.",
             header: header(&[
-                "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the gateway's",
-                "entries; every other entry stays. An entry the tenant had listed before",
-                "mailflowc cannot be told apart from one it added, and is removed too.",
+                "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the entries",
+                "20-allow-list.ps1 recorded as added by mailflowc; an entry the tenant had",
+                "listed before stays, and so does every other entry.",
             ]),
             script: Script::RemoveAllowList {
                 entries: exchange_entries.clone(),
@@ -326,26 +344,36 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "turns SPF hard fail off in the Default anti-spam policy",
             header(&[
                 "Phase: prepare. Behind a gateway, Microsoft recommends not marking SPF hard",
-                "fail as spam. Off is also the policy's default, so the rollback scripts",
-                "leave it off. Custom anti-spam policies are reported, not changed.",
+                "fail as spam. The value the policy had before is recorded, and the rollback",
+                "puts it back. Custom anti-spam policies are reported, not changed.",
             ]),
             Script::SpfHardFail,
         );
+        rollbacks.push(Rollback {
+            undoes: "spf-hard-fail",
+            slug: "restore-spf-hard-fail",
+            phase: Phase::Prepare,
+            title: "Puts SPF hard fail back to what it was before mailflowc.",
+            header: header(&[
+                "Rollback of 30-spf-hard-fail.ps1: sets MarkAsSpamSpfRecordHardFail in the",
+                "Default anti-spam policy back to the value 30-spf-hard-fail.ps1 recorded.",
+            ]),
+            script: Script::RestoreSpfHardFail,
+        });
     }
 
     if inbound.scl_bypass_rule {
-        let rule = Object::new(
-            TRANSPORT_RULE,
-            &names.scl_bypass_rule,
-            vec![
-                property("SenderIpRanges", Value::List(egress.ipv4_prefixes())),
-                property("SetSCL", Value::Int(-1)),
-                property(
-                    "Comments",
-                    Value::text("Managed by mailflowc: mail from the secure email gateway bypasses spam filtering (SCL -1)."),
-                ),
-            ],
+        let (text, marker) = comment(
+            "scl-bypass-rule",
+            "mail from the secure email gateway bypasses spam filtering (SCL -1).",
         );
+        let mut properties = vec![
+            property("SenderIpRanges", Value::List(egress.ipv4_prefixes())),
+            property("SetSCL", Value::Int(-1)),
+        ];
+        properties.extend(rule_state());
+        properties.push(property("Comments", Value::Text(text)));
+        let rule = Object::new(TRANSPORT_RULE, &names.scl_bypass_rule, properties).owned(marker);
         set.apply(
             "scl-bypass-rule",
             "40-scl-bypass-rule.ps1",
@@ -357,7 +385,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 "skips spam filtering. Fails ORCA-118-2 by intent. Only with Enhanced",
                 "Filtering off: Microsoft says to disable such rules once it is on.",
             ]),
-            Script::Object(rule),
+            Script::Object(rule.clone()),
         );
         rollbacks.push(Rollback::removal(
             "scl-bypass-rule",
@@ -365,12 +393,12 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Prepare,
             "Removes the SCL -1 bypass rule.",
             header(&["Rollback of 40-scl-bypass-rule.ps1."]),
-            TRANSPORT_RULE,
-            &names.scl_bypass_rule,
+            &rule,
         ));
     }
 
     if let Some(outbound) = &topology.outbound {
+        let connector = outbound_connector(topology, outbound);
         set.apply(
             "outbound-connector",
             "50-outbound-connector.ps1",
@@ -383,40 +411,39 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 "instead of the recipients' MX records.",
             ])
             .with_lines([format!("TLS: {}.", outbound.tls.exchange_value())]),
-            Script::Object(outbound_connector(topology, outbound)),
+            Script::Object(connector.clone()),
         );
-        let rule = Object::new(
-            TRANSPORT_RULE,
-            &names.outbound_rule,
-            vec![
-                property("FromScope", Value::text("InOrganization")),
-                property("SentToScope", Value::text("NotInOrganization")),
-                property("RouteMessageOutboundConnector", Value::text(&names.outbound_connector)),
-                property("SetHeaderName", Value::text(&outbound.secret_header.name)),
-                property(
-                    "SetHeaderValue",
-                    Value::Secret {
-                        secret_sha256: outbound.secret_header.sha256.clone(),
-                    },
-                ),
-                property(
-                    "Comments",
-                    Value::text("Managed by mailflowc: outbound mail goes through the secure email gateway, stamped with the tenant secret it checks."),
-                ),
-            ],
+        let (text, marker) = comment(
+            "outbound-rule",
+            "outbound mail goes through the secure email gateway, stamped with the tenant secret it checks.",
         );
+        let mut properties = vec![
+            property("FromScope", Value::text("InOrganization")),
+            property("SentToScope", Value::text("NotInOrganization")),
+            property(
+                "RouteMessageOutboundConnector",
+                Value::text(&names.outbound_connector),
+            ),
+            property("SetHeaderName", Value::text(&outbound.secret_header.name)),
+            property(
+                "SetHeaderValue",
+                Value::Secret {
+                    secret_sha256: outbound.secret_header.sha256.clone(),
+                },
+            ),
+        ];
+        properties.extend(rule_state());
+        properties.push(property("Comments", Value::Text(text)));
+        let rule = Object::new(TRANSPORT_RULE, &names.outbound_rule, properties).owned(marker);
         let rule_header = header(&[
             "Phase: outbound, after 50-outbound-connector.ps1. Mail from inside the",
             "organization to outside recipients goes to the outbound connector, stamped",
             "with the secret header the gateway checks before relaying.",
-            "The secret is read at run time (-Secret, then the environment variable named",
-            "in the topology, then a prompt) and must match the fingerprint",
+            "The secret is read at run time (the environment variable named in the",
+            "topology, else a prompt; never a parameter, which would land in the shell's",
+            "history) and must match the fingerprint",
         ])
-        .with_lines([format!("sha256 {}.", outbound.secret_header.sha256)])
-        .with_param(
-            "[string] $Secret",
-            "The secret header's value. Never stored in this file.",
-        );
+        .with_lines([format!("sha256 {}.", outbound.secret_header.sha256)]);
         set.apply(
             "outbound-rule",
             "60-outbound-rule.ps1",
@@ -425,7 +452,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "the rule that routes outbound mail to it, stamped with the secret (asks for the secret)",
             rule_header,
             Script::OutboundRule {
-                rule,
+                rule: rule.clone(),
                 connector: names.outbound_connector.clone(),
                 secret: SecretRef {
                     sha256: outbound.secret_header.sha256.clone(),
@@ -440,8 +467,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Outbound,
             "Removes the outbound connector to the gateway.",
             header(&["Rollback of 50-outbound-connector.ps1; run the rule's rollback first."]),
-            OUTBOUND_CONNECTOR,
-            &names.outbound_connector,
+            &connector,
         ));
         rollbacks.push(Rollback::removal(
             "outbound-rule",
@@ -449,12 +475,12 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Outbound,
             "Removes the rule that routes outbound mail through the gateway.",
             header(&["Rollback of 60-outbound-rule.ps1: outbound mail goes straight out again."]),
-            TRANSPORT_RULE,
-            &names.outbound_rule,
+            &rule,
         ));
     }
 
     if let Some(lockdown) = &inbound.lockdown {
+        let lockdown_object = lockdown_connector(topology, lockdown.by, &exchange_entries);
         let restriction = match lockdown.by {
             LockdownBy::IpAddresses => "arrives from an address outside the gateway's egress list,",
             LockdownBy::Certificate => "arrives without the gateway's TLS certificate,",
@@ -472,10 +498,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         if lockdown.by == LockdownBy::IpAddresses {
             lockdown_header = lockdown_header.with_lines(address_notes.iter().cloned());
         }
-        lockdown_header = lockdown_header.with_param(
-            "[switch] $SkipMxCheck",
-            "Skip the DNS check that every domain's MX has left Microsoft 365.",
-        );
         set.apply(
             "lockdown-connector",
             "70-lockdown-connector.ps1",
@@ -485,7 +507,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             lockdown_header,
             Script::Lockdown {
                 domains: domains.clone(),
-                connector: lockdown_connector(topology, lockdown.by, &exchange_entries),
+                connector: lockdown_object.clone(),
             },
         );
         rollbacks.push(Rollback::removal(
@@ -497,12 +519,13 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 "Rollback of 70-lockdown-connector.ps1: the first thing to run when mail",
                 "is rejected after lock-down, or before pointing MX back at Microsoft 365.",
             ]),
-            INBOUND_CONNECTOR,
-            &names.lockdown_connector,
+            &lockdown_object,
         ));
     }
 
-    for (index, rollback) in rollbacks.into_iter().rev().enumerate() {
+    // A rollback's number mirrors the step it undoes (100 minus its number),
+    // so rollbacks sort in undo order and adding a feature renames nothing.
+    for rollback in rollbacks.into_iter().rev() {
         let id = format!("exchange.rollback.{}", rollback.undoes);
         if let Some(applied) = set
             .out
@@ -519,7 +542,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 action: Action::Undo,
                 file: format!(
                     "exchange/rollback/{}-{}.ps1",
-                    (index + 1) * 10,
+                    100 - apply_number(&set.out, rollback.undoes),
                     rollback.slug
                 ),
                 title: rollback.title.to_owned(),
@@ -568,32 +591,60 @@ fn enhanced_filtering_params(topology: &Topology) -> [Property; 3] {
     ]
 }
 
+/// The two-digit number of the applying step `slug`.
+fn apply_number(steps: &[ExchangeStep], slug: &str) -> u32 {
+    let id = format!("exchange.{slug}");
+    steps
+        .iter()
+        .find(|s| s.step.id == id)
+        .and_then(|s| s.step.file.rsplit('/').next())
+        .and_then(|file| file.get(..2))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Who the object is to the scripts: its comment, carrying the marker.
+fn comment(role: &str, what: &str) -> (String, String) {
+    let marker = marker(role);
+    (format!("Managed by mailflowc ({marker}): {what}"), marker)
+}
+
 fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Object {
+    let (text, marker) = comment("inbound-connector", "mail from the secure email gateway.");
     let mut params = vec![
         property("ConnectorType", Value::text("Partner")),
+        property("Enabled", Value::Bool(true)),
         property("SenderDomains", Value::List(vec!["*".to_owned()])),
         property("SenderIPAddresses", Value::List(exchange_entries.to_vec())),
-        // Restriction by address is the lock-down connector's job, after cutover.
+        // Restriction is the lock-down connector's job, after cutover; both
+        // flags are stated so a hand-set restriction is put right.
         property("RestrictDomainsToIPAddresses", Value::Bool(false)),
+        property("RestrictDomainsToCertificate", Value::Bool(false)),
         property("RequireTls", Value::Bool(true)),
-    ];
-    if let Some(certificate) = &topology.gateway.tls_certificate {
-        params.push(property(
+        // Cleared when the topology names no certificate, so removing
+        // `tls_certificate` removes it from the connector too.
+        property(
             "TlsSenderCertificateName",
-            Value::text(certificate),
-        ));
-    }
+            topology
+                .gateway
+                .tls_certificate
+                .as_deref()
+                .map_or(Value::Null(()), Value::text),
+        ),
+    ];
     params.extend(enhanced_filtering_params(topology));
-    params.push(property(
-        "Comment",
-        Value::text("Managed by mailflowc: mail from the secure email gateway."),
-    ));
-    Object::new(INBOUND_CONNECTOR, &topology.names.inbound_connector, params)
+    params.push(property("Comment", Value::Text(text)));
+    Object::new(INBOUND_CONNECTOR, &topology.names.inbound_connector, params).owned(marker)
 }
 
 fn lockdown_connector(topology: &Topology, by: LockdownBy, exchange_entries: &[String]) -> Object {
+    let (text, marker) = comment(
+        "lockdown-connector",
+        "rejects mail that did not come through the secure email gateway.",
+    );
     let mut params = vec![
         property("ConnectorType", Value::text("Partner")),
+        property("Enabled", Value::Bool(true)),
         property("SenderDomains", Value::List(vec!["*".to_owned()])),
         property(
             "AssociatedAcceptedDomains",
@@ -602,39 +653,45 @@ fn lockdown_connector(topology: &Topology, by: LockdownBy, exchange_entries: &[S
         property("RequireTls", Value::Bool(true)),
     ];
     // Address and certificate restriction go in separate connectors
-    // (exchange-facts F-IN-10), so each lock-down uses exactly one.
+    // (exchange-facts F-IN-10), so each lock-down uses exactly one, and the
+    // other one's flag and list are cleared explicitly: switching
+    // `lockdown_by` never leaves both on one connector.
     match by {
         LockdownBy::IpAddresses => {
-            params.push(property(
-                "SenderIPAddresses",
-                Value::List(exchange_entries.to_vec()),
-            ));
-            params.push(property("RestrictDomainsToIPAddresses", Value::Bool(true)));
+            params.extend([
+                property("SenderIPAddresses", Value::List(exchange_entries.to_vec())),
+                property("RestrictDomainsToIPAddresses", Value::Bool(true)),
+                property("TlsSenderCertificateName", Value::Null(())),
+                property("RestrictDomainsToCertificate", Value::Bool(false)),
+            ]);
         }
         LockdownBy::Certificate => {
             let certificate = topology.gateway.tls_certificate.clone().unwrap_or_default();
-            params.push(property(
-                "TlsSenderCertificateName",
-                Value::Text(certificate),
-            ));
-            params.push(property("RestrictDomainsToCertificate", Value::Bool(true)));
+            params.extend([
+                property("SenderIPAddresses", Value::Null(())),
+                property("RestrictDomainsToIPAddresses", Value::Bool(false)),
+                property("TlsSenderCertificateName", Value::Text(certificate)),
+                property("RestrictDomainsToCertificate", Value::Bool(true)),
+            ]);
         }
     }
     params.extend(enhanced_filtering_params(topology));
-    params.push(property(
-        "Comment",
-        Value::text("Managed by mailflowc: rejects mail that did not come through the secure email gateway."),
-    ));
+    params.push(property("Comment", Value::Text(text)));
     Object::new(
         INBOUND_CONNECTOR,
         &topology.names.lockdown_connector,
         params,
     )
+    .owned(marker)
 }
 
 /// The rule-scoped outbound connector (exchange-facts F-OUT-02, F-OUT-04 to
 /// F-OUT-06): smart hosts instead of MX, TlsDomain only with DomainValidation.
 fn outbound_connector(topology: &Topology, outbound: &Outbound) -> Object {
+    let (text, marker) = comment(
+        "outbound-connector",
+        "outbound mail to the secure email gateway, chosen by a transport rule.",
+    );
     let tls_domain = match outbound.tls {
         OutboundTls::DomainValidation => outbound
             .tls_domain
@@ -644,19 +701,27 @@ fn outbound_connector(topology: &Topology, outbound: &Outbound) -> Object {
     };
     let params = vec![
         property("ConnectorType", Value::text("Partner")),
+        property("Enabled", Value::Bool(true)),
         property("IsTransportRuleScoped", Value::Bool(true)),
         property("UseMXRecord", Value::Bool(false)),
         property("SmartHosts", Value::List(outbound.smart_hosts.clone())),
         property("TlsSettings", Value::text(outbound.tls.exchange_value())),
         property("TlsDomain", tls_domain),
-        property(
-            "Comment",
-            Value::text("Managed by mailflowc: outbound mail to the secure email gateway, chosen by a transport rule."),
-        ),
+        property("Comment", Value::Text(text)),
     ];
     Object::new(
         OUTBOUND_CONNECTOR,
         &topology.names.outbound_connector,
         params,
     )
+    .owned(marker)
+}
+
+/// A transport rule's wanted state always includes these: enforced, and
+/// enabled (`State` is read-only; `Enable-TransportRule` sets it, F-TR-02).
+fn rule_state() -> [Property; 2] {
+    [
+        property("Mode", Value::text("Enforce")),
+        property("State", Value::text("Enabled")),
+    ]
 }

@@ -1,11 +1,22 @@
-//! Exchange steps → template contexts. Nothing is decided here: every value
-//! comes from the plan; this only shapes it for the PowerShell templates.
+//! Exchange steps → template contexts. Nothing about the tenant is decided
+//! here: every value comes from the plan; this only shapes it for the
+//! PowerShell templates, and adds what belongs to a script rather than to an
+//! object (its own parameters, how objects are listed, where records go).
 
-use super::plan::{ExchangeStep, Header, Script, ScriptParam};
+use super::plan::{ExchangeStep, Header, Script};
+use super::readback::{self, Rule};
 use crate::targets::plan::{Object, Value};
 use crate::targets::templates::ids;
 use crate::targets::{context, Rendered};
+use minijinja::{Error, ErrorKind};
 use serde::Serialize;
+
+/// A parameter of the generated script itself.
+#[derive(Debug, Clone, Serialize)]
+struct ScriptParam {
+    declaration: &'static str,
+    help: &'static str,
+}
 
 /// What `_header.ps1.j2` reads.
 #[derive(Serialize)]
@@ -14,7 +25,9 @@ struct HelpBlock<'a> {
     synopsis: &'a str,
     description: &'a [String],
     source: &'a str,
-    params: &'a [ScriptParam],
+    params: Vec<ScriptParam>,
+    /// Whether the script manages objects carrying an ownership marker.
+    owns: bool,
 }
 
 /// One property as `_object.ps1.j2` writes it.
@@ -26,6 +39,8 @@ struct Param<'a> {
     /// A PowerShell expression the template writes as it is, instead of
     /// `value`: only fixed text such as `$Secret`, never user data.
     expr: Option<&'static str>,
+    /// The comparison rule (`readback.rs`).
+    rule: &'static str,
 }
 
 /// An Exchange object as `_object.ps1.j2` and `rollback.ps1.j2` read it.
@@ -35,9 +50,20 @@ struct ObjectView<'a> {
     noun: &'static str,
     label: &'static str,
     name: &'a str,
+    marker: &'a str,
+    /// `Comment` on connectors, `Comments` on rules.
+    marker_property: &'static str,
+    /// The file, under -StatePath, that records an adopted object's prior state.
+    record: String,
+    /// The Get- calls that list every object of the noun (fixed text).
+    listings: &'static [&'static str],
     params: Vec<Param<'a>>,
-    /// Parameters given when creating: those with a value.
+    /// Given when creating: those with a value; `State` never (read-only).
     create_params: Vec<&'static str>,
+    /// Given when updating: all but `State`, empty values included to clear them.
+    set_params: Vec<&'static str>,
+    /// Put back when an adopted object is rolled back: all but `State` and secrets.
+    restorable: Vec<&'static str>,
     /// Properties whose values are never printed.
     masked: Vec<&'static str>,
 }
@@ -45,7 +71,25 @@ struct ObjectView<'a> {
 /// The PowerShell expression that stands for a secret: the script's own
 /// variable, filled at run time.
 const SECRET_EXPR: &str = "$Secret";
-const NULL: Value = Value::Null(());
+/// Read-only on transport rules: set with Enable-/Disable-TransportRule.
+const READ_ONLY: &str = "State";
+
+const ADOPT: ScriptParam = ScriptParam {
+    declaration: "[switch] $Adopt",
+    help: "Take over an object of the same name that mailflowc did not create, recording its state first.",
+};
+const STATE_PATH: ScriptParam = ScriptParam {
+    declaration: "[string] $StatePath = (Join-Path $PSScriptRoot '../../mailflowc-state')",
+    help: "Where the ownership record lives: beside the generated tree, outside it. Commit it.",
+};
+const STATE_PATH_ROLLBACK: ScriptParam = ScriptParam {
+    declaration: "[string] $StatePath = (Join-Path $PSScriptRoot '../../../mailflowc-state')",
+    help: "Where the ownership record lives: beside the generated tree, outside it. Commit it.",
+};
+const SKIP_MX_CHECK: ScriptParam = ScriptParam {
+    declaration: "[switch] $SkipMxCheck",
+    help: "Skip the DNS check that every domain's MX has left Microsoft 365.",
+};
 
 fn label(noun: &str) -> &'static str {
     match noun {
@@ -56,30 +100,79 @@ fn label(noun: &str) -> &'static str {
     }
 }
 
-fn object_view(object: &Object) -> ObjectView<'_> {
-    let params: Vec<Param<'_>> = object
-        .properties
-        .iter()
-        .map(|p| match &p.value {
+/// How every object of a noun is listed: never by `-Identity`, whose
+/// not-found behaviour is documented inconsistently (exchange-readback R-05);
+/// outbound connectors in test mode need a second call (§2).
+fn listings(noun: &str) -> &'static [&'static str] {
+    match noun {
+        "OutboundConnector" => &[
+            "Get-OutboundConnector -IncludeTestModeConnectors $false",
+            "Get-OutboundConnector -IncludeTestModeConnectors $true",
+        ],
+        "TransportRule" => &["Get-TransportRule"],
+        _ => &["Get-InboundConnector"],
+    }
+}
+
+fn internal(message: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message)
+}
+
+fn object_view(object: &Object) -> Result<ObjectView<'_>, Error> {
+    let mut params = Vec::new();
+    for p in &object.properties {
+        let rule = readback::rule(object.kind, p.name).ok_or_else(|| {
+            internal(format!(
+                "no comparison rule for {}.{} in readback.rs",
+                object.kind, p.name
+            ))
+        })?;
+        params.push(match &p.value {
             Value::Secret { .. } => Param {
                 name: p.name,
-                value: &NULL,
+                value: &Value::Null(()),
                 expr: Some(SECRET_EXPR),
+                rule: Rule::Secret.id(),
             },
             value => Param {
                 name: p.name,
                 value,
                 expr: None,
+                rule: rule.id(),
             },
-        })
-        .collect();
-    ObjectView {
+        });
+    }
+    let marker = object
+        .marker
+        .as_deref()
+        .ok_or_else(|| internal(format!("{} {} has no marker", object.kind, object.name)))?;
+    let settable = |p: &&Param<'_>| p.name != READ_ONLY;
+    Ok(ObjectView {
         noun: object.kind,
         label: label(object.kind),
         name: &object.name,
+        marker,
+        marker_property: if object.kind == "TransportRule" {
+            "Comments"
+        } else {
+            "Comment"
+        },
+        record: format!(
+            "adopted-{}.json",
+            marker.strip_prefix("mailflowc:").unwrap_or(marker)
+        ),
+        listings: listings(object.kind),
         create_params: params
             .iter()
+            .filter(settable)
             .filter(|p| p.expr.is_some() || !p.value.is_null())
+            .map(|p| p.name)
+            .collect(),
+        set_params: params.iter().filter(settable).map(|p| p.name).collect(),
+        restorable: params
+            .iter()
+            .filter(settable)
+            .filter(|p| p.expr.is_none())
             .map(|p| p.name)
             .collect(),
         masked: params
@@ -88,80 +181,108 @@ fn object_view(object: &Object) -> ObjectView<'_> {
             .map(|p| p.name)
             .collect(),
         params,
-    }
-}
-
-fn removal_view<'a>(kind: &'static str, name: &'a str) -> ObjectView<'a> {
-    ObjectView {
-        noun: kind,
-        label: label(kind),
-        name,
-        params: Vec::new(),
-        create_params: Vec::new(),
-        masked: Vec::new(),
-    }
+    })
 }
 
 /// Every Exchange file: (path, template, context).
-pub fn render(steps: &[ExchangeStep], tenant: &str, source: &str) -> Vec<Rendered> {
-    steps
-        .iter()
-        .map(|s| {
-            let (template, extra) = script_context(&s.script);
-            let Header {
-                description,
-                params,
-            } = &s.header;
-            let help = HelpBlock {
-                file_name: s.step.file.rsplit('/').next().unwrap_or(&s.step.file),
-                synopsis: &s.step.title,
-                description,
-                source,
-                params,
-            };
-            let ctx = minijinja::context! { script => context(&help), tenant => tenant, ..extra };
-            (s.step.file.clone(), template, ctx)
-        })
-        .collect()
+pub fn render(steps: &[ExchangeStep], tenant: &str, source: &str) -> Result<Vec<Rendered>, Error> {
+    let mut out = Vec::new();
+    for s in steps {
+        let (template, params, owns, extra) = script_context(&s.script)?;
+        let Header { description } = &s.header;
+        let help = HelpBlock {
+            file_name: s.step.file.rsplit('/').next().unwrap_or(&s.step.file),
+            synopsis: &s.step.title,
+            description,
+            source,
+            params,
+            owns,
+        };
+        let ctx = minijinja::context! {
+            script => context(&help),
+            tenant => tenant,
+            step_id => &s.step.id,
+            ..extra
+        };
+        out.push((s.step.file.clone(), template, ctx));
+    }
+    Ok(out)
 }
 
-fn script_context(script: &Script) -> (&'static str, minijinja::Value) {
-    match script {
-        Script::Preflight { domains } => (ids::PS_PREFLIGHT, minijinja::context! { domains }),
+type ScriptContext = (&'static str, Vec<ScriptParam>, bool, minijinja::Value);
+
+fn script_context(script: &Script) -> Result<ScriptContext, Error> {
+    let object_params = || vec![ADOPT, STATE_PATH];
+    Ok(match script {
+        Script::Preflight {
+            domains,
+            entries,
+            names,
+            enhanced_filtering,
+        } => (
+            ids::PS_PREFLIGHT,
+            Vec::new(),
+            false,
+            minijinja::context! { domains, entries, names, enhanced_filtering },
+        ),
         Script::Object(object) => (
             ids::PS_OBJECT,
-            minijinja::context! { object => context(&object_view(object)) },
+            object_params(),
+            true,
+            minijinja::context! { object => context(&object_view(object)?) },
         ),
         Script::AllowList { entries } => (
             ids::PS_ALLOW_LIST,
+            vec![STATE_PATH],
+            false,
             minijinja::context! { entries, cap => super::audit::ALLOW_LIST_CAP },
         ),
-        Script::SpfHardFail => (ids::PS_SPF_HARD_FAIL, minijinja::context! {}),
+        Script::SpfHardFail => (
+            ids::PS_SPF_HARD_FAIL,
+            vec![STATE_PATH],
+            false,
+            minijinja::context! {},
+        ),
         Script::OutboundRule {
             rule,
             connector,
             secret,
         } => (
             ids::PS_OUTBOUND_RULE,
+            object_params(),
+            true,
             minijinja::context! {
-                object => context(&object_view(rule)),
+                object => context(&object_view(rule)?),
                 connector_name => connector,
                 secret => context(secret),
             },
         ),
         Script::Lockdown { domains, connector } => (
             ids::PS_LOCKDOWN,
+            vec![ADOPT, STATE_PATH, SKIP_MX_CHECK],
+            true,
             minijinja::context! {
                 domains,
-                object => context(&object_view(connector)),
+                object => context(&object_view(connector)?),
             },
         ),
-        Script::Remove { kind, name } => (
+        Script::Remove(object) => (
             ids::PS_ROLLBACK,
-            minijinja::context! { object => context(&removal_view(kind, name)) },
+            vec![STATE_PATH_ROLLBACK],
+            true,
+            minijinja::context! { object => context(&object_view(object)?) },
         ),
-        Script::RemoveAllowList { entries } => {
-            (ids::PS_ROLLBACK_ALLOW_LIST, minijinja::context! { entries })
-        }
-    }
+        Script::RemoveAllowList { entries } => (
+            ids::PS_ROLLBACK_ALLOW_LIST,
+            vec![STATE_PATH_ROLLBACK],
+            false,
+            minijinja::context! { entries },
+        ),
+        Script::RestoreSpfHardFail => (
+            ids::PS_ROLLBACK_SPF_HARD_FAIL,
+            vec![STATE_PATH_ROLLBACK],
+            false,
+            minijinja::context! {},
+        ),
+    })
 }

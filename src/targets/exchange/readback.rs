@@ -1,0 +1,457 @@
+//! How Exchange Online reads back what the scripts write, as one table:
+//! each managed property's comparison rule. The generated scripts get their
+//! canonicalizer's rule map from here (`ConvertTo-MfcCanonical` in
+//! `templates/powershell/_helpers.ps1.j2` implements each rule), and the
+//! offline comparison uses [`canonical`], the same rules in Rust.
+//!
+//! Sources are the tags of `shared/reference/exchange-readback.md`: SG
+//! (ScubaGear's real tenant export, observed), EV (pasted console output,
+//! observed), PS (Microsoft's cmdlet pages), DSC/ORCA/CIPP/EOPMOVE (code that
+//! reads these objects, inferred). Where a form is unknown there (an IP smart
+//! host in brackets), the rule accepts both forms.
+
+use serde_json::Value as Json;
+
+/// How one property is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// `true`/`false`; empty is "unset".
+    Bool,
+    /// A whole number, parsed on both sides (SetSCL: JSON number or string, U).
+    Int,
+    /// An enum-like word, case-insensitive.
+    Word,
+    /// Free text, compared exactly after the empty rule (Comment, R-03).
+    Text,
+    /// Host names, domains, addresses: a case-insensitive set; a trailing dot
+    /// and `[…]` around IP literals are dropped (SmartHosts: brackets U).
+    HostSet,
+    /// Inbound `SenderDomains`: `smtp:<domain>;1` read back (SG, EV), plain
+    /// written: a case-insensitive set of the domains.
+    AddressSpaceSet,
+    /// IP addresses and prefixes: a set, `/32` the same as a bare address.
+    IpSet,
+    /// `AssociatedAcceptedDomains`: names or object paths (EOPMOVE keeps the
+    /// text after the last `/`): a case-insensitive set of names.
+    AcceptedDomainSet,
+    /// A secret: exact, never printed.
+    Secret,
+}
+
+impl Rule {
+    /// The rule's name in the generated scripts.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::Bool => "bool",
+            Rule::Int => "int",
+            Rule::Word => "word",
+            Rule::Text => "text",
+            Rule::HostSet => "host-set",
+            Rule::AddressSpaceSet => "address-space-set",
+            Rule::IpSet => "ip-set",
+            Rule::AcceptedDomainSet => "accepted-domain-set",
+            Rule::Secret => "secret",
+        }
+    }
+}
+
+/// (object kind, property, rule, source in exchange-readback.md).
+pub const TABLE: &[(&str, &str, Rule, &str)] = &[
+    ("InboundConnector", "Enabled", Rule::Bool, "§1 SG, EV (O)"),
+    (
+        "InboundConnector",
+        "ConnectorType",
+        Rule::Word,
+        "§1 SG (O), R-01",
+    ),
+    (
+        "InboundConnector",
+        "Comment",
+        Rule::Text,
+        "§1 SG (O): \"\" when unset",
+    ),
+    (
+        "InboundConnector",
+        "SenderDomains",
+        Rule::AddressSpaceSet,
+        "§1 SG, EV (O); DSC#2180 (I)",
+    ),
+    (
+        "InboundConnector",
+        "SenderIPAddresses",
+        Rule::IpSet,
+        "§1 EV, SG (O); /32 echo U",
+    ),
+    (
+        "InboundConnector",
+        "RestrictDomainsToIPAddresses",
+        Rule::Bool,
+        "§1 SG, EV (O)",
+    ),
+    (
+        "InboundConnector",
+        "RestrictDomainsToCertificate",
+        Rule::Bool,
+        "§1 SG, EV (O)",
+    ),
+    (
+        "InboundConnector",
+        "TlsSenderCertificateName",
+        Rule::HostSet,
+        "§1 SG (O): null when unset; SEPP (I)",
+    ),
+    (
+        "InboundConnector",
+        "RequireTls",
+        Rule::Bool,
+        "§1 SG, EV (O)",
+    ),
+    (
+        "InboundConnector",
+        "EFSkipLastIP",
+        Rule::Bool,
+        "§1 SG, EV (O)",
+    ),
+    (
+        "InboundConnector",
+        "EFSkipIPs",
+        Rule::IpSet,
+        "§1 SG, EV (O)",
+    ),
+    (
+        "InboundConnector",
+        "EFUsers",
+        Rule::HostSet,
+        "§1 SG, EV (O)",
+    ),
+    (
+        "InboundConnector",
+        "AssociatedAcceptedDomains",
+        Rule::AcceptedDomainSet,
+        "§1 SG, EV (O, empty); EOPMOVE (D)",
+    ),
+    ("OutboundConnector", "Enabled", Rule::Bool, "§2 EV (O)"),
+    (
+        "OutboundConnector",
+        "ConnectorType",
+        Rule::Word,
+        "§2 EV (O), R-01",
+    ),
+    (
+        "OutboundConnector",
+        "Comment",
+        Rule::Text,
+        "§2 issue #8739 (O)",
+    ),
+    (
+        "OutboundConnector",
+        "SmartHosts",
+        Rule::HostSet,
+        "§2 EV (O, FQDN); brackets around IPs U",
+    ),
+    (
+        "OutboundConnector",
+        "TlsSettings",
+        Rule::Word,
+        "§2 EV (O); PS (D)",
+    ),
+    ("OutboundConnector", "TlsDomain", Rule::HostSet, "§2 EV (O)"),
+    (
+        "OutboundConnector",
+        "IsTransportRuleScoped",
+        Rule::Bool,
+        "§2 EV (O); PS (D)",
+    ),
+    ("OutboundConnector", "UseMXRecord", Rule::Bool, "§2 EV (O)"),
+    ("TransportRule", "State", Rule::Word, "§3 SG (O); F-TR-02"),
+    ("TransportRule", "Mode", Rule::Word, "§3 SG (O); PS (D)"),
+    (
+        "TransportRule",
+        "Comments",
+        Rule::Text,
+        "§3 SG (O): null when unset",
+    ),
+    ("TransportRule", "FromScope", Rule::Word, "§3 SG (O)"),
+    ("TransportRule", "SentToScope", Rule::Word, "§3 SG (O)"),
+    (
+        "TransportRule",
+        "SenderIpRanges",
+        Rule::IpSet,
+        "§3 SG (O, unset); ORCA (I)",
+    ),
+    (
+        "TransportRule",
+        "SetSCL",
+        Rule::Int,
+        "§3 SG (O, unset); number or string U",
+    ),
+    (
+        "TransportRule",
+        "RouteMessageOutboundConnector",
+        Rule::HostSet,
+        "§3 SG (O, unset); name form U",
+    ),
+    (
+        "TransportRule",
+        "SetHeaderName",
+        Rule::HostSet,
+        "§3 SG-1.0 (O): header names are case-insensitive",
+    ),
+    (
+        "TransportRule",
+        "SetHeaderValue",
+        Rule::Secret,
+        "§3 SG-1.0 (O): exact",
+    ),
+    (
+        "HostedConnectionFilterPolicy",
+        "IPAllowList",
+        Rule::IpSet,
+        "§4 SG, SG-T (O)",
+    ),
+    (
+        "HostedContentFilterPolicy",
+        "MarkAsSpamSpfRecordHardFail",
+        Rule::Word,
+        "§5 SG-T (O)",
+    ),
+];
+
+/// The rule for one property of one kind of object.
+pub fn rule(kind: &str, property: &str) -> Option<Rule> {
+    TABLE
+        .iter()
+        .find(|(k, p, _, _)| *k == kind && *p == property)
+        .map(|(_, _, rule, _)| *rule)
+}
+
+/// The items of a read-back value: `null`, `[]`, `[null]` and `""` are all
+/// empty; scalars are one item; numbers and booleans as text.
+fn items(value: &Json) -> Vec<String> {
+    let one = |v: &Json| -> Option<String> {
+        let text = match v {
+            Json::Null => return None,
+            Json::String(s) => s.trim().to_owned(),
+            Json::Bool(b) => b.to_string(),
+            Json::Number(n) => n.to_string(),
+            other => other.to_string(),
+        };
+        (!text.is_empty()).then_some(text)
+    };
+    match value {
+        Json::Array(list) => list.iter().filter_map(one).collect(),
+        other => one(other).into_iter().collect(),
+    }
+}
+
+fn set(items: impl Iterator<Item = String>) -> String {
+    let mut list: Vec<String> = items.filter(|s| !s.is_empty()).collect();
+    list.sort();
+    list.dedup();
+    list.join(",")
+}
+
+fn strip_smtp_space(item: &str) -> String {
+    let lower = item.to_ascii_lowercase();
+    let bare = lower.strip_prefix("smtp:").unwrap_or(&lower);
+    match bare.rsplit_once(';') {
+        Some((domain, cost)) if !cost.is_empty() && cost.bytes().all(|b| b.is_ascii_digit()) => {
+            domain.to_owned()
+        }
+        _ => bare.to_owned(),
+    }
+}
+
+/// The canonical text of a value under `rule`: two values are the same when
+/// their canonical texts are equal. Mirrors `ConvertTo-MfcCanonical`.
+pub fn canonical(rule: Rule, value: &Json) -> String {
+    let items = items(value);
+    match rule {
+        Rule::Bool | Rule::Word => items
+            .first()
+            .map(|s| s.to_ascii_lowercase())
+            .unwrap_or_default(),
+        Rule::Int => items
+            .first()
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_or_else(|_| s.clone(), |n| n.to_string())
+            })
+            .unwrap_or_default(),
+        Rule::Text | Rule::Secret => items.join("\n"),
+        Rule::HostSet => set(items.iter().map(|s| {
+            s.trim_start_matches('[')
+                .trim_end_matches(']')
+                .trim_end_matches('.')
+                .to_ascii_lowercase()
+        })),
+        Rule::AddressSpaceSet => set(items.iter().map(|s| strip_smtp_space(s))),
+        Rule::IpSet => set(items.iter().map(|s| {
+            let lower = s.to_ascii_lowercase();
+            match lower.strip_suffix("/32").filter(|a| !a.contains(':')) {
+                Some(bare) => bare.to_owned(),
+                None => lower
+                    .strip_suffix("/128")
+                    .filter(|a| a.contains(':'))
+                    .map_or(lower.clone(), str::to_owned),
+            }
+        })),
+        Rule::AcceptedDomainSet => set(items
+            .iter()
+            .map(|s| s.rsplit('/').next().unwrap_or(s).to_ascii_lowercase())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// (rule, read back, written, source): each pair must compare equal.
+    fn same() -> Vec<(Rule, Json, Json, &'static str)> {
+        vec![
+            (
+                Rule::AddressSpaceSet,
+                json!(["smtp:*;1"]),
+                json!(["*"]),
+                "readback §1 SenderDomains, SG/EV",
+            ),
+            (
+                Rule::AddressSpaceSet,
+                json!(["SMTP:Contoso.com;1"]),
+                json!(["contoso.com"]),
+                "§1 DSC#2180",
+            ),
+            (
+                Rule::IpSet,
+                json!(["192.0.2.1/32", "198.51.100.0/24"]),
+                json!(["198.51.100.0/24", "192.0.2.1"]),
+                "§1 /32 echo U",
+            ),
+            (Rule::IpSet, json!([]), Json::Null, "R-02 empty"),
+            (
+                Rule::IpSet,
+                json!([null]),
+                json!(""),
+                "R-02 [null] (SG outbound_connectors)",
+            ),
+            (
+                Rule::AcceptedDomainSet,
+                json!(["contoso.onmicrosoft.com/Configuration/contoso.com"]),
+                json!(["contoso.com"]),
+                "§1 EOPMOVE",
+            ),
+            (
+                Rule::HostSet,
+                json!(["[192.0.2.25]"]),
+                json!(["192.0.2.25"]),
+                "§2 SmartHosts brackets U",
+            ),
+            (
+                Rule::HostSet,
+                json!(["Smtp.Gateway.Example."]),
+                json!(["smtp.gateway.example"]),
+                "R-03 hosts case-insensitive",
+            ),
+            (
+                Rule::HostSet,
+                Json::Null,
+                json!(""),
+                "§1 TlsSenderCertificateName null when unset",
+            ),
+            (
+                Rule::Word,
+                json!("Partner"),
+                json!("partner"),
+                "R-01 ConnectorType",
+            ),
+            (Rule::Word, json!("Enabled"), json!("enabled"), "§3 State"),
+            (Rule::Bool, json!(true), json!(true), "§1 booleans"),
+            (
+                Rule::Int,
+                json!("-1"),
+                json!(-1),
+                "§3 SetSCL number or string U",
+            ),
+            (
+                Rule::Text,
+                json!(""),
+                Json::Null,
+                "R-02 Comment \"\" vs rule Comments null",
+            ),
+        ]
+    }
+
+    /// (rule, read back, written, why): each pair must compare different.
+    fn different() -> Vec<(Rule, Json, Json, &'static str)> {
+        vec![
+            (
+                Rule::Secret,
+                json!("AbCdEf0123456789AbCdEf0123456789"),
+                json!("abcdef0123456789abcdef0123456789"),
+                "a rotation that differs only in case must be applied",
+            ),
+            (
+                Rule::Text,
+                json!("Managed by mailflowc"),
+                json!("managed by mailflowc"),
+                "R-03 free text exact",
+            ),
+            (
+                Rule::Bool,
+                json!(false),
+                json!(true),
+                "a connector disabled by hand",
+            ),
+            (
+                Rule::Word,
+                json!("Disabled"),
+                json!("Enabled"),
+                "a rule disabled by hand",
+            ),
+            (
+                Rule::IpSet,
+                json!(["192.0.2.0/24"]),
+                json!(["192.0.2.0/25"]),
+                "prefix length matters",
+            ),
+            (
+                Rule::HostSet,
+                json!(["a.example"]),
+                json!(["a.example", "b.example"]),
+                "a missing smart host",
+            ),
+        ]
+    }
+
+    #[test]
+    fn read_back_forms_compare_equal_to_what_was_written() {
+        for (rule, read, written, source) in same() {
+            assert_eq!(
+                canonical(rule, &read),
+                canonical(rule, &written),
+                "{rule:?} {read} vs {written} ({source})"
+            );
+        }
+    }
+
+    #[test]
+    fn real_differences_are_seen() {
+        for (rule, read, written, why) in different() {
+            assert_ne!(
+                canonical(rule, &read),
+                canonical(rule, &written),
+                "{rule:?} {read} vs {written}: {why}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_table_names_each_property_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (kind, property, _, source) in TABLE {
+            assert!(seen.insert((kind, property)), "{kind}.{property} twice");
+            assert!(!source.is_empty());
+        }
+    }
+}
