@@ -13,7 +13,7 @@ use crate::model::{
     VendorData,
 };
 use crate::parse::{DestinationTls, EfMode, RawCisco, RawTopology, SpannedList};
-use crate::secret::SecretSource;
+use crate::secret::{normalize_fingerprint, SecretSource};
 use std::collections::BTreeSet;
 use toml::Spanned;
 
@@ -53,16 +53,22 @@ pub fn lower(raw: &RawTopology) -> Topology {
     };
 
     let domains = lowercase_sorted(&org.domains);
+    // A map: one lookup per domain, whatever the table's size.
+    let overrides: std::collections::HashMap<String, String> = org
+        .microsoft365_mx
+        .iter()
+        .flat_map(|table| table.get_ref().iter())
+        .map(|(d, host)| {
+            (
+                d.trim().to_ascii_lowercase(),
+                normalize_host(host.get_ref()),
+            )
+        })
+        .collect();
     let microsoft365_mx = domains
         .iter()
         .map(|domain| {
-            let given = org.microsoft365_mx.as_ref().and_then(|table| {
-                table
-                    .get_ref()
-                    .iter()
-                    .find(|(d, _)| d.trim().eq_ignore_ascii_case(domain))
-                    .map(|(_, host)| normalize_host(host.get_ref()))
-            });
+            let given = overrides.get(domain).cloned();
             DomainMx {
                 domain: domain.clone(),
                 host: given.unwrap_or_else(|| default_microsoft365_mx(domain)),
@@ -186,13 +192,16 @@ fn outbound(raw: &RawTopology) -> Option<Outbound> {
             .map(|d| d.get_ref().trim().to_ascii_lowercase()),
         secret_header: SecretHeader {
             name: raw.secret_header_name(),
-            sha256: trimmed(secret.sha256.as_ref()).unwrap_or_default(),
+            sha256: trimmed(secret.sha256.as_ref())
+                .map(|f| normalize_fingerprint(&f))
+                .unwrap_or_default(),
             env: secret
                 .value_from
                 .as_ref()
                 .and_then(|r| SecretSource::parse(r.get_ref()).ok())
                 .and_then(|source| source.env_name().map(str::to_owned)),
-            previous_sha256: trimmed(secret.previous_sha256.as_ref()),
+            previous_sha256: trimmed(secret.previous_sha256.as_ref())
+                .map(|f| normalize_fingerprint(&f)),
         },
     })
 }

@@ -98,12 +98,15 @@ pub fn secret_problem(value: &str) -> Option<String> {
     None
 }
 
-/// Whether `text` has the form of a SHA-256 fingerprint (64 lowercase hex digits).
+/// Whether `text` has the form of a SHA-256 fingerprint: 64 hex digits, in
+/// either case (`Get-FileHash` prints upper case; `sha256sum` lower).
 pub fn is_fingerprint(text: &str) -> bool {
-    text.len() == 64
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A fingerprint as every output writes it: trimmed, lower case.
+pub fn normalize_fingerprint(text: &str) -> String {
+    text.trim().to_ascii_lowercase()
 }
 
 #[cfg(test)]

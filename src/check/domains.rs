@@ -2,9 +2,11 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::parse::RawTopology;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::knowledge::hosts::{certificate_name_problem, domain_problem, microsoft365_mx_problem};
+use crate::knowledge::hosts::{
+    certificate_name_problem, default_microsoft365_mx, domain_problem, microsoft365_mx_problem,
+};
 
 const TENANT_SUFFIX: &str = ".onmicrosoft.com";
 
@@ -101,24 +103,61 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
 
 fn check_microsoft365_mx(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     let org = raw.organization.get_ref();
-    let Some(table) = &org.microsoft365_mx else {
-        return;
-    };
-    let domains = raw.normalized_domains();
-    for (domain, host) in table.get_ref() {
-        if !domains.contains(&domain.trim().to_ascii_lowercase()) {
-            found.push(
-                Diagnostic::new(Code::InvalidMicrosoft365Mx, format!("`{domain}` in `organization.microsoft365_mx` is not in `organization.domains`"))
+    // Sets and maps: one lookup per domain, whatever the table's size.
+    let domains: HashSet<String> = raw.normalized_domains().into_iter().collect();
+    let mut overridden: HashMap<String, std::ops::Range<usize>> = HashMap::new();
+    if let Some(table) = &org.microsoft365_mx {
+        for (domain, host) in table.get_ref() {
+            let key = domain.trim().to_ascii_lowercase();
+            if let Some(first) = overridden.get(&key) {
+                found.push(
+                    Diagnostic::new(
+                        Code::DuplicateDomain,
+                        format!("`{key}` has two entries in `organization.microsoft365_mx`"),
+                    )
                     .at(host.span())
-                    .with_label("no such routed domain")
-                    .with_help("key each entry by one of `organization.domains`"),
-            );
-        } else if let Some(problem) = microsoft365_mx_problem(host.get_ref()) {
+                    .with_label("listed again here, in other letter case")
+                    .also_at(first.clone(), "first listed here")
+                    .with_help("domains are case-insensitive: keep one entry"),
+                );
+                continue;
+            }
+            overridden.insert(key.clone(), host.span());
+            if !domains.contains(&key) {
+                found.push(
+                    Diagnostic::new(Code::InvalidMicrosoft365Mx, format!("`{domain}` in `organization.microsoft365_mx` is not in `organization.domains`"))
+                        .at(host.span())
+                        .with_label("no such routed domain")
+                        .with_help("key each entry by one of `organization.domains`"),
+                );
+            } else if let Some(problem) = microsoft365_mx_problem(host.get_ref()) {
+                found.push(
+                    Diagnostic::new(Code::InvalidMicrosoft365Mx, format!("`{}` is not a Microsoft 365 MX host", host.get_ref()))
+                        .at(host.span())
+                        .with_label(problem)
+                        .with_help("copy the MX value the Microsoft 365 admin center shows for the domain (Settings > Domains)"),
+                );
+            }
+        }
+    }
+    // Without an override, the domain's MX host is its name with dashes under
+    // `mail.protection.outlook.com`: that label has DNS's 63-character limit.
+    for domain in org.domains.get_ref() {
+        let key = domain.get_ref().trim().to_ascii_lowercase();
+        if overridden.contains_key(&key) || domain_problem(&key).is_some() {
+            continue;
+        }
+        let host = default_microsoft365_mx(&key);
+        let label = host.split('.').next().unwrap_or("");
+        if label.len() > 63 {
             found.push(
-                Diagnostic::new(Code::InvalidMicrosoft365Mx, format!("`{}` is not a Microsoft 365 MX host", host.get_ref()))
-                    .at(host.span())
-                    .with_label(problem)
-                    .with_help("copy the MX value the Microsoft 365 admin center shows for the domain (Settings > Domains)"),
+                Diagnostic::new(
+                    Code::DefaultMicrosoft365MxTooLong,
+                    format!("`{key}` is too long for its default Microsoft 365 MX host"),
+                )
+                .at(domain.span())
+                .with_label(format!("`{label}` would be a {}-character DNS label (63 at most)", label.len()))
+                .with_help(format!("set `organization.microsoft365_mx.\"{key}\"` to the MX host the Microsoft 365 admin center shows for it")),
             );
         }
     }

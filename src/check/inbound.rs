@@ -66,7 +66,15 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             .get_ref()
             .trim()
             .to_ascii_lowercase();
-        let domains = raw.normalized_domains();
+        // A set: every pilot is looked up once, whatever the number of domains.
+        let domains: std::collections::HashSet<String> =
+            raw.normalized_domains().into_iter().collect();
+        // In hybrid, Enhanced Filtering must list the MailUser target address
+        // at `<tenant>.mail.onmicrosoft.com` (exchange-facts F-EF-06).
+        let hybrid_target = tenant
+            .strip_suffix(".onmicrosoft.com")
+            .map(|label| format!("{label}.mail.onmicrosoft.com"))
+            .unwrap_or_default();
         for recipient in pilot.get_ref() {
             let text = recipient.get_ref().trim();
             if let Some(problem) = email_problem(text) {
@@ -85,7 +93,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                 .rsplit_once('@')
                 .map(|(_, d)| d.to_ascii_lowercase())
                 .unwrap_or_default();
-            if domain != tenant && !domains.contains(&domain) {
+            if domain != tenant && domain != hybrid_target && !domains.contains(&domain) {
                 found.push(
                     Diagnostic::new(
                         Code::PilotOutsideDomains,

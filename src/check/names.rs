@@ -1,6 +1,7 @@
 //! Names of the Exchange objects mailflowc creates.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::model::Names;
 use crate::parse::RawTopology;
 use toml::Spanned;
 
@@ -30,45 +31,60 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             check_name(key, name, found);
         }
     }
-    if let (Some(inbound), Some(lockdown)) = (&names.inbound_connector, &names.lockdown_connector) {
-        if inbound
-            .get_ref()
-            .trim()
-            .eq_ignore_ascii_case(lockdown.get_ref().trim())
-        {
-            found.push(
-                Diagnostic::new(
-                    Code::DuplicateObjectName,
-                    format!(
-                        "two inbound connectors would both be named `{}`",
-                        lockdown.get_ref()
-                    ),
-                )
-                .at(lockdown.span())
-                .with_label("same name as `names.inbound_connector`")
-                .with_help("give the lock-down connector a name of its own"),
-            );
+    // Compared after defaults: a name written out can collide with another
+    // object's default name just as well as with a written one.
+    let pairs = [
+        (
+            "inbound connectors",
+            (
+                "names.inbound_connector",
+                names.inbound_connector.as_ref(),
+                Names::DEFAULT_INBOUND_CONNECTOR,
+            ),
+            (
+                "names.lockdown_connector",
+                names.lockdown_connector.as_ref(),
+                Names::DEFAULT_LOCKDOWN_CONNECTOR,
+            ),
+        ),
+        (
+            "transport rules",
+            (
+                "names.scl_bypass_rule",
+                names.scl_bypass_rule.as_ref(),
+                Names::DEFAULT_SCL_BYPASS_RULE,
+            ),
+            (
+                "names.outbound_rule",
+                names.outbound_rule.as_ref(),
+                Names::DEFAULT_OUTBOUND_RULE,
+            ),
+        ),
+    ];
+    for (what, (key_a, given_a, default_a), (key_b, given_b, default_b)) in pairs {
+        let a = given_a.map_or(default_a, |n| n.get_ref().as_str());
+        let b = given_b.map_or(default_b, |n| n.get_ref().as_str());
+        if !a.trim().eq_ignore_ascii_case(b.trim()) {
+            continue;
         }
-    }
-    if let (Some(scl), Some(outbound)) = (&names.scl_bypass_rule, &names.outbound_rule) {
-        if scl
-            .get_ref()
-            .trim()
-            .eq_ignore_ascii_case(outbound.get_ref().trim())
-        {
-            found.push(
-                Diagnostic::new(
-                    Code::DuplicateObjectName,
-                    format!(
-                        "two transport rules would both be named `{}`",
-                        outbound.get_ref()
-                    ),
-                )
-                .at(outbound.span())
-                .with_label("same name as `names.scl_bypass_rule`")
-                .with_help("give the outbound rule a name of its own"),
-            );
-        }
+        let (key, span, other, other_given) = match (given_a, given_b) {
+            (_, Some(b_name)) => (key_b, b_name.span(), key_a, given_a),
+            (Some(a_name), None) => (key_a, a_name.span(), key_b, None),
+            (None, None) => continue,
+        };
+        let mut d = Diagnostic::new(
+            Code::DuplicateObjectName,
+            format!("two {what} would both be named `{}`", b.trim()),
+        )
+        .at(span)
+        .with_help(format!("give `{key}` a name of its own"));
+        d = match other_given {
+            Some(first) => d
+                .with_label(format!("same name as `{other}`"))
+                .also_at(first.span(), format!("`{other}` is named here")),
+            None => d.with_label(format!("same name as `{other}`'s default")),
+        };
+        found.push(d);
     }
 }
 

@@ -5,8 +5,12 @@ use crate::context::Context;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::knowledge::address::parse_address;
 use crate::knowledge::hosts::{certificate_name_problem, domain_problem, normalize_host};
+use crate::knowledge::microsoft365::microsoft365_range;
+use crate::knowledge::reserved_ranges::non_public_block;
 use crate::parse::{OutboundTls, RawSecretHeader, RawTopology};
-use crate::secret::{fingerprint, is_fingerprint, secret_problem, SecretSource};
+use crate::secret::{
+    fingerprint, is_fingerprint, normalize_fingerprint, secret_problem, SecretSource,
+};
 use std::ops::Range;
 use toml::Spanned;
 
@@ -48,6 +52,8 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
                             .with_label(problem)
                             .with_help("give a host name (`relay.gateway.example`), an IPv4 address or a CIDR prefix; Exchange always connects on port 25"),
                     );
+                } else if let Some(d) = smart_host_address_problem(text, host.span()) {
+                    found.push(d);
                 } else if mx_hosts.contains(&normalize_host(text)) {
                     found.push(
                         Diagnostic::new(Code::SmartHostIsMx, format!("smart host `{text}` is one of the gateway's MX hosts"))
@@ -81,6 +87,21 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
             );
         }
     }
+    if tls == OutboundTls::DomainValidation && outbound.tls_domain.is_none() {
+        let span = outbound
+            .tls
+            .as_ref()
+            .map_or(outbound_table.span(), |t| t.span());
+        found.push(
+            Diagnostic::new(
+                Code::DomainValidationWithoutTlsDomain,
+                "`tls = \"domain-validation\"` but no `tls_domain` to validate against",
+            )
+            .at(span)
+            .with_label("DomainValidation checks the certificate against TlsDomain")
+            .with_help("add `tls_domain` with the domain in the gateway's certificate, or use `certificate-validation`"),
+        );
+    }
     if tls == OutboundTls::EncryptionOnly {
         let span = outbound
             .tls
@@ -104,6 +125,32 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
         return;
     };
     check_secret_header(secret_table, ctx, found);
+}
+
+/// A smart host given as an address gets the same checks as the gateway's
+/// egress: never non-public space, never Microsoft 365's own ranges.
+fn smart_host_address_problem(text: &str, span: Range<usize>) -> Option<Diagnostic> {
+    let net = parse_address(text).ok()?.net;
+    if let Some((block, name)) = non_public_block(&net) {
+        return Some(
+            Diagnostic::new(
+                Code::NonPublicAddress,
+                format!("smart host `{text}` lies in {name}"),
+            )
+            .at(span)
+            .with_label(format!("overlaps `{block}`"))
+            .with_help("Exchange Online delivers only to public addresses: give the gateway's public relay address or host name"),
+        );
+    }
+    microsoft365_range(&net).map(|range| {
+        Diagnostic::new(
+            Code::Microsoft365Address,
+            format!("smart host `{text}` is inside Microsoft 365's mail ranges"),
+        )
+        .at(span)
+        .with_label(format!("overlaps Microsoft 365's `{range}`"))
+        .with_help("the smart host must be the gateway, not Microsoft 365 itself")
+    })
 }
 
 fn check_secret_header(
@@ -240,7 +287,7 @@ fn check_one_secret(
             d = d.at(recorded.map_or(table_span, |r| r.span()));
             found.push(d);
         }
-        (Some(recorded), Some(value)) if recorded.get_ref().trim() != fingerprint(value) => found.push(
+        (Some(recorded), Some(value)) if normalize_fingerprint(recorded.get_ref()) != fingerprint(value) => found.push(
             Diagnostic::new(Code::FingerprintMismatch, format!("the {which} read from `{}` does not match `{fingerprint_key}`", reference.get_ref()))
                 .at(recorded.span())
                 .with_label("recorded fingerprint")

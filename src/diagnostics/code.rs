@@ -84,6 +84,7 @@ codes! {
     TenantNotOnMicrosoft    => "MF0403", Error,   "tenant is not an onmicrosoft.com name";
     InvalidCertificateName  => "MF0404", Error,   "invalid TLS certificate name";
     InvalidMicrosoft365Mx   => "MF0405", Error,   "invalid Microsoft 365 MX host";
+    DefaultMicrosoft365MxTooLong => "MF0406", Error, "domain too long for its default Microsoft 365 MX host";
 
     SecretReferenceMissing  => "MF0501", Error,   "secret reference missing or malformed";
     SecretUnresolvable      => "MF0502", Error,   "secret cannot be read";
@@ -99,6 +100,7 @@ codes! {
     FingerprintMismatch     => "MF0512", Error,   "secret does not match its fingerprint";
     InvalidSmartHost        => "MF0513", Error,   "smart host is not a host name or address";
     DestinationControlRange => "MF0514", Error,   "destination control value out of range";
+    DomainValidationWithoutTlsDomain => "MF0515", Error, "`domain-validation` without `tls_domain`";
 
     InvalidMxHost           => "MF0601", Error,   "MX target is not a host name";
     Microsoft365MxBesideGateway => "MF0602", Error, "Microsoft 365 MX kept beside the gateway's";
