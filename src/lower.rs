@@ -110,6 +110,7 @@ pub fn lower(raw: &RawTopology) -> Topology {
                 id: s.vendor.id.clone(),
                 name: s.vendor.name.clone(),
                 region: s.region.map(|r| r.id.clone()),
+                mx_is_example: gateway.mx.is_none() && s.region.is_some_and(|r| r.mx_is_example),
                 egress_source: gateway
                     .egress
                     .is_none()
@@ -123,6 +124,7 @@ pub fn lower(raw: &RawTopology) -> Topology {
             }),
         },
         inbound: Inbound {
+            through_gateway: raw.inbound_through_gateway(),
             enhanced_filtering: EnhancedFiltering {
                 mode,
                 skip_ips,
@@ -136,7 +138,13 @@ pub fn lower(raw: &RawTopology) -> Topology {
             scl_bypass_rule: raw.scl_bypass_rule(),
         },
         outbound: outbound(raw),
-        cisco: raw.cisco().map(cisco),
+        // A Cisco gateway gets its steps with the defaults even without a
+        // `[cisco]` table.
+        cisco: raw.cisco().map(cisco).or_else(|| {
+            selection
+                .is_some_and(|s| s.vendor.id == "cisco")
+                .then(|| cisco(&RawCisco::default()))
+        }),
         dns: dns(raw),
         names: Names {
             inbound_connector: name_or(
@@ -234,7 +242,7 @@ fn cisco(raw: &RawCisco) -> Cisco {
                 .map_or(Cisco::DEFAULT_MAX_MESSAGES_PER_CONNECTION, |v| *v.get_ref()),
             tls: controls
                 .and_then(|c| c.tls.as_ref())
-                .map_or(DestinationTls::Preferred, |t| *t.get_ref()),
+                .map_or(DestinationTls::Required, |t| *t.get_ref()),
         },
     }
 }

@@ -144,6 +144,7 @@ fn unknown_keys_are_all_reported_with_did_you_mean() {
     let (_, found) = mailflowc::analyze(&source);
     let help: Vec<_> = found
         .iter()
+        .filter(|d| d.is_error())
         .map(|d| (d.code, d.help.clone().unwrap_or_default()))
         .collect();
     assert_eq!(help.len(), 2, "{help:?}");
@@ -265,4 +266,17 @@ fn a_duplicate_points_at_its_first_occurrence_by_line_and_column() {
     let text = render(&found, "t.toml", source, false);
     assert!(text.contains("first listed here"), "{text}");
     assert!(!text.contains("at byte"), "{text}");
+}
+
+#[test]
+fn the_readme_lists_every_code() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    for code in Code::ALL {
+        let severity = match code.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let row = format!("| {} | {severity} | {} |", code.id(), code.title());
+        assert!(readme.contains(&row), "README lacks `{row}`");
+    }
 }

@@ -97,29 +97,99 @@ fn named_checkzone_does_reject_a_broken_fragment() {
 }
 
 #[test]
-fn every_octodns_file_passes_octodns_validation() {
+fn every_octodns_file_of_every_phase_passes_octodns_validation() {
     let mut checked = 0;
     for input in common::valid_inputs() {
-        let scratch = tempfile::tempdir().unwrap();
-        let mut domains = Vec::new();
+        // One provider directory per phase, as an operator would load them.
+        let mut phases: std::collections::BTreeMap<String, Vec<(String, String)>> =
+            std::collections::BTreeMap::new();
         for (path, text) in common::build(&input) {
-            if let Some(file) = path.strip_prefix("dns/octodns/") {
-                std::fs::write(scratch.path().join(file), text).unwrap();
-                domains.push(file.trim_end_matches(".yaml").to_owned());
+            if let Some(rest) = path.strip_prefix("dns/octodns/") {
+                let (phase, file) = rest.split_once('/').unwrap();
+                phases
+                    .entry(phase.to_owned())
+                    .or_default()
+                    .push((file.to_owned(), text));
             }
         }
-        if domains.is_empty() {
-            continue;
+        for (phase, files) in phases {
+            let scratch = tempfile::tempdir().unwrap();
+            let mut domains = Vec::new();
+            for (file, text) in files {
+                std::fs::write(scratch.path().join(&file), text).unwrap();
+                domains.push(file.trim_end_matches(".yaml").to_owned());
+            }
+            let (ok, output) = octodns_validate(scratch.path(), &domains);
+            assert!(
+                ok,
+                "{}: octoDNS rejects the {phase} YAML:\n{output}",
+                common::file_name(&input)
+            );
+            checked += domains.len();
         }
-        let (ok, output) = octodns_validate(scratch.path(), &domains);
-        assert!(
-            ok,
-            "{}: octoDNS rejects the YAML:\n{output}",
-            common::file_name(&input)
-        );
-        checked += domains.len();
     }
-    assert!(checked >= 2, "only {checked} octoDNS files checked");
+    assert!(checked >= 10, "only {checked} octoDNS files checked");
+}
+
+/// Every record of a zone as `named-compilezone` prints it: (owner, TTL, type, data).
+fn compiled_records(dir: &Path, domain: &str, zone: &str) -> Vec<(String, String, String, String)> {
+    let file = dir.join("pasted.zone");
+    std::fs::write(&file, zone).unwrap();
+    let output = Command::new("named-compilezone")
+        .args(["-q", "-o", "-", &format!("{domain}.")])
+        .arg(&file)
+        .output()
+        .expect("named-compilezone runs (`bash .ci/test` installs bind9-utils)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let owner = parts.next()?.to_owned();
+            let ttl = parts.next()?.to_owned();
+            let _class = parts.next()?;
+            let kind = parts.next()?.to_owned();
+            let data: Vec<&str> = parts.collect();
+            Some((owner, ttl, kind, data.join(" ")))
+        })
+        .collect()
+}
+
+#[test]
+fn a_pasted_fragment_changes_no_other_record() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for input in common::valid_inputs() {
+        for (path, text) in common::build(&input) {
+            let Some(rest) = path.strip_prefix("dns/").filter(|p| p.ends_with(".zone")) else {
+                continue;
+            };
+            let (domain, _) = rest.split_once('/').unwrap();
+            // An existing zone whose records rely on $ORIGIN, $TTL and a blank
+            // owner; the fragment goes before a record that names its owner.
+            let before = format!(
+                "$ORIGIN {domain}.\n$TTL 4242\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 7200 3600 1209600 300\n  IN NS ns1.example.net.\n  IN NS ns2.example.net.\nwww 600 IN A 192.0.2.10\n"
+            );
+            let after = "ftp IN A 192.0.2.11\n    IN TXT \"kept\"\n";
+            let original = compiled_records(scratch.path(), domain, &format!("{before}{after}"));
+            let pasted =
+                compiled_records(scratch.path(), domain, &format!("{before}{text}{after}"));
+            let others: Vec<_> = pasted.iter().filter(|r| r.2 != "MX").cloned().collect();
+            assert_eq!(others, original, "{path}: pasting changed another record");
+            let mx: Vec<_> = pasted.iter().filter(|r| r.2 == "MX").collect();
+            assert!(!mx.is_empty(), "{path}: no MX record after pasting");
+            for record in mx {
+                assert_eq!(record.0, format!("{domain}."), "{path}: {record:?}");
+                assert_ne!(record.1, "4242", "{path}: the MX took the zone's $TTL");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} fragments pasted");
 }
 
 #[test]

@@ -15,6 +15,10 @@ pub struct Vendor {
     /// general value (`gateway.egress`, `gateway.mx`).
     #[serde(default)]
     pub needs: Vec<String>,
+    /// The vendor documents no outbound relay for Microsoft 365 (Cloudflare:
+    /// gateway-setup.md §1, [doc CF-OUT]): `[outbound]` is refused.
+    #[serde(default)]
+    pub no_outbound_relay: bool,
     pub notes: String,
     pub sources: Vec<Source>,
     /// Egress valid for every region.
@@ -73,6 +77,11 @@ pub struct Region {
     pub mx_source: Option<String>,
     #[serde(default)]
     pub mx: Vec<CatalogMx>,
+    /// The MX hosts are the example a vendor page shows, not necessarily
+    /// the ones the vendor's dashboard assigns (vendors.toml role
+    /// `current-example`; gateway-setup.md §1 "MX (current example)").
+    #[serde(default)]
+    pub mx_is_example: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -2,6 +2,7 @@
 //! destination-control numbers.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::model::Cisco;
 use crate::parse::RawTopology;
 use crate::targets::cisco::audit::asyncos_name_problem;
 use toml::Spanned;
@@ -23,6 +24,33 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         if let Some(name) = name {
             check_name(key, name, found);
         }
+    }
+    let listener = |given: Option<&Spanned<String>>, default: &str| {
+        given.map_or_else(|| default.to_owned(), |n| n.get_ref().trim().to_owned())
+    };
+    let inbound = listener(
+        cisco.inbound_listener.as_ref(),
+        Cisco::DEFAULT_INBOUND_LISTENER,
+    );
+    let outbound = listener(
+        cisco.outbound_listener.as_ref(),
+        Cisco::DEFAULT_OUTBOUND_LISTENER,
+    );
+    if raw.outbound_through_gateway() && inbound.eq_ignore_ascii_case(&outbound) {
+        let span = cisco
+            .outbound_listener
+            .as_ref()
+            .or(cisco.inbound_listener.as_ref())
+            .map_or(raw.cisco.as_ref().map_or(0..0, |c| c.span()), |n| n.span());
+        found.push(
+            Diagnostic::new(
+                Code::SameListener,
+                format!("the inbound and the outbound listener are both `{outbound}`"),
+            )
+            .at(span)
+            .with_label("Microsoft 365's relayed mail would arrive with the MX traffic")
+            .with_help("give Microsoft 365's outbound connector a listener of its own (`cisco.outbound_listener`): on a shared one, mail other Microsoft 365 tenants send you matches the relay sender group and the guard drops it"),
+        );
     }
     if let Some(controls) = &cisco.destination_controls {
         let controls = controls.get_ref();

@@ -5,8 +5,10 @@ use crate::knowledge::hosts::{domain_problem, microsoft365_mx_problem, normalize
 use crate::parse::RawTopology;
 use std::collections::HashMap;
 
-/// The longest TTL DNS allows (RFC 2181, section 8).
-pub const MAX_TTL: i64 = 2_147_483_647;
+/// The longest TTL mailflowc writes: a week. DNS allows up to 2^31 - 1
+/// seconds (RFC 2181, section 8), but an MX record cached for longer than a
+/// week makes any later change or rollback take that long.
+pub const MAX_TTL: i64 = 604_800;
 /// The longest TTL worth having on the Microsoft 365 MX just before cutover:
 /// five minutes, as Cloudflare's guide asks.
 pub const MAX_PRECUTOVER_TTL: i64 = 300;
@@ -105,7 +107,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                 let help = if key == "precutover_ttl" {
                     "lower the Microsoft 365 MX to 300 seconds or less before cutover, so a rollback takes minutes"
                 } else {
-                    "a TTL is 1 to 2147483647 seconds; 3600 is usual for MX records"
+                    "give 1 to 604800 seconds (a week); 3600 is usual for MX records, and a longer TTL makes a rollback wait that long"
                 };
                 found.push(
                     Diagnostic::new(

@@ -6,6 +6,10 @@ use crate::knowledge::hosts::email_problem;
 use crate::parse::{EfMode, LockdownBy, RawTopology};
 
 pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    if !raw.inbound_through_gateway() {
+        outbound_only(raw, found);
+        return;
+    }
     let mode = raw.ef_mode();
     let inbound = raw.inbound.as_ref().map(|i| i.get_ref());
     let ef = raw.ef();
@@ -150,6 +154,65 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             d = d.at(span);
         }
         found.push(d);
+    }
+}
+
+/// With `inbound.through_gateway = false`, MX stays on Microsoft 365 and the
+/// gateway only relays outbound mail: inbound options have nothing to act
+/// on, and without outbound mail through the gateway there is nothing to do.
+fn outbound_only(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    let Some(inbound) = raw.inbound.as_ref() else {
+        return;
+    };
+    let table = inbound.get_ref();
+    let flag_span = table
+        .through_gateway
+        .as_ref()
+        .map_or(inbound.span(), |f| f.span());
+    let set: Vec<(&str, std::ops::Range<usize>)> = [
+        ("allow_list", table.allow_list.as_ref().map(|f| f.span())),
+        (
+            "spf_hard_fail_off",
+            table.spf_hard_fail_off.as_ref().map(|f| f.span()),
+        ),
+        ("lockdown", table.lockdown.as_ref().map(|f| f.span())),
+        ("lockdown_by", table.lockdown_by.as_ref().map(|f| f.span())),
+        (
+            "scl_bypass_rule",
+            table.scl_bypass_rule.as_ref().map(|f| f.span()),
+        ),
+        (
+            "enhanced_filtering",
+            table.enhanced_filtering.as_ref().map(|f| f.span()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(key, span)| span.map(|s| (key, s)))
+    .collect();
+    for (key, span) in set {
+        found.push(
+            Diagnostic::new(
+                Code::InboundStaysOnMicrosoft365,
+                format!("`inbound.{key}` has no effect: inbound mail stays on Microsoft 365"),
+            )
+            .at(span)
+            .with_label("an inbound option")
+            .also_at(flag_span.clone(), "`through_gateway = false`")
+            .with_help(format!(
+                "remove `{key}`, or route inbound mail through the gateway"
+            )),
+        );
+    }
+    if !raw.outbound_through_gateway() {
+        found.push(
+            Diagnostic::new(
+                Code::InboundStaysOnMicrosoft365,
+                "neither inbound nor outbound mail goes through the gateway",
+            )
+            .at(flag_span)
+            .with_label("inbound stays on Microsoft 365")
+            .with_help("add `[outbound]` to send outbound mail through the gateway, or remove `through_gateway = false`"),
+        );
     }
 }
 

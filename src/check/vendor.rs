@@ -73,6 +73,7 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
         return;
     };
     let span = vendor_key.span();
+    fit(raw, vendor, span.clone(), found);
 
     if gateway.egress.is_none() {
         match selection.egress() {
@@ -86,7 +87,19 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
             )),
         }
     }
-    if gateway.mx.is_none() {
+    // The gateway's MX matters only when inbound mail goes through it.
+    if gateway.mx.is_none() && raw.inbound_through_gateway() {
+        if selection.region.is_some_and(|r| r.mx_is_example) && raw.inbound_through_gateway() {
+            found.push(
+                Diagnostic::new(
+                    Code::ExampleMx,
+                    format!("the MX hosts `{}` supplies are the example of its guide", vendor.id),
+                )
+                .at(span.clone())
+                .with_label("MX hosts taken from the catalog")
+                .with_help("confirm them against the hosts the vendor's dashboard shows for your account, and give them in `gateway.mx`"),
+            );
+        }
         match selection.mx() {
             Some((_, source)) => check_age(vendor, source, "MX hosts", span.clone(), ctx, found),
             None if vendor.needs.iter().any(|n| n == "gateway.mx")
@@ -101,6 +114,42 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
                 ))
             }
             None => {}
+        }
+    }
+}
+
+/// Options that belong to another kind of gateway, and an outbound path the
+/// vendor does not offer.
+fn fit(raw: &RawTopology, vendor: &Vendor, span: Range<usize>, found: &mut Vec<Diagnostic>) {
+    if let Some(cisco) = &raw.cisco {
+        if vendor.id != "cisco" {
+            found.push(
+                Diagnostic::new(
+                    Code::OptionsForAnotherVendor,
+                    format!("`[cisco]` is set, but the gateway is `{}`", vendor.id),
+                )
+                .at(cisco.span())
+                .with_label("Cisco Secure Email settings")
+                .also_at(span.clone(), "the gateway's vendor")
+                .with_help("remove `[cisco]`, or set `gateway.vendor = \"cisco\"` if the gateway is a Cisco Secure Email appliance"),
+            );
+        }
+    }
+    if vendor.no_outbound_relay {
+        if let (Some(outbound), true) = (&raw.outbound, raw.outbound_through_gateway()) {
+            found.push(
+                Diagnostic::new(
+                    Code::NoOutboundRelay,
+                    format!(
+                        "`{}` documents no outbound relay for Microsoft 365",
+                        vendor.id
+                    ),
+                )
+                .at(outbound.span())
+                .with_label("outbound mail through the gateway")
+                .also_at(span, "the gateway's vendor")
+                .with_help("remove `[outbound]`: outbound mail keeps leaving from Microsoft 365"),
+            );
         }
     }
 }

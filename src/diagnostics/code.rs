@@ -75,6 +75,7 @@ codes! {
     LockdownOff             => "MF0206", Warning, "lock-down connector is off";
     PilotOutsideDomains     => "MF0207", Warning, "pilot recipient outside the organization's domains";
     CertificateLockdownWithoutName => "MF0208", Error, "certificate lock-down without a certificate name";
+    InboundStaysOnMicrosoft365 => "MF0209", Error, "inbound options while inbound mail stays on Microsoft 365";
 
     InvalidObjectName       => "MF0301", Error,   "connector or rule name Exchange refuses";
     DuplicateObjectName     => "MF0302", Error,   "two objects share one name";
@@ -101,6 +102,7 @@ codes! {
     InvalidSmartHost        => "MF0513", Error,   "smart host is not a host name or address";
     DestinationControlRange => "MF0514", Error,   "destination control value out of range";
     DomainValidationWithoutTlsDomain => "MF0515", Error, "`domain-validation` without `tls_domain`";
+    SameListener            => "MF0516", Error,   "inbound and outbound listener are the same";
 
     InvalidMxHost           => "MF0601", Error,   "MX target is not a host name";
     Microsoft365MxBesideGateway => "MF0602", Error, "Microsoft 365 MX kept beside the gateway's";
@@ -110,6 +112,9 @@ codes! {
     UnknownVendor           => "MF0701", Error,   "unknown vendor or region";
     StaleVendorData         => "MF0702", Warning, "vendor data older than a year";
     VendorCannotSupply      => "MF0703", Error,   "a value neither the topology nor the catalog supplies";
+    OptionsForAnotherVendor => "MF0704", Error,   "gateway options for another vendor";
+    NoOutboundRelay         => "MF0705", Error,   "outbound through a gateway that relays no outbound mail";
+    ExampleMx               => "MF0706", Warning, "catalog MX hosts are a documentation example";
 }
 
 impl fmt::Display for Code {

@@ -20,7 +20,10 @@ pub struct DestinationControls {
 }
 
 impl Cisco {
-    pub const DEFAULT_RELAY_SENDER_GROUP: &'static str = "RELAYLIST";
+    /// A sender group of its own, holding only `.protection.outlook.com`
+    /// (seed 003): `RELAYLIST` usually holds on-premises servers and
+    /// applications too, whose mail the relay guard would drop.
+    pub const DEFAULT_RELAY_SENDER_GROUP: &'static str = "RELAY_O365";
     pub const DEFAULT_FILTER_NAME: &'static str = "mailflowc_relay_guard";
     pub const DEFAULT_INBOUND_LISTENER: &'static str = "IncomingMail";
     pub const DEFAULT_OUTBOUND_LISTENER: &'static str = "OutgoingMail";

@@ -28,6 +28,8 @@ pub struct VendorData {
     pub id: String,
     pub name: String,
     pub region: Option<String>,
+    /// The catalog's MX hosts, used here, are the example of a vendor guide.
+    pub mx_is_example: bool,
     /// Set when the egress list came from the catalog.
     pub egress_source: Option<SourceRef>,
     /// Set when the MX hosts came from the catalog.

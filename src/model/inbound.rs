@@ -5,6 +5,8 @@ use serde::Serialize;
 /// How Exchange Online receives and trusts mail from the gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Inbound {
+    /// Whether inbound mail (MX) goes through the gateway; false: outbound only.
+    pub through_gateway: bool,
     pub enhanced_filtering: EnhancedFiltering,
     /// Add the gateway to the connection-filter IP allow list.
     pub allow_list: bool,

@@ -85,6 +85,10 @@ pub struct RawGateway {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInbound {
+    /// Whether inbound mail goes through the gateway (its MX); `false` keeps
+    /// MX on Microsoft 365 and uses the gateway for outbound mail only.
+    #[serde(default)]
+    pub through_gateway: Option<Spanned<bool>>,
     #[serde(default)]
     pub enhanced_filtering: Option<Spanned<RawEnhancedFiltering>>,
     #[serde(default)]
@@ -200,7 +204,7 @@ pub struct RawSecretHeader {
     pub previous_sha256: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCisco {
     #[serde(default)]
@@ -257,6 +261,9 @@ impl RawTopology {
     /// Enhanced Filtering mode; default `skip-last-ip`, what Cloudflare and
     /// Microsoft's third-party-cloud guidance use.
     pub fn ef_mode(&self) -> EfMode {
+        if !self.inbound_through_gateway() {
+            return EfMode::Off;
+        }
         self.ef()
             .map_or(EfMode::SkipLastIp, |ef| *ef.mode.get_ref())
     }
@@ -266,10 +273,13 @@ impl RawTopology {
         pick: impl Fn(&RawInbound) -> Option<&Spanned<bool>>,
         default: bool,
     ) -> bool {
-        self.inbound
-            .as_ref()
-            .and_then(|i| pick(i.get_ref()))
-            .map_or(default, |b| *b.get_ref())
+        // Inbound options mean nothing while inbound mail stays on Microsoft 365.
+        self.inbound_through_gateway()
+            && self
+                .inbound
+                .as_ref()
+                .and_then(|i| pick(i.get_ref()))
+                .map_or(default, |b| *b.get_ref())
     }
 
     /// Connection-filter allow list; default on (vendor guidance).
@@ -317,6 +327,14 @@ impl RawTopology {
 
     pub fn outbound(&self) -> Option<&RawOutbound> {
         self.outbound.as_ref().map(|o| o.get_ref())
+    }
+
+    /// Whether inbound mail goes through the gateway; default true.
+    pub fn inbound_through_gateway(&self) -> bool {
+        self.inbound
+            .as_ref()
+            .and_then(|i| i.get_ref().through_gateway.as_ref())
+            .is_none_or(|t| *t.get_ref())
     }
 
     /// Whether outbound mail goes through the gateway: `[outbound]` present

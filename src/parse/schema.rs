@@ -142,6 +142,7 @@ pub const TABLES: &[(&str, &[Key])] = &[
     (
         "inbound",
         &[
+            opt("through_gateway", Kind::Bool, "through_gateway = false"),
             opt("enhanced_filtering", Kind::Table, "[inbound.enhanced_filtering]"),
             opt("allow_list", Kind::Bool, "allow_list = true"),
             opt("spf_hard_fail_off", Kind::Bool, "spf_hard_fail_off = true"),

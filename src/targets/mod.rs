@@ -13,8 +13,9 @@
 pub mod cisco;
 pub mod dns;
 pub mod exchange;
+pub mod gateway;
 pub mod plan;
-mod runbook;
+pub mod runbook;
 pub mod templates;
 
 use crate::model::Topology;
@@ -59,7 +60,8 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
     let rendered = exchange::render(&exchange_steps, &topology.organization.tenant, source_name)?
         .into_iter()
         .chain(cisco::files(topology, source_name, None))
-        .chain(dns::files(topology))
+        .chain(gateway::files(topology, source_name))
+        .chain(dns::files(topology, &plan))
         .chain([runbook::file(topology, source_name, &plan)]);
     for (path, template, context) in rendered {
         let text = env.get_template(template)?.render(context)?;
@@ -78,6 +80,7 @@ fn plan_from(topology: &Topology, exchange_steps: &[exchange::plan::ExchangeStep
         .iter()
         .map(|s| s.step.clone())
         .chain(cisco::plan::plan(topology))
+        .chain(gateway::plan::plan(topology))
         .chain(dns::plan::plan(topology))
         .collect();
     Plan { steps }
@@ -146,6 +149,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("asyncos_str", cisco::quote::asyncos_str_filter);
     env.add_filter("zone_name", dns::quote::zone_name_filter);
     env.add_filter("yaml_str", dns::quote::yaml_str_filter);
+    env.add_filter("sh", runbook::sh_filter);
     env.add_filter("asyncos_re", cisco::quote::asyncos_re_filter);
     env.add_filter(
         "asyncos_name",

@@ -31,6 +31,8 @@ pub enum Phase {
     Outbound,
     /// Microsoft 365 rejects mail that did not come through the gateway.
     Lockdown,
+    /// After the lock-down: the gateway's MX gets its usual TTL.
+    Stabilize,
 }
 
 /// Whether a step makes its change or undoes another step's.

@@ -24,10 +24,10 @@ templates![
     "powershell/rollback-spf-hard-fail.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
     "cisco/STEPS.md.j2",
-    "dns/pre-cutover.zone.j2",
-    "dns/cutover.zone.j2",
-    "dns/rollback.zone.j2",
-    "dns/octodns.yaml.j2",
+    "gateway/STEPS.md.j2",
+    "dns/mx.zone.j2",
+    "dns/mx.octodns.yaml.j2",
+    "dns/spf.txt.j2",
     "runbook/RUNBOOK.md.j2",
 ];
 
@@ -44,10 +44,10 @@ pub mod ids {
     pub const PS_ROLLBACK_ALLOW_LIST: &str = "powershell/rollback-allow-list.ps1.j2";
     pub const PS_ROLLBACK_SPF_HARD_FAIL: &str = "powershell/rollback-spf-hard-fail.ps1.j2";
     pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";
+    pub const GATEWAY_STEPS: &str = "gateway/STEPS.md.j2";
     pub const CISCO_RELAY_GUARD: &str = "cisco/relay-guard-filter.txt.j2";
-    pub const DNS_PRE_CUTOVER: &str = "dns/pre-cutover.zone.j2";
-    pub const DNS_CUTOVER: &str = "dns/cutover.zone.j2";
-    pub const DNS_ROLLBACK: &str = "dns/rollback.zone.j2";
-    pub const DNS_OCTODNS: &str = "dns/octodns.yaml.j2";
+    pub const DNS_ZONE: &str = "dns/mx.zone.j2";
+    pub const DNS_OCTODNS: &str = "dns/mx.octodns.yaml.j2";
+    pub const DNS_SPF: &str = "dns/spf.txt.j2";
     pub const RUNBOOK: &str = "runbook/RUNBOOK.md.j2";
 }

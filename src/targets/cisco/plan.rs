@@ -51,22 +51,47 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
             ],
         ));
     }
-    let mut steps = vec![Step {
-        id: "gateway.cisco-setup".to_owned(),
-        target: Target::Gateway,
-        phase: Phase::Prepare,
-        action: Action::Apply,
-        file: STEPS_FILE.to_owned(),
-        title: "Cisco Secure Email: configuration for Microsoft 365".to_owned(),
-        summary: "RAT, SMTP routes, destination controls, and the relay side for outbound mail"
-            .to_owned(),
-        objects,
-        undo: None,
-    }];
+    let mut steps = Vec::new();
+    if topology.inbound.through_gateway {
+        steps.push(Step {
+            id: "gateway.inbound".to_owned(),
+            target: Target::Gateway,
+            phase: Phase::Prepare,
+            action: Action::Apply,
+            file: STEPS_FILE.to_owned(),
+            title: "The gateway's inbound side: RAT, SMTP routes, destination controls, commit"
+                .to_owned(),
+            summary: "RAT, SMTP routes and destination controls for the routed domains, committed and read back"
+                .to_owned(),
+            objects,
+            undo: None,
+        });
+    }
     if let Some(outbound) = &topology.outbound {
         let header = &outbound.secret_header;
         let mut secrets = vec![header.sha256.clone()];
         secrets.extend(header.previous_sha256.clone());
+        steps.push(Step {
+            id: "gateway.relay".to_owned(),
+            target: Target::Gateway,
+            phase: Phase::Outbound,
+            action: Action::Apply,
+            file: STEPS_FILE.to_owned(),
+            title: "The gateway's relay side: a sender group for Microsoft 365, the relay guard, commit"
+                .to_owned(),
+            summary: "sender group, relay guard (from `mailflowc reveal`), committed and read back"
+                .to_owned(),
+            objects: vec![Object::new(
+                "hostaccess",
+                &cisco.relay_sender_group,
+                vec![
+                    property("listener", Value::text(&cisco.outbound_listener)),
+                    property("members", Value::List(vec![".protection.outlook.com".to_owned()])),
+                    property("policy", Value::text("$RELAYED")),
+                ],
+            )],
+            undo: None,
+        });
         steps.push(Step {
             id: "gateway.relay-guard-filter".to_owned(),
             target: Target::Gateway,
@@ -81,6 +106,7 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
                 &cisco.filter_name,
                 vec![
                     property("sender_group", Value::text(&cisco.relay_sender_group)),
+                    property("listener", Value::text(&cisco.outbound_listener)),
                     property("header", Value::text(&header.name)),
                     property("accepted_secrets_sha256", Value::List(secrets)),
                 ],

@@ -46,6 +46,7 @@ pub fn files(
                     tls_choice => tls_choice,
                 },
                 outbound => context(&topology.outbound),
+                inbound => topology.inbound.through_gateway,
                 commit_comment => format!("mailflowc: Microsoft 365 integration from {source}"),
             },
         ));
@@ -70,6 +71,7 @@ pub fn files(
             minijinja::context! {
                 variant => variant,
                 filter_name => &cisco.filter_name,
+                outbound_listener => &cisco.outbound_listener,
                 relay_sender_group => &cisco.relay_sender_group,
                 header => &header.name,
                 secrets => secrets,

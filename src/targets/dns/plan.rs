@@ -1,37 +1,68 @@
-//! The DNS plan: per routed domain, the MX records of each phase, as BIND
-//! zone fragments and octoDNS YAML.
+//! The DNS plan: per routed domain, the MX records of every phase (BIND zone
+//! fragments and octoDNS YAML), and the SPF mechanisms outbound mail through
+//! the gateway needs.
+//!
+//! Phases, in order: `pre-cutover` (Microsoft 365's MX, TTL lowered),
+//! `cutover` (the gateway's MX, still the short TTL, so a rollback is quick),
+//! `stabilized` (the gateway's MX with the usual TTL, after the lock-down);
+//! undoing: `rollback` (Microsoft 365's MX, short TTL) and `restore` (its
+//! original TTL, once the attempt is abandoned).
 
 use crate::model::Topology;
 use crate::targets::plan::{property, Action, Object, Phase, Step, Target, Value};
 
-/// The zone fragments of one domain, by path.
-pub struct DomainZones {
-    pub domain: String,
-    pub pre_cutover: String,
-    pub cutover: String,
-    pub rollback: String,
-    pub octodns: String,
-    pub microsoft365_host: String,
+/// One DNS phase: its name, when it runs, whether it undoes, and whose MX.
+pub struct DnsPhase {
+    pub name: &'static str,
+    pub phase: Phase,
+    pub action: Action,
+    pub gateway: bool,
 }
 
-/// Paths of every domain's fragments; empty when the gateway's MX is unknown.
-pub fn zones(topology: &Topology) -> Vec<DomainZones> {
-    if topology.gateway.mx.is_empty() {
-        return Vec::new();
-    }
-    topology
-        .organization
-        .microsoft365_mx
-        .iter()
-        .map(|entry| DomainZones {
-            domain: entry.domain.clone(),
-            pre_cutover: format!("dns/{}/pre-cutover.zone", entry.domain),
-            cutover: format!("dns/{}/cutover.zone", entry.domain),
-            rollback: format!("dns/{}/rollback.zone", entry.domain),
-            octodns: format!("dns/octodns/{}.yaml", entry.domain),
-            microsoft365_host: entry.host.clone(),
-        })
-        .collect()
+pub const PHASES: &[DnsPhase] = &[
+    DnsPhase {
+        name: "pre-cutover",
+        phase: Phase::Prepare,
+        action: Action::Apply,
+        gateway: false,
+    },
+    DnsPhase {
+        name: "cutover",
+        phase: Phase::Cutover,
+        action: Action::Apply,
+        gateway: true,
+    },
+    DnsPhase {
+        name: "stabilized",
+        phase: Phase::Stabilize,
+        action: Action::Apply,
+        gateway: true,
+    },
+    DnsPhase {
+        name: "rollback",
+        phase: Phase::Cutover,
+        action: Action::Undo,
+        gateway: false,
+    },
+    DnsPhase {
+        name: "restore",
+        phase: Phase::Prepare,
+        action: Action::Undo,
+        gateway: false,
+    },
+];
+
+/// The zone fragment and octoDNS file of a domain's phase.
+pub fn zone_file(domain: &str, phase: &str) -> String {
+    format!("dns/{domain}/{phase}.zone")
+}
+
+pub fn octodns_file(domain: &str, phase: &str) -> String {
+    format!("dns/octodns/{phase}/{domain}.yaml")
+}
+
+pub fn spf_file(domain: &str) -> String {
+    format!("dns/{domain}/spf.txt")
 }
 
 /// One MX record as the plan lists it.
@@ -47,66 +78,97 @@ fn mx(domain: &str, host: &str, priority: u16, ttl: i64) -> Object {
     )
 }
 
-/// Every DNS step: per domain, the pre-cutover TTL, the cutover (BIND and
-/// octoDNS) and its rollback.
+/// Whether the topology moves MX records at all: inbound through the
+/// gateway, with the gateway's MX hosts known.
+pub fn moves_mx(topology: &Topology) -> bool {
+    topology.inbound.through_gateway && !topology.gateway.mx.is_empty()
+}
+
+/// The SPF mechanisms for the gateway's egress addresses.
+pub fn spf_mechanisms(topology: &Topology) -> Vec<String> {
+    let egress = &topology.gateway.egress;
+    egress
+        .ipv4_prefixes()
+        .into_iter()
+        .map(|p| format!("ip4:{p}"))
+        .chain(
+            egress
+                .ipv6_prefixes()
+                .into_iter()
+                .map(|p| format!("ip6:{p}")),
+        )
+        .collect()
+}
+
+/// Every DNS step, per domain in domain order, phases in the order above.
 pub fn plan(topology: &Topology) -> Vec<Step> {
     let dns = &topology.dns;
     let m365 = crate::model::Dns::MICROSOFT365_PRIORITY;
     let mut steps = Vec::new();
-    for zone in zones(topology) {
-        let d = &zone.domain;
-        let microsoft365 = mx(d, &zone.microsoft365_host, m365, dns.precutover_ttl);
-        let gateway: Vec<Object> = topology
-            .gateway
-            .mx
-            .iter()
-            .map(|r| mx(d, &r.host, r.priority, dns.ttl))
-            .collect();
-        let step = |id: &str, phase, action, file: &str, title: String, objects| Step {
-            id: format!("dns.{d}.{id}"),
-            target: Target::Dns,
-            phase,
-            action,
-            file: file.to_owned(),
-            title,
-            summary: String::new(),
-            objects,
-            undo: None,
-        };
-        steps.push(step(
-            "pre-cutover",
-            Phase::Prepare,
-            Action::Apply,
-            &zone.pre_cutover,
-            format!("Lower the TTL of {d}'s Microsoft 365 MX"),
-            vec![microsoft365.clone()],
-        ));
-        let mut cutover = step(
-            "cutover",
-            Phase::Cutover,
-            Action::Apply,
-            &zone.cutover,
-            format!("Point {d}'s MX at the gateway"),
-            gateway.clone(),
-        );
-        cutover.undo = Some(format!("dns.{d}.rollback"));
-        steps.push(cutover);
-        steps.push(step(
-            "cutover-octodns",
-            Phase::Cutover,
-            Action::Apply,
-            &zone.octodns,
-            format!("Point {d}'s MX at the gateway (octoDNS)"),
-            gateway,
-        ));
-        steps.push(step(
-            "rollback",
-            Phase::Cutover,
-            Action::Undo,
-            &zone.rollback,
-            format!("Point {d}'s MX back at Microsoft 365"),
-            vec![microsoft365],
-        ));
+    for entry in &topology.organization.microsoft365_mx {
+        let d = &entry.domain;
+        if moves_mx(topology) {
+            for phase in PHASES {
+                let ttl = match phase.name {
+                    "stabilized" => dns.ttl,
+                    "restore" => dns.current_ttl,
+                    _ => dns.precutover_ttl,
+                };
+                let records: Vec<Object> = if phase.gateway {
+                    topology
+                        .gateway
+                        .mx
+                        .iter()
+                        .map(|r| mx(d, &r.host, r.priority, ttl))
+                        .collect()
+                } else {
+                    vec![mx(d, &entry.host, m365, ttl)]
+                };
+                let title = match phase.name {
+                    "pre-cutover" => format!("Lower the TTL of {d}'s Microsoft 365 MX"),
+                    "cutover" => format!("Point {d}'s MX at the gateway, short TTL"),
+                    "stabilized" => format!("Raise the TTL of {d}'s gateway MX"),
+                    "rollback" => format!("Point {d}'s MX back at Microsoft 365"),
+                    _ => format!("Give {d}'s Microsoft 365 MX its old TTL back"),
+                };
+                for (suffix, file) in [
+                    ("", zone_file(d, phase.name)),
+                    ("-octodns", octodns_file(d, phase.name)),
+                ] {
+                    steps.push(Step {
+                        id: format!("dns.{d}.{}{suffix}", phase.name),
+                        target: Target::Dns,
+                        phase: phase.phase,
+                        action: phase.action,
+                        file,
+                        title: title.clone(),
+                        summary: String::new(),
+                        objects: records.clone(),
+                        undo: match phase.name {
+                            "cutover" if suffix.is_empty() => Some(format!("dns.{d}.rollback")),
+                            _ => None,
+                        },
+                    });
+                }
+            }
+        }
+        if topology.outbound.is_some() {
+            steps.push(Step {
+                id: format!("dns.{d}.spf"),
+                target: Target::Dns,
+                phase: Phase::Outbound,
+                action: Action::Apply,
+                file: spf_file(d),
+                title: format!("Let {d}'s SPF record name the gateway"),
+                summary: String::new(),
+                objects: vec![Object::new(
+                    "SPF mechanisms",
+                    d,
+                    vec![property("add", Value::List(spf_mechanisms(topology)))],
+                )],
+                undo: None,
+            });
+        }
     }
     steps
 }

@@ -1,28 +1,80 @@
-//! DNS steps → template contexts.
+//! DNS steps → template contexts: each zone, octoDNS and SPF file is
+//! rendered from its step's records.
 
-use super::plan::zones;
+use super::plan::PHASES;
 use crate::model::Topology;
+use crate::targets::plan::{Plan, Target, Value};
 use crate::targets::templates::ids;
-use crate::targets::{context, Rendered};
+use crate::targets::Rendered;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Record<'a> {
+    host: &'a str,
+    priority: i64,
+    ttl: i64,
+}
 
 /// Every DNS file: (path, template, context).
-pub fn files(topology: &Topology) -> Vec<Rendered> {
-    let dns = &topology.dns;
+pub fn files(topology: &Topology, plan: &Plan) -> Vec<Rendered> {
     let mut out = Vec::new();
-    for zone in zones(topology) {
-        let ctx = minijinja::context! {
-            domain => &zone.domain,
-            mx => context(&topology.gateway.mx),
-            ttl => dns.ttl,
-            precutover_ttl => dns.precutover_ttl,
-            current_ttl => dns.current_ttl,
-            microsoft365_host => &zone.microsoft365_host,
-            microsoft365_priority => crate::model::Dns::MICROSOFT365_PRIORITY,
+    for step in plan.steps.iter().filter(|s| s.target == Target::Dns) {
+        let Some(first) = step.objects.first() else {
+            continue;
         };
-        out.push((zone.pre_cutover, ids::DNS_PRE_CUTOVER, ctx.clone()));
-        out.push((zone.cutover, ids::DNS_CUTOVER, ctx.clone()));
-        out.push((zone.rollback, ids::DNS_ROLLBACK, ctx.clone()));
-        out.push((zone.octodns, ids::DNS_OCTODNS, ctx));
+        let domain = &first.name;
+        if step.file.ends_with("/spf.txt") {
+            let mechanisms = match first.get("add") {
+                Some(Value::List(list)) => list.clone(),
+                _ => Vec::new(),
+            };
+            out.push((
+                step.file.clone(),
+                ids::DNS_SPF,
+                minijinja::context! { domain, mechanisms },
+            ));
+            continue;
+        }
+        let phase = PHASES
+            .iter()
+            .find(|p| {
+                step.id.ends_with(&format!(".{}", p.name))
+                    || step.id.ends_with(&format!(".{}-octodns", p.name))
+            })
+            .map_or("", |p| p.name);
+        let records: Vec<Record<'_>> = step
+            .objects
+            .iter()
+            .map(|o| Record {
+                host: match o.get("exchange") {
+                    Some(Value::Text(host)) => host,
+                    _ => "",
+                },
+                priority: match o.get("priority") {
+                    Some(Value::Int(n)) => *n,
+                    _ => 0,
+                },
+                ttl: match o.get("ttl") {
+                    Some(Value::Int(n)) => *n,
+                    _ => 0,
+                },
+            })
+            .collect();
+        let template = if step.file.ends_with(".yaml") {
+            ids::DNS_OCTODNS
+        } else {
+            ids::DNS_ZONE
+        };
+        out.push((
+            step.file.clone(),
+            template,
+            minijinja::context! {
+                domain,
+                phase,
+                records => minijinja::Value::from_serialize(&records),
+                current_ttl => topology.dns.current_ttl,
+            },
+        ));
     }
     out
 }

@@ -267,33 +267,38 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         },
     );
 
-    set.apply(
-        "inbound-connector",
-        "10-inbound-connector.ps1",
-        Phase::Prepare,
-        "Creates or updates the inbound connector from the gateway.",
-        "the Partner connector that receives the gateway's mail, with Enhanced Filtering",
-        header(&[
-            "Phase: prepare. Safe before MX cutover: this connector rejects nothing by",
-            "address; 70-lockdown-connector.ps1 does that, later.",
-            "Creates or updates the Partner inbound connector that identifies mail from the",
-            "gateway by its egress addresses, requires TLS, and carries Enhanced Filtering",
-        ])
-        .with_lines([ef_summary(topology)])
-        .with_lines(address_notes.iter().cloned()),
-        Script::Object(inbound_object.clone()),
-    );
-    let mut rollbacks = vec![Rollback::removal(
-        "inbound-connector",
-        "remove-inbound-connector",
-        Phase::Prepare,
-        "Removes the inbound connector from the gateway.",
-        header(&[
-            "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
-            "MX points back at Microsoft 365 and the gateway's TTL has run out.",
-        ]),
-        &inbound_object,
-    )];
+    let mut rollbacks = Vec::new();
+    // With inbound mail on Microsoft 365 (outbound only), there is no
+    // inbound connector: nothing arrives from the gateway.
+    if inbound.through_gateway {
+        set.apply(
+            "inbound-connector",
+            "10-inbound-connector.ps1",
+            Phase::Prepare,
+            "Creates or updates the inbound connector from the gateway.",
+            "the Partner connector that receives the gateway's mail, with Enhanced Filtering",
+            header(&[
+                "Phase: prepare. Safe before MX cutover: this connector rejects nothing by",
+                "address; 70-lockdown-connector.ps1 does that, later.",
+                "Creates or updates the Partner inbound connector that identifies mail from the",
+                "gateway by its egress addresses, requires TLS, and carries Enhanced Filtering",
+            ])
+            .with_lines([ef_summary(topology)])
+            .with_lines(address_notes.iter().cloned()),
+            Script::Object(inbound_object.clone()),
+        );
+        rollbacks.push(Rollback::removal(
+            "inbound-connector",
+            "remove-inbound-connector",
+            Phase::Prepare,
+            "Removes the inbound connector from the gateway.",
+            header(&[
+                "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
+                "MX points back at Microsoft 365 and the gateway's TTL has run out.",
+            ]),
+            &inbound_object,
+        ));
+    }
 
     if inbound.allow_list {
         set.apply(
@@ -503,7 +508,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "70-lockdown-connector.ps1",
             Phase::Lockdown,
             "Creates or updates the lock-down connector.",
-            "",
+            "the connector that rejects mail for the routed domains that did not come through the gateway; it checks first that no domain's MX still points at Microsoft 365",
             lockdown_header,
             Script::Lockdown {
                 domains: domains.clone(),
