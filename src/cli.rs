@@ -10,7 +10,7 @@
 use crate::context::Context;
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::pipeline::{analyze_with, compile_with, reveal, CompileError};
-use crate::write::{diff_tree, write_tree};
+use crate::write::{diff_tree, marked_ancestor, write_private_tree, write_tree};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -189,6 +189,7 @@ impl Input {
             base_dir: self.base_dir.clone(),
             reveal: false,
             today: Some(time::OffsetDateTime::now_utc().date()),
+            check_git: true,
         }
     }
 }
@@ -347,7 +348,16 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
         Err(error) => return failed(&input, error),
     };
     let out = out.unwrap_or_else(|| beside(path, "revealed"));
-    match write_tree(&out, &files, crate::targets::REVEALED_MARKER_FILE) {
+    // Secrets never go below a build tree, which is committed.
+    if let Some(tree) = marked_ancestor(&out, crate::targets::MARKER_FILE) {
+        warn!(
+            "error: `{}` is inside `{}`, a tree `mailflowc build` writes and you commit; reveal the secret somewhere else",
+            out.display(),
+            tree.display()
+        );
+        return EXIT_FAILURE;
+    }
+    match write_private_tree(&out, &files, crate::targets::REVEALED_MARKER_FILE) {
         Ok(written) => {
             for warning in &written.warnings {
                 warn!("warning: {warning}");

@@ -13,6 +13,9 @@ pub struct Context {
     /// The date vendor data ages against; none skips the age check (the CLI
     /// passes the system date, tests a fixed one).
     pub today: Option<time::Date>,
+    /// Ask git whether a `file:` secret sits in the work tree without being
+    /// ignored (the CLI does; tests whose fixtures are committed do not).
+    pub check_git: bool,
 }
 
 impl Default for Context {
@@ -21,6 +24,7 @@ impl Default for Context {
             base_dir: PathBuf::from("."),
             reveal: false,
             today: None,
+            check_git: false,
         }
     }
 }

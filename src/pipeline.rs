@@ -85,6 +85,7 @@ pub fn reveal(
         base_dir: base_dir.to_owned(),
         reveal: true,
         today: None,
+        check_git: false,
     };
     let (topology, found) = analyze_with(source, &ctx);
     let Some(topology) = topology else {

@@ -23,10 +23,11 @@ impl SecretSource {
             let valid = !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !name.starts_with(|c: char| c.is_ascii_digit());
+            // Never echo what was written: it may be the secret itself.
             return if valid {
                 Ok(SecretSource::Env(name.to_owned()))
             } else {
-                Err(format!("`{name}` is not an environment variable name"))
+                Err("not an environment variable name (letters, digits and `_`)".to_owned())
             };
         }
         if let Some(path) = reference.strip_prefix("file:") {
@@ -40,22 +41,29 @@ impl SecretSource {
     }
 
     /// Reads the value: the variable or the file's content, surrounding white
-    /// space removed.
+    /// space removed. A file must be a regular file of at most
+    /// [`MAX_SECRET_FILE_BYTES`]: FIFOs, devices and sockets are refused
+    /// before anything is read, so `file:/dev/zero` or a pipe cannot hang or
+    /// exhaust memory. No error describes the content.
     pub fn resolve(&self, base_dir: &Path) -> Result<String, String> {
         let value = match self {
             SecretSource::Env(name) => std::env::var(name)
                 .map_err(|_| format!("environment variable `{name}` is not set"))?,
-            SecretSource::File(path) => {
-                let full = base_dir.join(path);
-                std::fs::read_to_string(&full)
-                    .map_err(|error| format!("cannot read `{}`: {error}", full.display()))?
-            }
+            SecretSource::File(path) => read_secret_file(&base_dir.join(path))?,
         };
         let value = value.trim().to_owned();
         if value.is_empty() {
-            return Err("the secret is empty".to_owned());
+            return Err(NOT_A_SECRET.to_owned());
         }
         Ok(value)
+    }
+
+    /// The file a `file:` reference names, for checks on where it lies.
+    pub fn file_path(&self, base_dir: &Path) -> Option<std::path::PathBuf> {
+        match self {
+            SecretSource::File(path) => Some(base_dir.join(path)),
+            SecretSource::Env(_) => None,
+        }
     }
 
     /// The environment variable a generated script may read the value from.
@@ -65,6 +73,40 @@ impl SecretSource {
             SecretSource::File(_) => None,
         }
     }
+}
+
+/// The largest secret file read: a secret is a line of letters and digits.
+pub const MAX_SECRET_FILE_BYTES: u64 = 4096;
+
+/// What every problem with a secret's content is reported as: nothing more
+/// is said about a file's content, whatever file it is.
+pub const NOT_A_SECRET: &str = "not a valid secret (at least 32 letters and digits, nothing else)";
+
+fn read_secret_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let metadata = std::fs::metadata(path)
+        .map_err(|error| format!("cannot read `{shown}`: {}", error.kind()))?;
+    if !metadata.is_file() {
+        return Err(format!("`{shown}` is not a regular file"));
+    }
+    if metadata.len() > MAX_SECRET_FILE_BYTES {
+        return Err(format!(
+            "`{shown}` is larger than {MAX_SECRET_FILE_BYTES} bytes: {NOT_A_SECRET}"
+        ));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|error| format!("cannot read `{shown}`: {}", error.kind()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SECRET_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| format!("cannot read `{shown}`: {}", error.kind()))?;
+    if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(format!(
+            "`{shown}` is larger than {MAX_SECRET_FILE_BYTES} bytes: {NOT_A_SECRET}"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| NOT_A_SECRET.to_owned())
 }
 
 /// Lowercase hex SHA-256 of the value's UTF-8 bytes, as `sha256sum` prints it.
@@ -83,19 +125,10 @@ pub const MIN_SECRET_LEN: usize = 32;
 /// only: anything else would need escaping in an AsyncOS regular expression
 /// or a PowerShell string, and Cisco advises against special characters.
 pub fn secret_problem(value: &str) -> Option<String> {
-    if let Some(c) = value.chars().find(|c| !c.is_ascii_alphanumeric()) {
-        return Some(format!(
-            "holds `{}`; use only letters and digits",
-            c.escape_default()
-        ));
-    }
-    if value.len() < MIN_SECRET_LEN {
-        return Some(format!(
-            "{} characters; use at least {MIN_SECRET_LEN}",
-            value.len()
-        ));
-    }
-    None
+    // Which character or how long is not said: a reference can name any
+    // readable file, and the message would leak facts about its content.
+    let valid = value.len() >= MIN_SECRET_LEN && value.chars().all(|c| c.is_ascii_alphanumeric());
+    (!valid).then(|| NOT_A_SECRET.to_owned())
 }
 
 /// Whether `text` has the form of a SHA-256 fingerprint: 64 hex digits, in

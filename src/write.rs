@@ -114,7 +114,69 @@ pub fn leftovers(out: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// Replaces `out` with exactly `files`, which carry `marker` at their root.
 pub fn write_tree(out: &Path, files: &Files, marker: &str) -> Result<Written, WriteError> {
-    write_tree_using(out, files, marker, exchange)
+    write_tree_using(out, files, marker, false, exchange)
+}
+
+/// [`write_tree`] for files that hold secrets: directories 0700, files 0600
+/// (on Unix), whatever the umask.
+pub fn write_private_tree(out: &Path, files: &Files, marker: &str) -> Result<Written, WriteError> {
+    write_tree_using(out, files, marker, true, exchange)
+}
+
+/// The directory at or above `path` (symbolic links and `..` resolved) that
+/// carries `marker`, if any: `reveal` refuses to write inside a build tree,
+/// which is committed.
+pub fn marked_ancestor(path: &Path, marker: &str) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_owned()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    // Resolve the longest existing prefix, then the rest lexically.
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name()?.to_owned());
+        existing = existing.parent()?.to_owned();
+    }
+    let mut resolved = fs::canonicalize(&existing).ok()?;
+    for part in rest.iter().rev() {
+        if part == ".." {
+            resolved.pop();
+        } else if part != "." {
+            resolved.push(part);
+        }
+    }
+    resolved
+        .ancestors()
+        .find(|dir| dir.join(marker).is_file())
+        .map(Path::to_path_buf)
+}
+
+fn write_file(path: &Path, contents: &str, private: bool) -> io::Result<()> {
+    #[cfg(unix)]
+    if private {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        return file.write_all(contents.as_bytes());
+    }
+    let _ = private;
+    fs::write(path, contents)
+}
+
+fn create_dirs(dir: &Path, private: bool) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 /// [`write_tree`] with the one-step swap given, so tests can refuse it.
@@ -122,6 +184,7 @@ fn write_tree_using(
     out: &Path,
     files: &Files,
     marker: &str,
+    private: bool,
     exchange: impl Fn(&Path, &Path) -> io::Result<()>,
 ) -> Result<Written, WriteError> {
     let exists = out.exists();
@@ -151,9 +214,9 @@ fn write_tree_using(
     for (relative, contents) in ordered {
         let path = staging.path().join(relative);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io_at(dir))?;
+            create_dirs(dir, private).map_err(io_at(dir))?;
         }
-        fs::write(&path, contents).map_err(io_at(&path))?;
+        write_file(&path, contents, private).map_err(io_at(&path))?;
     }
 
     if !exists {
@@ -393,8 +456,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("generated");
         let marker = crate::targets::MARKER_FILE;
-        write_tree_using(&out, &tree(marker, "one"), marker, refuse).unwrap();
-        let written = write_tree_using(&out, &tree(marker, "two"), marker, refuse).unwrap();
+        write_tree_using(&out, &tree(marker, "one"), marker, false, refuse).unwrap();
+        let written = write_tree_using(&out, &tree(marker, "two"), marker, false, refuse).unwrap();
         assert!(!written.atomic);
         assert_eq!(fs::read_to_string(out.join("a/b.txt")).unwrap(), "two");
         assert!(leftovers(&out).unwrap().is_empty());

@@ -341,6 +341,35 @@ fn reveal_writes_the_secret_only_to_a_git_ignored_directory() {
     assert_eq!(code(&crossed), 2, "{}", text(&crossed));
     assert!(out.join(".gitignore").is_file());
 
+    // Nor below it, however the path is spelled.
+    for below in [
+        generated.join("revealed"),
+        generated.join("exchange/../x"),
+        dir.path().join("generated/./deep/er"),
+    ] {
+        let refused = mailflowc(&["reveal", s(&topology), "--out", s(&below)]);
+        assert_eq!(code(&refused), 2, "{}: {}", below.display(), text(&refused));
+        assert!(!below.exists(), "{} was written", below.display());
+    }
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link-to-generated");
+        std::os::unix::fs::symlink(&generated, &link).unwrap();
+        let refused = mailflowc(&["reveal", s(&topology), "--out", s(&link.join("r"))]);
+        assert_eq!(code(&refused), 2, "{}", text(&refused));
+    }
+    assert_eq!(before, snapshot_tree(&generated));
+
+    // Secrets are readable by their owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), 0o700);
+        assert_eq!(mode(&out.join("cisco")), 0o700);
+        assert_eq!(mode(&out.join("cisco/10-relay-guard-filter.txt")), 0o600);
+    }
+
     fs::remove_file(dir.path().join("secrets/northwind-current.secret")).unwrap();
     let failed = mailflowc(&["reveal", s(&topology)]);
     assert_eq!(code(&failed), 1);

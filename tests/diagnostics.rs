@@ -26,6 +26,7 @@ fn each_invalid_fixture_yields_exactly_its_code_with_span_and_help() {
             let source = std::fs::read_to_string(&path).unwrap();
             let mut ctx = common::context_for(&path);
             ctx.reveal = common::file_name(&path).contains("-when-revealed");
+            ctx.check_git = common::file_name(&path).contains("-git-");
             ctx.today = Some(common::today());
             let (topology, found) = mailflowc::analyze_with(&source, &ctx);
             let codes: BTreeSet<Code> = found.iter().map(|d| d.code).collect();
@@ -114,6 +115,7 @@ fn explanation_examples_yield_their_code() {
             base_dir: common::root().join("tests/fixtures/invalid"),
             reveal: text.contains("## Example (when revealed)"),
             today: Some(common::today()),
+            check_git: *code == Code::SecretFileNotIgnored,
         };
         let (_, found) = mailflowc::analyze_with(example, &ctx);
         assert!(

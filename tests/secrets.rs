@@ -80,3 +80,101 @@ fn revealing_without_the_secret_is_an_error_building_is_not() {
     let ctx = common::context_for(&fixture());
     assert!(mailflowc::compile_with(&source, "everything.toml", &ctx).is_ok());
 }
+
+fn with_secret_reference(
+    reference: &str,
+    dir: &std::path::Path,
+) -> (
+    Option<mailflowc::model::Topology>,
+    Vec<mailflowc::diagnostics::Diagnostic>,
+) {
+    let source = std::fs::read_to_string(fixture())
+        .unwrap()
+        .replace("file:secrets/northwind-current.secret", reference);
+    let ctx = mailflowc::Context {
+        base_dir: dir.to_owned(),
+        reveal: true,
+        today: None,
+        check_git: false,
+    };
+    mailflowc::analyze_with(&source, &ctx)
+}
+
+#[test]
+fn only_small_regular_files_are_read_as_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    std::fs::copy(
+        common::root().join("tests/fixtures/valid/secrets/northwind-previous.secret"),
+        dir.path().join("secrets/northwind-previous.secret"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("big"), "A".repeat(5000)).unwrap();
+    #[cfg(unix)]
+    {
+        // A FIFO would block a reader forever: it is refused before opening.
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+    }
+    let started = std::time::Instant::now();
+    for reference in [
+        "file:big",
+        "file:fifo",
+        "file:/dev/zero",
+        "file:/dev/null",
+        "file:.",
+    ] {
+        let (topology, found) = with_secret_reference(reference, dir.path());
+        assert!(topology.is_none(), "{reference} was accepted");
+        assert!(
+            found
+                .iter()
+                .any(|d| d.code == mailflowc::diagnostics::Code::SecretUnresolvable),
+            "{reference}: {found:#?}"
+        );
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "a secret read hung"
+    );
+}
+
+#[test]
+fn no_message_describes_a_files_content_or_echoes_a_pasted_value() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    std::fs::copy(
+        common::root().join("tests/fixtures/valid/secrets/northwind-previous.secret"),
+        dir.path().join("secrets/northwind-previous.secret"),
+    )
+    .unwrap();
+    // Some readable file that is no secret: its first odd character, its
+    // length and its fingerprint must not show.
+    let content = "root:x:0:0:root:/root:/bin/bash";
+    std::fs::write(dir.path().join("passwd"), content).unwrap();
+    let (_, found) = with_secret_reference("file:passwd", dir.path());
+    let source = std::fs::read_to_string(fixture()).unwrap();
+    let text = mailflowc::diagnostics::render(&found, "t.toml", &source, false);
+    let weak = found
+        .iter()
+        .find(|d| d.code == mailflowc::diagnostics::Code::WeakSecret)
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(weak.label.as_deref(), Some(mailflowc::secret::NOT_A_SECRET));
+    for leak in ["31", "`:`", &mailflowc::secret::fingerprint(content)] {
+        assert!(!text.contains(leak), "`{leak}` leaks:\n{text}");
+    }
+    // A value pasted where a reference belongs is not echoed back.
+    let pasted = "Zq8e0fR3u7XwP2mK9sT4vB6nC1dL5hJ0";
+    let (_, found) = with_secret_reference(pasted, dir.path());
+    let text = mailflowc::diagnostics::render(&found, "t.toml", "", false);
+    assert!(
+        !found.iter().any(|d| d.message.contains(pasted)
+            || d.label.as_deref().is_some_and(|l| l.contains(pasted))
+            || d.help.as_deref().is_some_and(|h| h.contains(pasted))),
+        "{text}"
+    );
+}

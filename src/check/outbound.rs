@@ -127,6 +127,47 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
     check_secret_header(secret_table, ctx, found);
 }
 
+/// A secret file inside a git work tree that git does not ignore would be
+/// committed with the topology: warn. Asks git itself (`check-ignore`,
+/// `ls-files`); without git, or outside a work tree, nothing is said.
+fn committed_secret_file(path: &std::path::Path, span: Range<usize>) -> Option<Diagnostic> {
+    let dir = path.parent()?;
+    let file = path.file_name()?;
+    let git = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()
+    };
+    let inside = git(&["rev-parse".as_ref(), "--is-inside-work-tree".as_ref()])?;
+    if !inside.success() {
+        return None;
+    }
+    let ignored = git(&["check-ignore".as_ref(), "-q".as_ref(), "--".as_ref(), file])?;
+    let tracked = git(&[
+        "ls-files".as_ref(),
+        "--error-unmatch".as_ref(),
+        "--".as_ref(),
+        file,
+    ])?;
+    if ignored.success() && !tracked.success() {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Code::SecretFileNotIgnored,
+            "the secret file is inside the git work tree and not ignored",
+        )
+        .at(span)
+        .with_label(if tracked.success() { "tracked by git" } else { "not in .gitignore" })
+        .with_help("keep the secret outside the repository, or add it to .gitignore (and `git rm --cached` it if it was committed)"),
+    )
+}
+
 /// A smart host given as an address gets the same checks as the gateway's
 /// egress: never non-public space, never Microsoft 365's own ranges.
 fn smart_host_address_problem(text: &str, span: Range<usize>) -> Option<Diagnostic> {
@@ -225,10 +266,11 @@ fn check_one_secret(
     let source = match SecretSource::parse(reference.get_ref()) {
         Ok(source) => source,
         Err(problem) => {
+            // The text is never echoed: a value pasted here is the secret.
             found.push(
                 Diagnostic::new(
                     Code::SecretReferenceMissing,
-                    format!("`{}` is not a secret reference", reference.get_ref()),
+                    format!("`{reference_key}` is not a secret reference"),
                 )
                 .at(reference.span())
                 .with_label(problem)
@@ -254,8 +296,25 @@ fn check_one_secret(
             );
             return;
         }
-        Err(_) => None,
+        Err(problem) => {
+            // `check` and `build` need no secret; say what was not verified.
+            found.push(
+                Diagnostic::new(
+                    Code::SecretNotVerified,
+                    format!("the {which} could not be read: `{fingerprint_key}` is not verified"),
+                )
+                .at(reference.span())
+                .with_label(problem)
+                .with_help("nothing to change if this machine has no access to the secret; `mailflowc reveal` checks it"),
+            );
+            None
+        }
     };
+    if let (Some(path), true) = (source.file_path(&ctx.base_dir), ctx.check_git) {
+        if let Some(d) = committed_secret_file(&path, reference.span()) {
+            found.push(d);
+        }
+    }
 
     if let Some(value) = &value {
         if let Some(problem) = secret_problem(value) {
@@ -278,7 +337,7 @@ fn check_one_secret(
     match (recorded_ok, &value) {
         (None, _) => {
             let help = match &value {
-                Some(value) => format!("add `{fingerprint_key} = \"{}\"` (the fingerprint of the value just read)", fingerprint(value)),
+                Some(_) => format!("add `{fingerprint_key}` = the 64 hex digits `printf %s \"$SECRET\" | sha256sum` prints for the value (or `Get-FileHash` for the file)"),
                 None => format!("add `{fingerprint_key}` = the output of `printf %s \"$SECRET\" | sha256sum` (64 hex digits)"),
             };
             let mut d = Diagnostic::new(Code::FingerprintMissing, format!("the {which} has no valid `{fingerprint_key}`"))
@@ -292,8 +351,7 @@ fn check_one_secret(
                 .at(recorded.span())
                 .with_label("recorded fingerprint")
                 .with_help(format!(
-                    "if the secret was rotated on purpose, set `{fingerprint_key} = \"{}\"`; otherwise the wrong secret is configured",
-                    fingerprint(value)
+                    "if the secret was rotated on purpose, set `{fingerprint_key}` to the output of `printf %s \"$SECRET\" | sha256sum`; otherwise the wrong secret is configured"
                 )),
         ),
         _ => {}

@@ -46,6 +46,7 @@ pub fn context_for(path: &Path) -> mailflowc::Context {
         base_dir: path.parent().unwrap().to_owned(),
         reveal: false,
         today: Some(today()),
+        check_git: false,
     }
 }
 
