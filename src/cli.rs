@@ -200,8 +200,24 @@ fn beside(path: &Path, name: &str) -> PathBuf {
         .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
+/// Reads at most one byte more than the size limit: a larger file (or
+/// `/dev/zero`) is refused by the pipeline without being read whole.
+fn read_limited(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let limit = crate::parse::schema::MAX_TOPOLOGY_BYTES as u64 + 1;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 == limit {
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 fn read_topology(path: &Path) -> Result<Input, u8> {
-    match std::fs::read_to_string(path) {
+    match read_limited(path) {
         Ok(source) => Ok(Input {
             source,
             file_name: path.file_name().map_or_else(

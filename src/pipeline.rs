@@ -3,7 +3,7 @@
 //! benchmark — goes through exactly the same stages.
 
 use crate::context::Context;
-use crate::diagnostics::{self, Diagnostic};
+use crate::diagnostics::{self, Code, Diagnostic};
 use crate::model::Topology;
 use crate::secret::{RevealedSecrets, SecretSource};
 use crate::targets::{self, Files};
@@ -37,6 +37,20 @@ pub fn analyze_with(source: &str, ctx: &Context) -> (Option<Topology>, Vec<Diagn
     // Every problem of the file in one run: what parsing found (unknown
     // keys, wrong values) and, when the rest could be typed, what checking
     // finds in it.
+    if source.len() > parse::schema::MAX_TOPOLOGY_BYTES {
+        let found = vec![Diagnostic::new(
+            Code::TopologyTooLarge,
+            format!(
+                "the topology is {} bytes, over mailflowc's limit of {}",
+                source.len(),
+                parse::schema::MAX_TOPOLOGY_BYTES
+            ),
+        )
+        .at(0..0)
+        .with_label("not read")
+        .with_help("a topology describes one organization; split a larger one")];
+        return (None, found);
+    }
     let (raw, mut found) = parse::parse_all(source);
     let Some(raw) = raw else {
         diagnostics::sort(&mut found);

@@ -233,6 +233,13 @@ fn a_crash_is_exit_2_with_a_bug_report_never_101() {
 }
 
 #[test]
+fn an_endless_topology_is_refused_without_being_read_whole() {
+    let result = mailflowc(&["check", "/dev/zero"]);
+    assert_eq!(code(&result), 1, "{}", text(&result));
+    assert!(text(&result).contains("MF0006"), "{}", text(&result));
+}
+
+#[test]
 fn a_closed_stdout_ends_quietly() {
     use std::io::Read;
     use std::process::{Command, Stdio};

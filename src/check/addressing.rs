@@ -10,7 +10,7 @@ use crate::parse::{EfMode, RawTopology, SpannedList};
 use ipnet::IpNet;
 use std::ops::Range;
 
-pub use crate::targets::exchange::audit::ALLOW_LIST_CAP;
+pub use crate::targets::exchange::audit::{ALLOW_LIST_CAP, CONNECTOR_ADDRESS_CAP};
 
 /// An entry that parsed, with where it was written.
 pub struct Entry {
@@ -88,6 +88,19 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                 .at(span)
                 .with_label("wider prefixes count once per /24 after splitting")
                 .with_help("set `inbound.allow_list = false` and rely on Enhanced Filtering, or narrow the egress prefixes"),
+            );
+        }
+    } else if raw.inbound_through_gateway() {
+        let count = AddressSet::new(egress_nets).ipv4_exchange_entry_count();
+        if count > CONNECTOR_ADDRESS_CAP {
+            found.push(
+                Diagnostic::new(
+                    Code::ConnectorAddressesTooMany,
+                    format!("the connectors' `SenderIPAddresses` would hold {count} entries, over mailflowc's cap of {CONNECTOR_ADDRESS_CAP}"),
+                )
+                .at(cap_span)
+                .with_label("wider prefixes count once per /24 after splitting")
+                .with_help("list the gateway's actual egress prefixes: Exchange takes /24 to /32 here, so a wide prefix becomes thousands of entries"),
             );
         }
     }

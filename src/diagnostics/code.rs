@@ -57,6 +57,8 @@ codes! {
     WrongType               => "MF0003", Error,   "invalid value for a key";
     MissingKey              => "MF0004", Error,   "required key missing";
     UnsupportedVersion      => "MF0005", Error,   "unsupported topology version";
+    TopologyTooLarge        => "MF0006", Error,   "topology file over mailflowc's size limit";
+    TooMany                 => "MF0007", Error,   "more entries than mailflowc's limit";
 
     InvalidAddress          => "MF0101", Error,   "invalid IP address or prefix";
     HostBitsSet             => "MF0102", Warning, "prefix has host bits set";
@@ -66,6 +68,7 @@ codes! {
     DuplicateAddress        => "MF0106", Warning, "duplicate or overlapping address";
     NonPublicAddress        => "MF0107", Error,   "address in non-public space";
     Microsoft365Address     => "MF0108", Error,   "address inside Microsoft 365's mail ranges";
+    ConnectorAddressesTooMany => "MF0109", Error, "connector address list over 1,273 entries";
 
     EfSkipIpv6              => "MF0201", Error,   "IPv6 entry in the Enhanced Filtering skip list";
     SkipListOutsideSkipListed  => "MF0202", Error,   "skip list given outside `skip-listed` mode";

@@ -194,6 +194,26 @@ impl Walk {
     /// Checks one value against its key; false when it cannot be used.
     fn value(&mut self, spec: &Key, value: &Spanned<DeValue<'_>>, path: &str, at: &[Seg]) -> bool {
         let span = value.span();
+        let count = match value.get_ref() {
+            DeValue::Array(items) => items.len(),
+            DeValue::Table(entries) if spec.kind == Kind::StrMap => entries.len(),
+            _ => 0,
+        };
+        if let Some(max) = spec.max.filter(|max| count > *max) {
+            // Over a cap, nothing else is looked at: the refusal costs no
+            // more than parsing.
+            self.found.push(
+                Diagnostic::new(
+                    Code::TooMany,
+                    format!("`{}` has {count} entries, over mailflowc's limit of {max}", spec.name),
+                )
+                .at(span.start..span.start + 1)
+                .with_label("too many entries")
+                .with_help("split the organization into several topologies, or list fewer, wider entries where the field allows it"),
+            );
+            self.fatal = true;
+            return false;
+        }
         match (spec.kind, value.get_ref()) {
             (Kind::Int, DeValue::Integer(_))
             | (Kind::Bool, DeValue::Boolean(_))

@@ -56,6 +56,8 @@ pub struct Key {
     pub required: bool,
     /// How the key is written, for help text.
     pub example: &'static str,
+    /// The most entries a list or table may hold (mailflowc's cap).
+    pub max: Option<usize>,
 }
 
 const fn opt(name: &'static str, kind: Kind, example: &'static str) -> Key {
@@ -64,6 +66,7 @@ const fn opt(name: &'static str, kind: Kind, example: &'static str) -> Key {
         kind,
         required: false,
         example,
+        max: None,
     }
 }
 
@@ -73,8 +76,28 @@ const fn req(name: &'static str, kind: Kind, example: &'static str) -> Key {
         kind,
         required: true,
         example,
+        max: None,
     }
 }
+
+impl Key {
+    /// The same key, with at most `max` entries.
+    const fn at_most(mut self, max: usize) -> Key {
+        self.max = Some(max);
+        self
+    }
+}
+
+/// Caps on list sizes, checked right after parsing, before any other work,
+/// so output and memory stay proportional to an input of sane size. They
+/// are mailflowc's own: Microsoft documents none for these fields (the allow
+/// list's 1,273 entries, F-CF-03, is checked once prefixes are split).
+pub const MAX_DOMAINS: usize = 1000;
+pub const MAX_ADDRESSES: usize = 2000;
+pub const MAX_RECIPIENTS: usize = 1000;
+pub const MAX_HOSTS: usize = 50;
+/// The largest topology file read, in bytes.
+pub const MAX_TOPOLOGY_BYTES: usize = 1 << 20;
 
 pub const EF_MODES: &[&str] = &["off", "skip-last-ip", "skip-listed"];
 pub const LOCKDOWN_BY: &[&str] = &["ip-addresses", "certificate"];
@@ -105,12 +128,13 @@ pub const TABLES: &[(&str, &[Key])] = &[
         &[
             req("name", Kind::Str, "name = \"Contoso Ltd\""),
             req("tenant", Kind::Str, "tenant = \"contoso.onmicrosoft.com\""),
-            req("domains", Kind::StrList, "domains = [\"contoso.com\"]"),
+            req("domains", Kind::StrList, "domains = [\"contoso.com\"]").at_most(MAX_DOMAINS),
             opt(
                 "microsoft365_mx",
                 Kind::StrMap,
                 "microsoft365_mx = { \"contoso.com\" = \"contoso-com.mail.protection.outlook.com\" }",
-            ),
+            )
+            .at_most(MAX_DOMAINS),
         ],
     ),
     (
@@ -119,9 +143,9 @@ pub const TABLES: &[(&str, &[Key])] = &[
             req("name", Kind::Str, "name = \"Cloudflare Email Security\""),
             opt("vendor", Kind::Str, "vendor = \"cloudflare\""),
             opt("region", Kind::Str, "region = \"global\""),
-            opt("egress", Kind::StrList, "egress = [\"192.0.2.0/24\"]"),
+            opt("egress", Kind::StrList, "egress = [\"192.0.2.0/24\"]").at_most(MAX_ADDRESSES),
             opt("tls_certificate", Kind::Str, "tls_certificate = \"mx.gateway.example\""),
-            opt("mx", Kind::TableList, "mx = [{ host = \"mx1.gateway.example\", priority = 10 }]"),
+            opt("mx", Kind::TableList, "mx = [{ host = \"mx1.gateway.example\", priority = 10 }]").at_most(MAX_HOSTS),
         ],
     ),
     (
@@ -155,15 +179,15 @@ pub const TABLES: &[(&str, &[Key])] = &[
         "inbound.enhanced_filtering",
         &[
             req("mode", Kind::Enum(EF_MODES), "mode = \"skip-last-ip\""),
-            opt("skip_ips", Kind::StrList, "skip_ips = [\"192.0.2.10\"]"),
-            opt("pilot_recipients", Kind::StrList, "pilot_recipients = [\"alice@contoso.com\"]"),
+            opt("skip_ips", Kind::StrList, "skip_ips = [\"192.0.2.10\"]").at_most(MAX_ADDRESSES),
+            opt("pilot_recipients", Kind::StrList, "pilot_recipients = [\"alice@contoso.com\"]").at_most(MAX_RECIPIENTS),
         ],
     ),
     (
         "outbound",
         &[
             opt("through_gateway", Kind::Bool, "through_gateway = true"),
-            opt("smart_hosts", Kind::StrList, "smart_hosts = [\"smtp.gateway.example\"]"),
+            opt("smart_hosts", Kind::StrList, "smart_hosts = [\"smtp.gateway.example\"]").at_most(MAX_HOSTS),
             opt("tls", Kind::Enum(OUTBOUND_TLS), "tls = \"certificate-validation\""),
             opt("tls_domain", Kind::Str, "tls_domain = \"gateway.example\""),
             opt("secret_header", Kind::Table, "[outbound.secret_header]"),
