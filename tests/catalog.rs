@@ -3,6 +3,8 @@
 //! source with a date, and Cloudflare's published /24 split equals
 //! mailflowc's own.
 
+mod common;
+
 use ipnet::IpNet;
 use mailflowc::catalog::{self, Vendor};
 use mailflowc::knowledge::address::parse_address;
@@ -69,6 +71,7 @@ fn every_catalog_address_parses_and_is_public_and_not_microsoft365() {
 
 #[test]
 fn every_catalog_mx_host_is_a_host_name() {
+    let mut checked = 0;
     for vendor in catalog::vendors() {
         for region in &vendor.regions {
             for mx in &region.mx {
@@ -78,9 +81,31 @@ fn every_catalog_mx_host_is_a_host_name() {
                     vendor.id,
                     mx.host
                 );
+                checked += 1;
             }
         }
     }
+    // Cloudflare's three regions and Cisco ETD's at least: a catalog that
+    // lost its MX lists would otherwise pass silently.
+    assert!(checked >= 10, "only {checked} catalog MX hosts checked");
+}
+
+#[test]
+fn every_vendor_file_is_registered() {
+    let dir = common::root().join("src/catalog/vendors");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| n.trim_end_matches(".toml").to_owned())
+        .collect();
+    on_disk.sort();
+    let mut registered: Vec<String> = catalog::vendors().iter().map(|v| v.id.clone()).collect();
+    registered.sort();
+    assert_eq!(
+        on_disk, registered,
+        "a vendor file is not in catalog::FILES, or the reverse"
+    );
 }
 
 #[test]

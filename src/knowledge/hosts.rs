@@ -29,6 +29,12 @@ pub fn normalize_host(host: &str) -> String {
 /// (the DNSSEC-signed form Microsoft gives newer domains).
 pub fn microsoft365_mx_problem(host: &str) -> Option<String> {
     let host = normalize_host(host);
+    if host.len() > 253 {
+        return Some("longer than 253 characters".to_owned());
+    }
+    if host.split('.').any(|l| l.len() > 63) {
+        return Some("a label is longer than 63 characters".to_owned());
+    }
     let label_ok =
         |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if let Some(label) = host.strip_suffix(".mail.protection.outlook.com") {
