@@ -91,7 +91,9 @@ impl<'a> Source<'a> {
     fn clip(&self, span: &Range<usize>) -> Range<usize> {
         let start = self.floor(span.start);
         let line = self.line_range(self.line_of(start));
-        let end = self.floor(span.end.max(start)).min(line.end.max(start));
+        // A span starting on a line break (`\r` or `\n`) starts at its line's end.
+        let start = start.min(line.end);
+        let end = self.floor(span.end.max(start)).clamp(start, line.end);
         start..end
     }
 
@@ -304,6 +306,20 @@ mod tests {
         let text = render(&[d], "t.toml", &source, false);
         assert!(text.contains("t.toml:1:100001"), "{text}");
         assert!(text.len() < 2_000, "{} bytes", text.len());
+    }
+
+    #[test]
+    fn a_span_on_a_line_break_renders() {
+        // Found by the fuzz target: a span on the `\n` of a `\r\n` line.
+        let source = "a = 1\r\nb = 2\r\n";
+        for start in 0..source.len() {
+            for end in start..=source.len() {
+                let d = Diagnostic::new(Code::UnknownKey, "bad")
+                    .at(start..end)
+                    .with_label("x");
+                let _ = render(&[d], "t.toml", source, false);
+            }
+        }
     }
 
     #[test]

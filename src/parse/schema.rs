@@ -94,7 +94,7 @@ impl Key {
 /// list's 1,273 entries, F-CF-03, is checked once prefixes are split).
 pub const MAX_DOMAINS: usize = 1000;
 pub const MAX_ADDRESSES: usize = 2000;
-pub const MAX_RECIPIENTS: usize = 1000;
+pub const MAX_RECIPIENTS: usize = 5000;
 pub const MAX_HOSTS: usize = 50;
 /// The largest topology file read, in bytes.
 pub const MAX_TOPOLOGY_BYTES: usize = 1 << 20;
