@@ -64,17 +64,44 @@ enum Command {
         #[command(subcommand)]
         action: Option<VendorsAction>,
     },
+    /// Show what a change will do: the difference between a base desired
+    /// state and the topology's, per target, object and property. Exit 0 when
+    /// nothing changes, 3 when something does.
+    Plan {
+        /// The topology file (TOML).
+        topology: PathBuf,
+        /// The output directory whose `desired-state.json` is the base
+        /// [default: `generated/` beside the topology].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The base: a git revision (its committed `desired-state.json` under
+        /// the output directory) or a file [default: the one on disk].
+        #[arg(long)]
+        base: Option<String>,
+        /// Markdown for a pull-request comment, plain text, or JSON
+        /// [default: text on a terminal, Markdown otherwise].
+        #[arg(long, value_enum)]
+        format: Option<PlanFormat>,
+    },
     /// Print the lowered model as JSON (what the plan is made from).
     PrintIr {
         /// The topology file (TOML).
         topology: PathBuf,
     },
-    /// Print the plan as JSON: every step of every target, with its phase,
-    /// file, and the complete wanted state of the objects it changes.
+    /// Print the desired state as JSON (the `desired-state.json` a build
+    /// writes): every object of every target with its complete wanted state,
+    /// and every step with its phase and file.
     PrintPlan {
         /// The topology file (TOML).
         topology: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PlanFormat {
+    Markdown,
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,7 +131,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         EXIT_DIFFERENT,
-        "a difference was found: `build --check` on a stale tree",
+        "a difference was found: `build --check` on a stale tree, `plan` with changes",
     ),
 ];
 
@@ -173,6 +200,12 @@ fn run(command: Command) -> u8 {
         } => show_vendor(&name),
         Command::PrintIr { topology } => print_ir(&topology),
         Command::PrintPlan { topology } => print_plan(&topology),
+        Command::Plan {
+            topology,
+            out,
+            base,
+            format,
+        } => plan(&topology, out, base.as_deref(), format),
     }
 }
 
@@ -458,8 +491,135 @@ fn print_ir(path: &Path) -> u8 {
 
 fn print_plan(path: &Path) -> u8 {
     match analyze_file(path) {
-        Ok((_, topology)) => print_json(&crate::targets::plan(&topology)),
+        Ok((_, topology)) => {
+            let plan = crate::targets::plan(&topology);
+            say_raw(&crate::targets::state::to_text(
+                &crate::targets::state::desired_state(&topology, &plan),
+            ));
+            EXIT_OK
+        }
         Err(code) => code,
+    }
+}
+
+/// Reads the base desired state: a file, a git revision's committed copy,
+/// or the output directory's; `None` when there is none yet (everything is
+/// then added).
+fn read_base(
+    out: &Path,
+    base: Option<&str>,
+) -> Result<Option<crate::targets::state::DesiredState>, String> {
+    use crate::targets::state::{DesiredState, DESIRED_STATE_FILE, FORMAT, VERSION};
+    let on_disk = out.join(DESIRED_STATE_FILE);
+    let text = match base {
+        Some(file) if Path::new(file).is_file() => {
+            std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?
+        }
+        Some(revision) => match committed_state(out, revision)? {
+            Some(text) => text,
+            None => return Ok(None),
+        },
+        None if on_disk.is_file() => std::fs::read_to_string(&on_disk)
+            .map_err(|e| format!("cannot read `{}`: {e}", on_disk.display()))?,
+        None => return Ok(None),
+    };
+    let state: DesiredState = serde_json::from_str(&text)
+        .map_err(|e| format!("the base is not a mailflowc desired state: {e}"))?;
+    if state.format != FORMAT || state.version != VERSION {
+        return Err(format!(
+            "the base is `{}` version {}; this mailflowc reads `{FORMAT}` version {VERSION}",
+            state.format, state.version
+        ));
+    }
+    Ok(Some(state))
+}
+
+/// The `desired-state.json` committed under `out` at `revision`, read with
+/// git from the output directory's place in the work tree; `None` when the
+/// revision has no such file (a first build).
+fn committed_state(out: &Path, revision: &str) -> Result<Option<String>, String> {
+    let git = |dir: &Path, args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))
+    };
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let parent = std::fs::canonicalize(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    let top = git(&parent, &["rev-parse", "--show-toplevel"])?;
+    if !top.status.success() {
+        return Err(format!(
+            "`{revision}` is neither a file nor a git revision here (not a git work tree)"
+        ));
+    }
+    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+    let file = parent
+        .join(out.file_name().unwrap_or_default())
+        .join(crate::targets::state::DESIRED_STATE_FILE);
+    let relative = file
+        .strip_prefix(&top)
+        .map_err(|_| format!("`{}` is outside the git work tree", file.display()))?
+        .to_string_lossy()
+        .replace('\\', "/");
+    // `--` never needed: the argument is one `REV:PATH` word, not an option.
+    let shown = git(&top, &["show", &format!("{revision}:{relative}")])?;
+    if shown.status.success() {
+        return Ok(Some(String::from_utf8_lossy(&shown.stdout).into_owned()));
+    }
+    let stderr = String::from_utf8_lossy(&shown.stderr);
+    if stderr.contains("does not exist") || stderr.contains("exists on disk, but not in") {
+        return Ok(None);
+    }
+    Err(format!(
+        "git cannot show `{revision}:{relative}`: {}",
+        stderr.trim()
+    ))
+}
+
+fn plan(path: &Path, out: Option<PathBuf>, base: Option<&str>, format: Option<PlanFormat>) -> u8 {
+    use crate::targets::{diff, state};
+    let (_, topology) = match analyze_file(path) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let out = out.unwrap_or_else(|| beside(path, "generated"));
+    let new = state::desired_state(&topology, &crate::targets::plan(&topology));
+    let base = match read_base(&out, base) {
+        Ok(Some(base)) => base,
+        Ok(None) => state::DesiredState {
+            objects: Default::default(),
+            steps: Vec::new(),
+            ..new.clone()
+        },
+        Err(message) => {
+            warn!("error: {message}");
+            return EXIT_FAILURE;
+        }
+    };
+    let changes = diff::diff(&base, &new);
+    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+        PlanFormat::Text
+    } else {
+        PlanFormat::Markdown
+    });
+    match format {
+        PlanFormat::Markdown => say_raw(&diff::markdown(&changes)),
+        PlanFormat::Text => say_raw(&diff::text(&changes)),
+        PlanFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&changes).unwrap_or_default();
+            text.push('\n');
+            say_raw(&text);
+        }
+    }
+    if changes.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERENT
     }
 }
 

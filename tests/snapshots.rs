@@ -108,6 +108,16 @@ fn no_snapshot_is_left_without_an_input() {
         expected.insert(format!("snapshots__plan-{name}.snap"));
     }
     expected.insert("diagnostics__rendered-diagnostics.snap".to_owned());
+    for case in [
+        "no-change",
+        "address-added",
+        "address-removed",
+        "renamed",
+        "feature-off",
+        "vendor-switch",
+    ] {
+        expected.insert(format!("plan__plan-{case}.snap"));
+    }
     let dir = common::root().join("tests/snapshots");
     for entry in std::fs::read_dir(&dir).unwrap() {
         let file = entry.unwrap().file_name().to_string_lossy().into_owned();

@@ -11,11 +11,13 @@
 //! `write` does that once everything rendered.
 
 pub mod cisco;
+pub mod diff;
 pub mod dns;
 pub mod exchange;
 pub mod gateway;
 pub mod plan;
 pub mod runbook;
+pub mod state;
 pub mod templates;
 
 use crate::model::Topology;
@@ -67,6 +69,10 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
         let text = env.get_template(template)?.render(context)?;
         files.insert(path, normalize_newlines(&text));
     }
+    files.insert(
+        state::DESIRED_STATE_FILE.to_owned(),
+        state::to_text(&state::desired_state(topology, &plan)),
+    );
     Ok(files)
 }
 

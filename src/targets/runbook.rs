@@ -286,24 +286,39 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
         });
     }
 
+    let mut stabilize = Vec::new();
     if moves_mx {
         let after = if topology.inbound.lockdown.is_some() {
             "exchange.lockdown-connector"
         } else {
             "dns.cutover"
         };
-        out.push(Section {
-            id: "stabilize",
-            title: "Stabilize",
-            items: vec![item(
-                "dns.stabilized",
-                "dns-stabilized",
-                dns_files(plan, "stabilized"),
-                "raise the gateway MX's TTL",
-                &[after],
-            )],
-        });
+        stabilize.push(item(
+            "dns.stabilized",
+            "dns-stabilized",
+            dns_files(plan, "stabilized"),
+            "raise the gateway MX's TTL",
+            &[after],
+        ));
     }
+    for step in exchange(Phase::Stabilize, Action::Apply) {
+        let mut converge = script(
+            step,
+            &[
+                "dns.cutover",
+                "wait.lockdown",
+                "exchange.lockdown-connector",
+                "exchange.outbound-rule",
+            ],
+        );
+        converge.kind = "converge";
+        stabilize.push(converge);
+    }
+    out.push(Section {
+        id: "stabilize",
+        title: "Stabilize",
+        items: stabilize,
+    });
     out
 }
 

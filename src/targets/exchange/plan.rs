@@ -70,6 +70,12 @@ pub enum Script {
     RestoreSpfHardFail,
     /// Remove the gateway's entries from the allow list.
     RemoveAllowList { entries: Vec<String> },
+    /// Remove what an earlier run added and the topology no longer wants:
+    /// objects of roles not planned, allow-list entries not wanted.
+    Converge {
+        roles: Vec<String>,
+        entries: Vec<String>,
+    },
 }
 
 /// The policies the allow list and SPF scripts change: Exchange's defaults.
@@ -112,6 +118,7 @@ impl Script {
                 DEFAULT_POLICY,
                 vec![property("IPAllowList", Value::List(entries.clone()))],
             )],
+            Script::Converge { .. } => Vec::new(),
         }
     }
 }
@@ -527,6 +534,37 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             &lockdown_object,
         ));
     }
+
+    // Convergence, last: what earlier runs added and this topology retires.
+    let mut roles: Vec<String> = set
+        .out
+        .iter()
+        .flat_map(|s| s.step.objects.iter())
+        .filter_map(|o| o.marker.as_deref())
+        .map(|m| m.trim_start_matches("mailflowc:").to_owned())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    set.apply(
+        "converge",
+        "80-converge.ps1",
+        Phase::Stabilize,
+        "Removes what earlier runs added and the topology no longer wants.",
+        "removes objects mailflowc marked for a role this topology no longer has, and allow-list entries it added that are no longer wanted",
+        header(&[
+            "Phase: stabilize, after the old MX records are gone. Only objects that carry a",
+            "mailflowc marker, and allow-list entries the record says mailflowc added, are",
+            "removed: never what the tenant had before.",
+        ]),
+        Script::Converge {
+            roles,
+            entries: if inbound.allow_list {
+                exchange_entries.clone()
+            } else {
+                Vec::new()
+            },
+        },
+    );
 
     // A rollback's number mirrors the step it undoes (100 minus its number),
     // so rollbacks sort in undo order and adding a feature renames nothing.

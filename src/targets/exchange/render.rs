@@ -278,6 +278,12 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
             false,
             minijinja::context! { entries },
         ),
+        Script::Converge { roles, entries } => (
+            ids::PS_CONVERGE,
+            vec![STATE_PATH],
+            false,
+            minijinja::context! { roles, entries },
+        ),
         Script::RestoreSpfHardFail => (
             ids::PS_ROLLBACK_SPF_HARD_FAIL,
             vec![STATE_PATH_ROLLBACK],

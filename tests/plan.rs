@@ -1,0 +1,190 @@
+//! `mailflowc plan`: the semantic difference between a base desired state
+//! and the topology's, for the changes a reviewer meets: none, an address
+//! added or removed, a rename, a feature turned off, a vendor switch.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const V1: &str = r#"version = 1
+
+[organization]
+name = "Contoso"
+tenant = "contoso.onmicrosoft.com"
+domains = ["contoso.com"]
+
+[gateway]
+name = "Gateway"
+vendor = "cisco"
+egress = ["68.232.140.27", "68.232.141.16/28"]
+mx = [{ host = "mx1.gateway.example" }]
+
+[inbound]
+scl_bypass_rule = true
+lockdown = true
+
+[inbound.enhanced_filtering]
+mode = "off"
+"#;
+
+fn mailflowc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn plan_of(v1: &str, v2: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("t.toml"), v1).unwrap();
+    let built = mailflowc(dir.path(), &["build", "t.toml"]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    fs::write(dir.path().join("t.toml"), v2).unwrap();
+    let out = mailflowc(dir.path(), &["plan", "t.toml", "--format", "markdown"]);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn plans_for_the_usual_changes() {
+    let cases = [
+        ("no-change", V1.to_owned(), 0),
+        ("address-added", V1.replace("\"68.232.140.27\", ", "\"68.232.140.27\", \"68.232.140.28\", "), 3),
+        ("address-removed", V1.replace("\"68.232.140.27\", ", ""), 3),
+        ("renamed", format!("{V1}\n[names]\ninbound_connector = \"Gateway inbound\"\n"), 3),
+        ("feature-off", V1.replace("scl_bypass_rule = true\n", ""), 3),
+        (
+            "vendor-switch",
+            V1.replace("vendor = \"cisco\"\negress = [\"68.232.140.27\", \"68.232.141.16/28\"]\nmx = [{ host = \"mx1.gateway.example\" }]",
+                "vendor = \"cloudflare\"\nmx = [{ host = \"mxa.global.inbound.cf-emailsecurity.net\" }]"),
+            3,
+        ),
+    ];
+    for (name, v2, code) in cases {
+        assert!(
+            name == "no-change" || v2 != V1,
+            "{name}: the variant is the same text"
+        );
+        let (exit, markdown) = plan_of(V1, &v2);
+        assert_eq!(exit, code, "{name}:\n{markdown}");
+        insta::assert_snapshot!(format!("plan-{name}"), markdown);
+    }
+}
+
+#[test]
+fn a_removed_address_leaves_only_after_the_old_mx_is_gone() {
+    let (_, markdown) = plan_of(V1, &V1.replace("\"68.232.140.27\", ", ""));
+    let line = markdown
+        .lines()
+        .find(|l| l.contains("68.232.140.27"))
+        .unwrap();
+    assert!(
+        line.contains("after the old MX records are gone"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn the_base_can_be_a_git_revision_or_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "t@example.com"]);
+    git(&["config", "user.name", "t"]);
+    fs::write(dir.path().join("t.toml"), V1).unwrap();
+    assert_eq!(
+        mailflowc(dir.path(), &["build", "t.toml"]).status.code(),
+        Some(0)
+    );
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "v1"]);
+    // v2, built: the tree on disk is v2's, the committed one v1's.
+    let v2 = V1.replace("\"68.232.140.27\", ", "");
+    fs::write(dir.path().join("t.toml"), &v2).unwrap();
+    assert_eq!(
+        mailflowc(dir.path(), &["build", "t.toml"]).status.code(),
+        Some(0)
+    );
+    let on_disk = mailflowc(dir.path(), &["plan", "t.toml", "--format", "json"]);
+    assert_eq!(
+        on_disk.status.code(),
+        Some(0),
+        "against its own tree, v2 changes nothing"
+    );
+    let against_head = mailflowc(
+        dir.path(),
+        &["plan", "t.toml", "--base", "HEAD", "--format", "json"],
+    );
+    assert_eq!(
+        against_head.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&against_head.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&against_head.stdout).unwrap();
+    assert!(json["changes"].as_array().is_some_and(|c| !c.is_empty()));
+    // A file as the base.
+    let base = dir.path().join("base.json");
+    let shown = Command::new("git")
+        .current_dir(dir.path())
+        .args(["show", "HEAD:generated/desired-state.json"])
+        .output()
+        .unwrap();
+    fs::write(&base, shown.stdout).unwrap();
+    let against_file = mailflowc(
+        dir.path(),
+        &["plan", "t.toml", "--base", base.to_str().unwrap()],
+    );
+    assert_eq!(against_file.status.code(), Some(3));
+    // Building v2 into a fresh directory and into v1's gives the same bytes.
+    assert_eq!(
+        mailflowc(dir.path(), &["build", "t.toml", "--out", "fresh"])
+            .status
+            .code(),
+        Some(0)
+    );
+    for entry in fs::read_dir(dir.path().join("fresh/exchange")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().is_file() {
+            let name = entry.file_name();
+            assert_eq!(
+                fs::read(entry.path()).unwrap(),
+                fs::read(dir.path().join("generated/exchange").join(&name)).unwrap()
+            );
+        }
+    }
+    assert_eq!(
+        fs::read(dir.path().join("fresh/desired-state.json")).unwrap(),
+        fs::read(dir.path().join("generated/desired-state.json")).unwrap()
+    );
+}
+
+#[test]
+fn markdown_escapes_what_a_name_can_hold() {
+    let escaped = mailflowc::targets::diff::md("a|b `c` <script> *x* [l](u)");
+    assert!(
+        !escaped.contains(" | ") && !escaped.contains("<script>") && escaped.contains("\\|"),
+        "{escaped}"
+    );
+}
