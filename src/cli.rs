@@ -83,6 +83,18 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<PlanFormat>,
     },
+    /// Compare the topology's desired state with a tenant export (written by
+    /// `exchange/verify.ps1 -ExportPath`), offline. Exit 0 in sync, 3 on drift.
+    Drift {
+        /// The topology file (TOML).
+        topology: PathBuf,
+        /// The tenant export (JSON).
+        #[arg(long)]
+        tenant: PathBuf,
+        /// Text, or JSON (the same report `verify.ps1 -Json` writes).
+        #[arg(long, value_enum, default_value = "text")]
+        format: DriftFormat,
+    },
     /// Print the lowered model as JSON (what the plan is made from).
     PrintIr {
         /// The topology file (TOML).
@@ -95,6 +107,12 @@ enum Command {
         /// The topology file (TOML).
         topology: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DriftFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -131,7 +149,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         EXIT_DIFFERENT,
-        "a difference was found: `build --check` on a stale tree, `plan` with changes",
+        "a difference was found: `build --check` on a stale tree, `plan` with changes, `drift`",
     ),
 ];
 
@@ -200,6 +218,11 @@ fn run(command: Command) -> u8 {
         } => show_vendor(&name),
         Command::PrintIr { topology } => print_ir(&topology),
         Command::PrintPlan { topology } => print_plan(&topology),
+        Command::Drift {
+            topology,
+            tenant,
+            format,
+        } => drift(&topology, &tenant, format),
         Command::Plan {
             topology,
             out,
@@ -617,6 +640,50 @@ fn plan(path: &Path, out: Option<PathBuf>, base: Option<&str>, format: Option<Pl
         }
     }
     if changes.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERENT
+    }
+}
+
+fn drift(path: &Path, export: &Path, format: DriftFormat) -> u8 {
+    use crate::targets::{drift, state};
+    let (_, topology) = match analyze_file(path) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let text = match read_limited(export) {
+        Ok(text) => text,
+        Err(error) => {
+            warn!("error: cannot read `{}`: {error}", export.display());
+            return EXIT_FAILURE;
+        }
+    };
+    // Windows PowerShell writes UTF-8 with a byte-order mark.
+    let json: serde_json::Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
+        Ok(json) => json,
+        Err(error) => {
+            warn!("error: `{}` is not JSON: {error}", export.display());
+            return EXIT_FAILURE;
+        }
+    };
+    let desired = state::desired_state(&topology, &crate::targets::plan(&topology));
+    let report = match drift::drift(&desired, &json) {
+        Ok(report) => report,
+        Err(message) => {
+            warn!("error: `{}`: {message}", export.display());
+            return EXIT_FAILURE;
+        }
+    };
+    match format {
+        DriftFormat::Text => say_raw(&drift::text(&report)),
+        DriftFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+            text.push('\n');
+            say_raw(&text);
+        }
+    }
+    if report.in_sync() {
         EXIT_OK
     } else {
         EXIT_DIFFERENT

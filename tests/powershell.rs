@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Commands that are not Exchange cmdlets: PowerShell's own, and Windows'
 /// DNS client (guarded by `Get-Command` in the lock-down script).
 const POWERSHELL_COMMANDS: &[&str] = &[
+    "Add-Member",
     "ConvertFrom-Json",
     "ConvertTo-Json",
     "ForEach-Object",
@@ -23,6 +24,7 @@ const POWERSHELL_COMMANDS: &[&str] = &[
     "Read-Host",
     "Remove-Item",
     "Resolve-DnsName",
+    "Select-Object",
     "Set-Content",
     "Set-StrictMode",
     "Sort-Object",
@@ -459,4 +461,88 @@ fn every_script_supports_what_if_and_stops_on_first_error() {
             "{name}: does not check the session"
         );
     }
+}
+
+#[test]
+fn verify_changes_nothing_and_covers_every_planned_property() {
+    let mut checked = 0;
+    for input in common::valid_inputs() {
+        let files = common::build(&input);
+        let text = &files["exchange/verify.ps1"];
+        let tree = common::parse_powershell(text);
+        assert!(common::syntax_errors(&tree, text).is_empty());
+        for call in calls(text).0 {
+            // Set-StrictMode sets the script's own parsing rules, nothing else.
+            if call.name.eq_ignore_ascii_case("Set-StrictMode") {
+                continue;
+            }
+            let verb = call
+                .name
+                .split('-')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            assert!(
+                !matches!(
+                    verb.as_str(),
+                    "new" | "set" | "remove" | "enable" | "disable"
+                ),
+                "{}: verify.ps1 calls `{}`",
+                input.display(),
+                call.name
+            );
+        }
+        // Every property of every managed object is compared.
+        let source = std::fs::read_to_string(&input).unwrap();
+        let (topology, _) = mailflowc::analyze_with(&source, &common::context_for(&input));
+        let plan = mailflowc::targets::plan(&topology.unwrap());
+        let keys = desired_keys_all(text);
+        for step in plan
+            .steps
+            .iter()
+            .filter(|s| s.action == mailflowc::targets::plan::Action::Apply)
+        {
+            for object in step.objects.iter().filter(|o| o.marker.is_some()) {
+                let wanted: Vec<&str> = object.properties.iter().map(|p| p.name).collect();
+                assert!(
+                    keys.iter().any(|k| k == &wanted),
+                    "{}: verify.ps1 does not compare {} {} with {wanted:?}",
+                    input.display(),
+                    object.kind,
+                    object.name
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            !text.contains("SetHeaderValue = $Secret"),
+            "verify.ps1 must not need the secret"
+        );
+    }
+    assert!(checked >= 8);
+}
+
+/// The keys of every `$desired = [ordered]@{…}` in a script, in order.
+fn desired_keys_all(text: &str) -> Vec<Vec<String>> {
+    let tree = common::parse_powershell(text);
+    let nodes = common::nodes(&tree);
+    let mut out = Vec::new();
+    for node in &nodes {
+        if node.kind() != "assignment_expression"
+            || !text[node.byte_range()].starts_with("$desired = ")
+        {
+            continue;
+        }
+        let keys = nodes
+            .iter()
+            .filter(|inner| {
+                inner.kind() == "key_expression"
+                    && inner.start_byte() >= node.start_byte()
+                    && inner.end_byte() <= node.end_byte()
+            })
+            .map(|inner| text[inner.byte_range()].to_owned())
+            .collect();
+        out.push(keys);
+    }
+    out
 }

@@ -13,6 +13,7 @@
 pub mod cisco;
 pub mod diff;
 pub mod dns;
+pub mod drift;
 pub mod exchange;
 pub mod gateway;
 pub mod plan;

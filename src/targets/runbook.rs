@@ -311,7 +311,11 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
                 "exchange.outbound-rule",
             ],
         );
-        converge.kind = "converge";
+        converge.kind = if step.id == "exchange.verify" {
+            "verify"
+        } else {
+            "converge"
+        };
         stabilize.push(converge);
     }
     out.push(Section {

@@ -23,6 +23,8 @@ templates![
     "powershell/rollback-allow-list.ps1.j2",
     "powershell/rollback-spf-hard-fail.ps1.j2",
     "powershell/converge.ps1.j2",
+    "powershell/verify.ps1.j2",
+    "powershell/_readonly.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
     "cisco/STEPS.md.j2",
     "gateway/STEPS.md.j2",
@@ -45,6 +47,7 @@ pub mod ids {
     pub const PS_ROLLBACK_ALLOW_LIST: &str = "powershell/rollback-allow-list.ps1.j2";
     pub const PS_ROLLBACK_SPF_HARD_FAIL: &str = "powershell/rollback-spf-hard-fail.ps1.j2";
     pub const PS_CONVERGE: &str = "powershell/converge.ps1.j2";
+    pub const PS_VERIFY: &str = "powershell/verify.ps1.j2";
     pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";
     pub const GATEWAY_STEPS: &str = "gateway/STEPS.md.j2";
     pub const CISCO_RELAY_GUARD: &str = "cisco/relay-guard-filter.txt.j2";

@@ -70,6 +70,16 @@ pub enum Script {
     RestoreSpfHardFail,
     /// Remove the gateway's entries from the allow list.
     RemoveAllowList { entries: Vec<String> },
+    /// Read-only: compare the tenant with every managed object's wanted
+    /// state; optionally export what was read.
+    Verify {
+        objects: Vec<Object>,
+        entries: Vec<String>,
+        spf: bool,
+        ef_on: bool,
+        names: Vec<String>,
+        outbound_rule: Option<String>,
+    },
     /// Remove what an earlier run added and the topology no longer wants:
     /// objects of roles not planned, allow-list entries not wanted.
     Converge {
@@ -118,7 +128,7 @@ impl Script {
                 DEFAULT_POLICY,
                 vec![property("IPAllowList", Value::List(entries.clone()))],
             )],
-            Script::Converge { .. } => Vec::new(),
+            Script::Converge { .. } | Script::Verify { .. } => Vec::new(),
         }
     }
 }
@@ -563,6 +573,43 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             } else {
                 Vec::new()
             },
+        },
+    );
+
+    // The read-only check, from the same wanted state.
+    let managed: Vec<Object> = set
+        .out
+        .iter()
+        .flat_map(|s| s.step.objects.iter())
+        .filter(|o| o.marker.is_some())
+        .cloned()
+        .collect();
+    let all_names = match set.out.first().map(|s| &s.script) {
+        Some(Script::Preflight { names, .. }) => names.clone(),
+        _ => Vec::new(),
+    };
+    set.apply(
+        "verify",
+        "verify.ps1",
+        Phase::Stabilize,
+        "Compares the tenant with the wanted state, read-only.",
+        "compares every managed object, the allow list and the SPF setting with the wanted state, changes nothing; exit 3 on drift; -ExportPath writes what it read for `mailflowc drift`",
+        header(&[
+            "Read-only: no New, Set, Remove, Enable or Disable call. Run any time, on a",
+            "schedule too: -Json writes the report as JSON, -ExportPath FILE the tenant",
+            "state it read (secret-bearing values as SHA-256) for `mailflowc drift`.",
+        ]),
+        Script::Verify {
+            objects: managed,
+            entries: if inbound.allow_list {
+                exchange_entries.clone()
+            } else {
+                Vec::new()
+            },
+            spf: inbound.spf_hard_fail_off,
+            ef_on: inbound.enhanced_filtering.mode != EfMode::Off,
+            names: all_names,
+            outbound_rule: topology.outbound.as_ref().map(|_| names.outbound_rule.clone()),
         },
     );
 

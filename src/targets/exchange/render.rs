@@ -86,6 +86,15 @@ const STATE_PATH_ROLLBACK: ScriptParam = ScriptParam {
     declaration: "[string] $StatePath = (Join-Path $PSScriptRoot '../../../mailflowc-state')",
     help: "Where the ownership record lives: beside the generated tree, outside it. Commit it.",
 };
+const JSON: ScriptParam = ScriptParam {
+    declaration: "[switch] $Json",
+    help: "Write the report as JSON (the format `mailflowc drift --format json` prints).",
+};
+const EXPORT_PATH: ScriptParam = ScriptParam {
+    declaration: "[string] $ExportPath",
+    help:
+        "Also write the tenant state read, secret-bearing values as SHA-256, for `mailflowc drift`.",
+};
 const SKIP_MX_CHECK: ScriptParam = ScriptParam {
     declaration: "[switch] $SkipMxCheck",
     help: "Skip the DNS check that every domain's MX has left Microsoft 365.",
@@ -184,6 +193,36 @@ fn object_view(object: &Object) -> Result<ObjectView<'_>, Error> {
     })
 }
 
+/// An object as `verify.ps1` compares it: a secret by its fingerprint.
+fn verify_view(object: &Object) -> Result<minijinja::Value, Error> {
+    let view = object_view(object)?;
+    let params: Vec<minijinja::Value> = object
+        .properties
+        .iter()
+        .zip(view.params.iter())
+        .map(|(p, v)| match &p.value {
+            Value::Secret { secret_sha256 } => minijinja::context! {
+                name => p.name,
+                value => secret_sha256,
+                rule => "secret-sha256",
+            },
+            value => minijinja::context! {
+                name => p.name,
+                value => context(value),
+                rule => v.rule,
+            },
+        })
+        .collect();
+    Ok(minijinja::context! {
+        noun => view.noun,
+        label => view.label,
+        name => view.name,
+        marker => view.marker,
+        marker_property => view.marker_property,
+        params => params,
+    })
+}
+
 /// Every Exchange file: (path, template, context).
 pub fn render(steps: &[ExchangeStep], tenant: &str, source: &str) -> Result<Vec<Rendered>, Error> {
     let mut out = Vec::new();
@@ -278,6 +317,32 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
             false,
             minijinja::context! { entries },
         ),
+        Script::Verify {
+            objects,
+            entries,
+            spf,
+            ef_on,
+            names,
+            outbound_rule,
+        } => {
+            let mut views = Vec::new();
+            for object in objects {
+                views.push(verify_view(object)?);
+            }
+            (
+                ids::PS_VERIFY,
+                vec![JSON, EXPORT_PATH],
+                false,
+                minijinja::context! {
+                    objects => views,
+                    entries,
+                    spf,
+                    ef_on,
+                    names,
+                    outbound_rule,
+                },
+            )
+        }
         Script::Converge { roles, entries } => (
             ids::PS_CONVERGE,
             vec![STATE_PATH],

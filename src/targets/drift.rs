@@ -1,0 +1,241 @@
+//! Drift: the desired state against what a tenant holds, offline, from the
+//! export `exchange/verify.ps1 -ExportPath` writes. The comparison uses the
+//! same read-back rules as the scripts (`exchange::readback`), so a value
+//! compares the same online and offline.
+//!
+//! Export format (`mailflowc-tenant-export`, version 1): an object with
+//! `format`, `version`, `tenant`, and one member per cmdlet noun
+//! (`InboundConnector`, `OutboundConnector`, `TransportRule`,
+//! `HostedConnectionFilterPolicy`, `HostedContentFilterPolicy`) holding what
+//! `Get-<noun> | ConvertTo-Json -Depth 4` printed: an array, or a single
+//! object when there was one (exchange-readback R-02). Member and property
+//! names are matched case-insensitively. `SetHeaderValue` holds the
+//! SHA-256 of the value, never the value.
+
+use super::exchange::readback::{self, Rule};
+use super::state::{DesiredState, Entry};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+pub const EXPORT_FORMAT: &str = "mailflowc-tenant-export";
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    pub key: String,
+    pub kind: String,
+    pub name: String,
+    /// `missing`, `renamed`, `differs`, `not-managed`.
+    pub problem: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wanted: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DriftReport {
+    pub tenant: String,
+    pub findings: Vec<Finding>,
+}
+
+impl DriftReport {
+    pub fn in_sync(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// A member of a JSON object, its name matched case-insensitively.
+fn member<'a>(object: &'a Json, name: &str) -> Option<&'a Json> {
+    object
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+/// The objects of one noun in the export: an array or a single object;
+/// `null` entries (`[null]`) are nothing.
+fn objects<'a>(export: &'a Json, noun: &str) -> Vec<&'a Json> {
+    match member(export, noun) {
+        Some(Json::Array(list)) => list.iter().filter(|v| v.is_object()).collect(),
+        Some(object @ Json::Object(_)) => vec![object],
+        _ => Vec::new(),
+    }
+}
+
+fn name_of(object: &Json) -> String {
+    member(object, "Name")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn finding(key: &str, entry: &Entry, problem: &str) -> Finding {
+    Finding {
+        key: key.to_owned(),
+        kind: entry.kind.clone(),
+        name: entry.name.clone(),
+        problem: problem.to_owned(),
+        property: None,
+        found: None,
+        wanted: None,
+    }
+}
+
+/// The wanted value of a secret: its fingerprint, which is what the export holds.
+fn wanted_value(value: &Json) -> Json {
+    match member(value, "secret_sha256") {
+        Some(sha) => sha.clone(),
+        None => value.clone(),
+    }
+}
+
+fn compare_properties(key: &str, entry: &Entry, found: &Json, out: &mut Vec<Finding>) {
+    for (property, wanted) in &entry.properties {
+        let rule = readback::rule(&entry.kind, property).unwrap_or(Rule::Text);
+        let wanted = wanted_value(wanted);
+        let have = member(found, property).cloned().unwrap_or(Json::Null);
+        let (want_text, have_text) = (
+            readback::canonical(rule, &wanted),
+            readback::canonical(rule, &have),
+        );
+        // A fingerprint compares case-insensitively: it is hex.
+        let same = if rule == Rule::Secret {
+            want_text.eq_ignore_ascii_case(&have_text)
+        } else {
+            want_text == have_text
+        };
+        if !same {
+            let shown = |text: &str| {
+                if rule == Rule::Secret {
+                    format!("sha256 {text}")
+                } else {
+                    text.to_owned()
+                }
+            };
+            out.push(Finding {
+                property: Some(property.clone()),
+                found: Some(shown(&have_text)),
+                wanted: Some(shown(&want_text)),
+                ..finding(key, entry, "differs")
+            });
+        }
+    }
+}
+
+/// Compares the desired state's Exchange objects with a tenant export.
+pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String> {
+    let format = member(export, "format")
+        .and_then(Json::as_str)
+        .unwrap_or("");
+    if format != EXPORT_FORMAT {
+        return Err(format!(
+            "not a tenant export (expected `format = {EXPORT_FORMAT}`, as `verify.ps1 -ExportPath` writes)"
+        ));
+    }
+    let mut findings = Vec::new();
+    for (key, entry) in &state.objects {
+        if !key.starts_with("exchange/") {
+            continue;
+        }
+        let candidates = objects(export, &entry.kind);
+        match entry.kind.as_str() {
+            "HostedConnectionFilterPolicy" => {
+                // The allow list must hold every gateway entry; the tenant's
+                // own entries are not drift.
+                let policy = candidates
+                    .iter()
+                    .find(|o| name_of(o).eq_ignore_ascii_case(&entry.name));
+                let wanted = entry
+                    .properties
+                    .get("IPAllowList")
+                    .cloned()
+                    .unwrap_or(Json::Null);
+                let have = policy
+                    .and_then(|p| member(p, "IPAllowList"))
+                    .cloned()
+                    .unwrap_or(Json::Null);
+                let have: std::collections::BTreeSet<String> =
+                    readback::canonical(Rule::IpSet, &have)
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                let missing: Vec<String> = readback::canonical(Rule::IpSet, &wanted)
+                    .split(',')
+                    .filter(|s| !s.is_empty() && !have.contains(*s))
+                    .map(str::to_owned)
+                    .collect();
+                if !missing.is_empty() {
+                    findings.push(Finding {
+                        property: Some("IPAllowList".to_owned()),
+                        found: Some(format!(
+                            "{} entries, without {}",
+                            have.len(),
+                            missing.join(", ")
+                        )),
+                        wanted: Some("every gateway entry".to_owned()),
+                        ..finding(key, entry, "differs")
+                    });
+                }
+            }
+            _ => {
+                let by_name: Vec<&&Json> = candidates
+                    .iter()
+                    .filter(|o| name_of(o).eq_ignore_ascii_case(&entry.name))
+                    .collect();
+                match (by_name.first(), &entry.marker) {
+                    (Some(found), _) => compare_properties(key, entry, found, &mut findings),
+                    (None, Some(marker)) => {
+                        let renamed = candidates.iter().find(|o| {
+                            ["Comment", "Comments"].iter().any(|p| {
+                                member(o, p)
+                                    .and_then(Json::as_str)
+                                    .is_some_and(|c| c.contains(marker.as_str()))
+                            })
+                        });
+                        findings.push(match renamed {
+                            Some(other) => Finding {
+                                found: Some(name_of(other)),
+                                wanted: Some(entry.name.clone()),
+                                property: Some("Name".to_owned()),
+                                ..finding(key, entry, "renamed")
+                            },
+                            None => finding(key, entry, "missing"),
+                        });
+                    }
+                    (None, None) => findings.push(finding(key, entry, "missing")),
+                }
+            }
+        }
+    }
+    Ok(DriftReport {
+        tenant: state.tenant.clone(),
+        findings,
+    })
+}
+
+/// The report as text, one finding a line.
+pub fn text(report: &DriftReport) -> String {
+    if report.in_sync() {
+        return format!("{}: in sync\n", report.tenant);
+    }
+    let mut out = String::new();
+    for f in &report.findings {
+        match (&f.property, &f.found, &f.wanted) {
+            (Some(p), Some(found), Some(wanted)) => out.push_str(&format!(
+                "{} {} {}: {p}: found [{found}], wanted [{wanted}]\n",
+                f.problem, f.kind, f.name
+            )),
+            _ => out.push_str(&format!("{} {} {}\n", f.problem, f.kind, f.name)),
+        }
+    }
+    out.push_str(&format!(
+        "{}: {} difference(s)\n",
+        report.tenant,
+        report.findings.len()
+    ));
+    out
+}

@@ -1,0 +1,180 @@
+//! `mailflowc drift`: the desired state against a tenant export, offline.
+//! Cases derive from `tests/fixtures/drift/in-sync.json` (see its README).
+
+mod common;
+
+use serde_json::{json, Value};
+use std::process::Command;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    common::root().join("tests/fixtures/drift").join(name)
+}
+
+fn in_sync() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("in-sync.json")).unwrap()).unwrap()
+}
+
+fn run(export: &Value) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.json");
+    std::fs::write(&path, serde_json::to_string_pretty(export).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .args(["drift"])
+        .arg(fixture("topology.toml"))
+        .arg("--tenant")
+        .arg(&path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap(), report)
+}
+
+fn problems(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["problem"].as_str().unwrap_or("").to_owned(),
+                f["name"].as_str().unwrap_or("").to_owned(),
+                f["property"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn object<'a>(export: &'a mut Value, noun: &str, name: &str) -> &'a mut Value {
+    export[noun]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|o| o["Name"] == name)
+        .unwrap()
+}
+
+#[test]
+fn in_sync_is_exit_0() {
+    let (code, report) = run(&in_sync());
+    assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn each_kind_of_drift_is_reported_with_exit_3() {
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit, (&str, &str, &str)); 7] = [
+        (
+            "connector disabled by hand",
+            |e| {
+                object(e, "InboundConnector", "mailflowc inbound from gateway")["Enabled"] =
+                    json!(false);
+            },
+            ("differs", "mailflowc inbound from gateway", "Enabled"),
+        ),
+        (
+            "allow list emptied",
+            |e| {
+                object(e, "HostedConnectionFilterPolicy", "Default")["IPAllowList"] = json!([]);
+            },
+            ("differs", "Default", "IPAllowList"),
+        ),
+        (
+            "renamed object",
+            |e| {
+                object(e, "OutboundConnector", "mailflowc outbound to gateway")["Name"] =
+                    json!("renamed by hand");
+            },
+            ("renamed", "mailflowc outbound to gateway", "Name"),
+        ),
+        (
+            "rule disabled",
+            |e| {
+                object(
+                    e,
+                    "TransportRule",
+                    "mailflowc route outbound through gateway",
+                )["State"] = json!("Disabled");
+            },
+            (
+                "differs",
+                "mailflowc route outbound through gateway",
+                "State",
+            ),
+        ),
+        (
+            "secret changed",
+            |e| {
+                object(
+                    e,
+                    "TransportRule",
+                    "mailflowc route outbound through gateway",
+                )["SetHeaderValue"] =
+                    json!("0000000000000000000000000000000000000000000000000000000000000000");
+            },
+            (
+                "differs",
+                "mailflowc route outbound through gateway",
+                "SetHeaderValue",
+            ),
+        ),
+        (
+            "both restrictions on the lock-down",
+            |e| {
+                object(e, "InboundConnector", "mailflowc lock-down to gateway")
+                    ["RestrictDomainsToCertificate"] = json!(true);
+            },
+            (
+                "differs",
+                "mailflowc lock-down to gateway",
+                "RestrictDomainsToCertificate",
+            ),
+        ),
+        (
+            "connector gone",
+            |e| {
+                e["InboundConnector"]
+                    .as_array_mut()
+                    .unwrap()
+                    .retain(|o| o["Name"] != "mailflowc lock-down to gateway");
+            },
+            ("missing", "mailflowc lock-down to gateway", ""),
+        ),
+    ];
+    for (name, edit, expected) in cases {
+        let mut export = in_sync();
+        edit(&mut export);
+        let (code, report) = run(&export);
+        assert_eq!(code, 3, "{name}: {report:#}");
+        let found = problems(&report);
+        let expected = (
+            expected.0.to_owned(),
+            expected.1.to_owned(),
+            expected.2.to_owned(),
+        );
+        assert_eq!(found, vec![expected], "{name}");
+    }
+}
+
+#[test]
+fn what_the_tenant_had_before_is_not_drift() {
+    let mut export = in_sync();
+    let list = object(&mut export, "HostedConnectionFilterPolicy", "Default");
+    list["IPAllowList"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("192.0.2.99"));
+    export["InboundConnector"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "Name": "yet another connector", "Enabled": false, "Comment": null
+        }));
+    assert_eq!(run(&export).0, 0);
+}
+
+#[test]
+fn an_export_of_another_kind_is_refused() {
+    let (code, _) = run(&json!({ "InboundConnector": [] }));
+    assert_eq!(code, 2);
+}
