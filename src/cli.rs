@@ -95,6 +95,19 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: DriftFormat,
     },
+    /// Ask each routed domain's authoritative name servers (or --server) for
+    /// its MX records and compare them, and their served TTL, with a DNS
+    /// phase. Exit 0 when every domain matches, 3 when one does not.
+    DnsCheck {
+        /// The topology file (TOML).
+        topology: PathBuf,
+        /// pre-cutover, cutover, stabilized, rollback or restore.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::dnscheck::PHASES))]
+        phase: String,
+        /// Ask this server (HOST or HOST:PORT) instead of the authoritative ones.
+        #[arg(long)]
+        server: Option<String>,
+    },
     /// Print the lowered model as JSON (what the plan is made from).
     PrintIr {
         /// The topology file (TOML).
@@ -149,7 +162,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         EXIT_DIFFERENT,
-        "a difference was found: `build --check` on a stale tree, `plan` with changes, `drift`",
+        "a difference was found: `build --check` on a stale tree, `plan` with changes, `drift`, `dns-check`",
     ),
 ];
 
@@ -223,6 +236,11 @@ fn run(command: Command) -> u8 {
             tenant,
             format,
         } => drift(&topology, &tenant, format),
+        Command::DnsCheck {
+            topology,
+            phase,
+            server,
+        } => dns_check(&topology, &phase, server.as_deref()),
         Command::Plan {
             topology,
             out,
@@ -640,6 +658,52 @@ fn plan(path: &Path, out: Option<PathBuf>, base: Option<&str>, format: Option<Pl
         }
     }
     if changes.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERENT
+    }
+}
+
+fn dns_check(path: &Path, phase: &str, server: Option<&str>) -> u8 {
+    let (_, topology) = match analyze_file(path) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let server = match server.map(crate::dnscheck::server_address).transpose() {
+        Ok(server) => server,
+        Err(message) => {
+            warn!("error: {message}");
+            return EXIT_FAILURE;
+        }
+    };
+    let results = match crate::dnscheck::check(&crate::targets::plan(&topology), phase, server) {
+        Ok(results) => results,
+        Err(message) => {
+            warn!("error: {message}");
+            return EXIT_FAILURE;
+        }
+    };
+    if results.is_empty() {
+        warn!("error: the topology plans no DNS records (no MX phase): nothing to check");
+        return EXIT_FAILURE;
+    }
+    for result in &results {
+        if result.ok {
+            say!(
+                "ok: {} ({}): {}",
+                result.domain,
+                result.server,
+                result.found.join("; ")
+            );
+        } else {
+            say!("differs: {} ({})", result.domain, result.server);
+            for problem in &result.problems {
+                say!("  {problem}");
+            }
+        }
+    }
+    if results.iter().all(|r| r.ok) {
+        say!("every domain is in phase {phase}");
         EXIT_OK
     } else {
         EXIT_DIFFERENT

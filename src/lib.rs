@@ -16,6 +16,7 @@ pub mod check;
 pub mod cli;
 pub mod context;
 pub mod diagnostics;
+pub mod dnscheck;
 pub mod knowledge;
 pub mod lower;
 pub mod model;
