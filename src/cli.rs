@@ -33,6 +33,8 @@ enum Command {
     Build {
         /// The topology file (TOML).
         topology: PathBuf,
+        #[command(flatten)]
+        reporting: Reporting,
         /// Output directory [default: `generated/` beside the topology].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -44,6 +46,8 @@ enum Command {
     Check {
         /// The topology file (TOML).
         topology: PathBuf,
+        #[command(flatten)]
+        reporting: Reporting,
     },
     /// Print the long explanation of a diagnostic code, or list all codes.
     Explain {
@@ -121,6 +125,36 @@ enum Command {
         topology: PathBuf,
     },
 }
+
+/// How diagnostics are reported, and which warnings fail the command.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct Reporting {
+    /// human (on stderr), json (an array on stdout: code, severity, message,
+    /// help, file, line, column, end_line, end_column; columns in characters,
+    /// 1-based), github (workflow annotations on stdout).
+    #[arg(long, value_enum, default_value = "human")]
+    format: DiagnosticFormat,
+    /// Warnings fail the command (exit 1), except codes given to --allow.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Drop this warning code (repeatable), e.g. MF0702, whose verdict
+    /// depends on today's date.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Make this warning code fail the command (repeatable).
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
+enum DiagnosticFormat {
+    #[default]
+    Human,
+    Json,
+    Github,
+}
+
+static REPORTING: std::sync::OnceLock<Reporting> = std::sync::OnceLock::new();
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum DriftFormat {
@@ -219,10 +253,20 @@ fn run(command: Command) -> u8 {
     match command {
         Command::Build {
             topology,
+            reporting,
             out,
             check,
-        } => build(&topology, out, check),
-        Command::Check { topology } => check_only(&topology),
+        } => match set_reporting(reporting) {
+            Ok(()) => build(&topology, out, check),
+            Err(code) => code,
+        },
+        Command::Check {
+            topology,
+            reporting,
+        } => match set_reporting(reporting) {
+            Ok(()) => check_only(&topology),
+            Err(code) => code,
+        },
         Command::Explain { code } => explain(code.as_deref()),
         Command::Reveal { topology, out } => reveal_secrets(&topology, out),
         Command::Vendors { action: None } => list_vendors(),
@@ -311,26 +355,83 @@ fn read_topology(path: &Path) -> Result<Input, u8> {
     }
 }
 
-fn report(input: &Input, found: &[Diagnostic]) {
-    if found.is_empty() {
-        return;
+/// Checks `--allow`/`--deny` codes and keeps the settings for `report`.
+fn set_reporting(reporting: Reporting) -> Result<(), u8> {
+    for id in reporting.allow.iter().chain(&reporting.deny) {
+        match Code::from_id(id) {
+            Some(code) if code.severity() == diagnostics::Severity::Warning => {}
+            Some(_) => {
+                warn!("error: `{id}` is an error, not a warning: it cannot be allowed or denied");
+                return Err(EXIT_FAILURE);
+            }
+            None => {
+                warn!("error: no diagnostic `{id}`; run `mailflowc explain` for the list");
+                return Err(EXIT_FAILURE);
+            }
+        }
     }
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    {
-        use std::io::Write as _;
-        let text = diagnostics::render(found, &input.display, &input.source, color);
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = REPORTING.set(reporting);
+    Ok(())
+}
+
+/// Prints the diagnostics in the chosen format; true when a warning is
+/// denied (`--deny-warnings`, `--deny CODE`) and the command must fail.
+fn report(input: &Input, found: &[Diagnostic]) -> bool {
+    let reporting = REPORTING.get().cloned().unwrap_or_default();
+    let allowed = |d: &Diagnostic| {
+        !d.is_error()
+            && reporting
+                .allow
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(d.code.id()))
+    };
+    let found: Vec<Diagnostic> = found.iter().filter(|d| !allowed(d)).cloned().collect();
+    let denied = found.iter().any(|d| {
+        !d.is_error()
+            && (reporting.deny_warnings
+                || reporting
+                    .deny
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(d.code.id())))
+    });
+    match reporting.format {
+        DiagnosticFormat::Json => {
+            let list = diagnostics::formats::json(&found, &input.display, &input.source);
+            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            text.push('\n');
+            say_raw(&text);
+        }
+        DiagnosticFormat::Github => say_raw(&diagnostics::formats::github(
+            &found,
+            &input.display,
+            &input.source,
+        )),
+        DiagnosticFormat::Human => {
+            if found.is_empty() {
+                return false;
+            }
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            {
+                use std::io::Write as _;
+                let text = diagnostics::render(&found, &input.display, &input.source, color);
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+            let errors = found.iter().filter(|d| d.is_error()).count();
+            let warnings = found.len() - errors;
+            warn!("{errors} error(s), {warnings} warning(s)");
+        }
     }
-    let errors = found.iter().filter(|d| d.is_error()).count();
-    let warnings = found.len() - errors;
-    warn!("{errors} error(s), {warnings} warning(s)");
+    if denied {
+        warn!("error: warnings are denied (--deny-warnings / --deny)");
+    }
+    denied
 }
 
 /// Reports a compilation that failed; the exit code to stop with.
 fn failed(input: &Input, error: CompileError) -> u8 {
     match error {
         CompileError::Invalid(found) => {
-            report(input, &found);
+            let _ = report(input, &found);
             EXIT_INVALID
         }
         CompileError::Internal(message) => {
@@ -349,7 +450,9 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
         Ok(compiled) => compiled,
         Err(error) => return failed(&input, error),
     };
-    report(&input, &compiled.warnings);
+    if report(&input, &compiled.warnings) {
+        return EXIT_INVALID;
+    }
     let out = out.unwrap_or_else(|| beside(path, "generated"));
 
     if check {
@@ -407,10 +510,10 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
 fn analyze_file(path: &Path) -> Result<(Input, crate::model::Topology), u8> {
     let input = read_topology(path)?;
     let (topology, found) = analyze_with(&input.source, &input.context());
-    report(&input, &found);
+    let denied = report(&input, &found);
     match topology {
-        Some(topology) => Ok((input, topology)),
-        None => Err(EXIT_INVALID),
+        Some(topology) if !denied => Ok((input, topology)),
+        _ => Err(EXIT_INVALID),
     }
 }
 

@@ -6,6 +6,7 @@
 //! print.
 
 mod code;
+pub mod formats;
 mod render;
 
 pub use code::{Code, Severity};

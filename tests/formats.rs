@@ -1,0 +1,98 @@
+//! Diagnostics for machines: JSON and GitHub annotations, and the switches
+//! that make warnings fail a CI run.
+
+mod common;
+
+use std::process::Command;
+
+fn run(args: &[&str], dir: &std::path::Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// A topology with an error and two warnings.
+const MIXED: &str = "version = 1\n[organization]\nname = \"C\"\ntenant = \"c.onmicrosoft.com\"\ndomains = [\"c.com\", \"c.com\"]\n[gateway]\nname = \"G\"\negress = [\"52.11.209.211\", \"2405:8100:c400::/38\", \"104.30.32.7/24\"]\n";
+
+#[test]
+fn json_and_github_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.toml"), MIXED).unwrap();
+    let (code, json) = run(&["check", "t.toml", "--format", "json"], dir.path());
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("format-json", json);
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for d in parsed.as_array().unwrap() {
+        for key in [
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+        ] {
+            assert!(d.get(key).is_some(), "{key} missing in {d}");
+        }
+    }
+    let (code, github) = run(&["check", "t.toml", "--format", "github"], dir.path());
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("format-github", github);
+}
+
+#[test]
+fn github_annotations_escape_a_hostile_file_name() {
+    let escaped = mailflowc::diagnostics::formats::github_property("a,b:c%d\ne");
+    assert_eq!(escaped, "a%2Cb%3Ac%25d%0Ae");
+    let data = mailflowc::diagnostics::formats::github_data("50% done\r\nnext");
+    assert_eq!(data, "50%25 done%0D%0Anext");
+}
+
+#[test]
+fn warnings_fail_only_when_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let warning_only = MIXED.replace("[\"c.com\", \"c.com\"]", "[\"c.com\"]");
+    std::fs::write(dir.path().join("t.toml"), warning_only).unwrap();
+    assert_eq!(run(&["check", "t.toml"], dir.path()).0, 0);
+    assert_eq!(
+        run(&["check", "t.toml", "--deny-warnings"], dir.path()).0,
+        1
+    );
+    assert_eq!(
+        run(&["check", "t.toml", "--deny", "MF0103"], dir.path()).0,
+        1
+    );
+    assert_eq!(
+        run(
+            &[
+                "check",
+                "t.toml",
+                "--deny-warnings",
+                "--allow",
+                "MF0103",
+                "--allow",
+                "MF0102"
+            ],
+            dir.path()
+        )
+        .0,
+        0
+    );
+    // An error cannot be allowed away, and a denied warning writes nothing.
+    assert_eq!(
+        run(&["check", "t.toml", "--allow", "MF0402"], dir.path()).0,
+        2
+    );
+    assert_eq!(
+        run(&["build", "t.toml", "--deny-warnings"], dir.path()).0,
+        1
+    );
+    assert!(!dir.path().join("generated").exists());
+}
