@@ -108,6 +108,8 @@ fn no_snapshot_is_left_without_an_input() {
         expected.insert(format!("snapshots__plan-{name}.snap"));
     }
     expected.insert("diagnostics__rendered-diagnostics.snap".to_owned());
+    expected.insert("formats__format-json.snap".to_owned());
+    expected.insert("formats__format-github.snap".to_owned());
     for case in [
         "no-change",
         "address-added",
