@@ -112,6 +112,10 @@ enum Command {
         #[arg(long)]
         server: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), e.g. `mailflowc man > mailflowc.1`.
+    Man,
     /// Print the lowered model as JSON (what the plan is made from).
     PrintIr {
         /// The topology file (TOML).
@@ -285,6 +289,28 @@ fn run(command: Command) -> u8 {
             phase,
             server,
         } => dns_check(&topology, &phase, server.as_deref()),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut command, "mailflowc", &mut text);
+            say_raw(&String::from_utf8_lossy(&text));
+            EXIT_OK
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut text) {
+                Ok(()) => {
+                    say_raw(&String::from_utf8_lossy(&text));
+                    EXIT_OK
+                }
+                Err(error) => {
+                    warn!("internal error: {error}");
+                    EXIT_FAILURE
+                }
+            }
+        }
         Command::Plan {
             topology,
             out,

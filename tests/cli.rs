@@ -404,3 +404,43 @@ fn vendors_lists_the_catalog_and_shows_sources_and_dates() {
     assert_eq!(code(&typo), 2);
     assert!(text(&typo).contains("did you mean `cloudflare`"));
 }
+
+#[test]
+fn completions_and_man_page_name_every_subcommand() {
+    let subcommands = [
+        "build",
+        "check",
+        "explain",
+        "reveal",
+        "vendors",
+        "plan",
+        "drift",
+        "dns-check",
+        "print-ir",
+        "print-plan",
+        "completions",
+        "man",
+    ];
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = mailflowc(&["completions", shell]);
+        assert_eq!(code(&out), 0);
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.len() > 500, "{shell}: empty");
+        for sub in subcommands {
+            assert!(script.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    let man = mailflowc(&["man"]);
+    assert_eq!(code(&man), 0);
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH mailflowc"),
+        "{page}"
+    );
+    for sub in subcommands {
+        assert!(
+            page.contains(&sub.replace('-', "\\-")),
+            "the man page lacks `{sub}`"
+        );
+    }
+}
