@@ -121,3 +121,12 @@ fn hostile_object_names_stay_inside_string_literals() {
         literals.iter().filter(|l| l.contains("$(farm)")).count()
     );
 }
+
+#[test]
+fn markdown_code_spans_hold_any_text() {
+    use mailflowc::targets::diff::md_code;
+    assert_eq!(md_code("a@b.com"), "`a@b.com`");
+    assert_eq!(md_code("`id`@b.com"), "`` `id`@b.com ``");
+    assert_eq!(md_code("a``b"), "```a``b```");
+    assert!(!md_code("a\nb").contains('\n'));
+}

@@ -101,6 +101,10 @@ fn check_name(key: &str, name: &Spanned<String>, found: &mut Vec<Diagnostic>) {
         Some("leading or trailing white space".to_owned())
     } else if text.chars().any(char::is_control) {
         Some("holds a control character or line break".to_owned())
+    } else if text.chars().any(crate::diagnostics::is_unsafe_char) {
+        // Bidi overrides and zero-width characters make a name read
+        // differently in a script, a console or a review than it is.
+        Some("holds an invisible formatting character (bidi override or zero-width)".to_owned())
     } else {
         text.chars()
             .find(|c| matches!(c, '/' | '\\'))

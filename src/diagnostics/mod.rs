@@ -10,7 +10,7 @@ pub mod formats;
 mod render;
 
 pub use code::{Code, Severity};
-pub use render::{render, sanitize, Source};
+pub use render::{is_unsafe_char, render, sanitize, Source};
 
 use std::ops::Range;
 

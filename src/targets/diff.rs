@@ -243,6 +243,23 @@ pub fn md(text: &str) -> String {
     out
 }
 
+/// Any text as one Markdown code span: fenced with more backticks than its
+/// longest run, padded when it starts or ends with one; line breaks folded.
+pub fn md_code(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 fn show(value: &Option<Json>) -> String {
     match value {
         None => "(none)".to_owned(),
