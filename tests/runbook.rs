@@ -234,34 +234,41 @@ fn blocks<'a>(text: &'a str, language: &str) -> Vec<String> {
     out
 }
 
+/// (input, file, block) for every fenced block of `language` in every
+/// Markdown file of every input.
+fn markdown_blocks(language: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (name, source) in inputs() {
+        let (_, files) = items(&source, &name);
+        for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".md")) {
+            for block in blocks(text, language) {
+                out.push((name.clone(), path.clone(), block));
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn every_shell_block_passes_shellcheck() {
     let scratch = tempfile::tempdir().unwrap();
     let mut checked = 0;
-    for (name, source) in inputs() {
-        let (_, files) = items(&source, &name);
-        for (path, text) in &files {
-            if !path.ends_with(".md") {
-                continue;
-            }
-            for block in blocks(text, "sh") {
-                let file = scratch.path().join("block.sh");
-                std::fs::write(&file, format!("#!/bin/sh\n{block}\n")).unwrap();
-                // Warnings and errors: SC2016 (info) would flag a literal `$`
-                // inside single quotes, which is exactly what is wanted here.
-                let output = Command::new("shellcheck")
-                    .args(["--severity=warning"])
-                    .arg(&file)
-                    .output()
-                    .expect("shellcheck runs (`bash .ci/test` installs it)");
-                assert!(
-                    output.status.success(),
-                    "{name}: {path}: ShellCheck rejects\n{block}\n{}",
-                    String::from_utf8_lossy(&output.stdout)
-                );
-                checked += 1;
-            }
-        }
+    for (name, path, block) in markdown_blocks("sh") {
+        let file = scratch.path().join("block.sh");
+        std::fs::write(&file, format!("#!/bin/sh\n{block}\n")).unwrap();
+        // Warnings and errors: SC2016 (info) would flag a literal `$`
+        // inside single quotes, which is exactly what is wanted here.
+        let output = Command::new("shellcheck")
+            .args(["--severity=warning"])
+            .arg(&file)
+            .output()
+            .expect("shellcheck runs (`bash .ci/test` installs it)");
+        assert!(
+            output.status.success(),
+            "{name}: {path}: ShellCheck rejects\n{block}\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        checked += 1;
     }
     assert!(checked >= 10, "only {checked} shell blocks checked");
 }
@@ -316,22 +323,14 @@ fn the_pilot_address_stays_one_word() {
 #[test]
 fn every_powershell_block_parses() {
     let mut checked = 0;
-    for (name, source) in inputs() {
-        let (_, files) = items(&source, &name);
-        for (path, text) in &files {
-            if !path.ends_with(".md") {
-                continue;
-            }
-            for block in blocks(text, "powershell") {
-                let tree = common::parse_powershell(&block);
-                let errors = common::syntax_errors(&tree, &block);
-                assert!(
-                    errors.is_empty(),
-                    "{name}: {path}: does not parse:\n{block}\n{errors:?}"
-                );
-                checked += 1;
-            }
-        }
+    for (name, path, block) in markdown_blocks("powershell") {
+        let tree = common::parse_powershell(&block);
+        let errors = common::syntax_errors(&tree, &block);
+        assert!(
+            errors.is_empty(),
+            "{name}: {path}: does not parse:\n{block}\n{errors:?}"
+        );
+        checked += 1;
     }
     assert!(checked >= 10, "only {checked} PowerShell blocks checked");
 }

@@ -100,8 +100,9 @@ fn with_secret_reference(
     mailflowc::analyze_with(&source, &ctx)
 }
 
-#[test]
-fn only_small_regular_files_are_read_as_secrets() {
+/// A directory holding the fixture's previous secret, so that only the
+/// current secret's reference is under test.
+fn with_previous_secret() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("secrets")).unwrap();
     std::fs::copy(
@@ -109,6 +110,12 @@ fn only_small_regular_files_are_read_as_secrets() {
         dir.path().join("secrets/northwind-previous.secret"),
     )
     .unwrap();
+    dir
+}
+
+#[test]
+fn only_small_regular_files_are_read_as_secrets() {
+    let dir = with_previous_secret();
     std::fs::write(dir.path().join("big"), "A".repeat(5000)).unwrap();
     #[cfg(unix)]
     {
@@ -145,13 +152,7 @@ fn only_small_regular_files_are_read_as_secrets() {
 
 #[test]
 fn no_message_describes_a_files_content_or_echoes_a_pasted_value() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("secrets")).unwrap();
-    std::fs::copy(
-        common::root().join("tests/fixtures/valid/secrets/northwind-previous.secret"),
-        dir.path().join("secrets/northwind-previous.secret"),
-    )
-    .unwrap();
+    let dir = with_previous_secret();
     // Some readable file that is no secret: its first odd character, its
     // length and its fingerprint must not show.
     let content = "root:x:0:0:root:/root:/bin/bash";
