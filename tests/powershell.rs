@@ -546,3 +546,32 @@ fn desired_keys_all(text: &str) -> Vec<Vec<String>> {
     }
     out
 }
+
+#[test]
+fn convergence_touches_only_what_mailflowc_marked_or_recorded() {
+    for input in common::valid_inputs() {
+        let files = common::build(&input);
+        let text = &files["exchange/80-converge.ps1"];
+        // Objects: removed only when their comment carries a mailflowc role
+        // marker whose role is not planned.
+        let removal = text.find("Remove-InboundConnector").unwrap();
+        let guard = &text[..removal];
+        assert!(
+            guard.contains("if ($comment -notmatch $markerPattern) { continue }"),
+            "{}",
+            input.display()
+        );
+        assert!(
+            guard.contains("if ($plannedRoles -contains $role) { continue }"),
+            "{}",
+            input.display()
+        );
+        // Allow-list entries: only those the record says mailflowc added,
+        // never those the tenant had before.
+        assert!(text.contains("@($record.added) | Where-Object { $wantedEntries -notcontains $_ -and $before -notcontains $_ }"));
+        // verify.ps1's export never holds a secret: SetHeaderValue is hashed.
+        let verify = &files["exchange/verify.ps1"];
+        assert!(verify.contains("-ExcludeProperty SetHeaderValue"));
+        assert!(verify.contains("(Get-MfcSha256 $_.SetHeaderValue)"));
+    }
+}
