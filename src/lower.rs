@@ -210,6 +210,8 @@ fn outbound(raw: &RawTopology) -> Option<Outbound> {
                 .and_then(|source| source.env_name().map(str::to_owned)),
             previous_sha256: trimmed(secret.previous_sha256.as_ref())
                 .map(|f| normalize_fingerprint(&f)),
+            value_from: trimmed(secret.value_from.as_ref()).unwrap_or_default(),
+            previous_value_from: trimmed(secret.previous_value_from.as_ref()),
         },
     })
 }

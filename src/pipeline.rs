@@ -105,22 +105,21 @@ pub fn reveal(
     let Some(topology) = topology else {
         return Err(CompileError::Invalid(found));
     };
-    if topology.outbound.is_none() {
+    let Some(outbound) = &topology.outbound else {
         return Ok(None);
-    }
-    // The checks just read and verified both secrets; read them again for
-    // rendering, never through the model.
-    let raw = parse::parse(source).map_err(CompileError::Invalid)?;
-    let read = |reference: Option<&toml::Spanned<String>>| {
-        reference
-            .and_then(|r| SecretSource::parse(r.get_ref()).ok())
+    };
+    // The checks just read and verified both secrets; the model carries
+    // their references (never the values), resolved again here only.
+    let read = |reference: &str| {
+        SecretSource::parse(reference)
+            .ok()
             .and_then(|source| source.resolve(base_dir).ok())
     };
-    let header = raw.secret_header();
-    let current = read(header.and_then(|h| h.value_from.as_ref())).ok_or_else(|| {
+    let header = &outbound.secret_header;
+    let current = read(&header.value_from).ok_or_else(|| {
         CompileError::Internal("a checked secret could not be read again".to_owned())
     })?;
-    let previous = read(header.and_then(|h| h.previous_value_from.as_ref()));
+    let previous = header.previous_value_from.as_deref().and_then(read);
     let secrets = RevealedSecrets { current, previous };
     targets::emit_revealed(&topology, source_name, &secrets)
         .map(Some)

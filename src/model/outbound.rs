@@ -23,4 +23,8 @@ pub struct SecretHeader {
     pub env: Option<String>,
     /// A secret being rotated out, still accepted by the gateway.
     pub previous_sha256: Option<String>,
+    /// Where the value is read from (`env:NAME` or `file:PATH`): a
+    /// reference, never the value; `reveal` resolves it.
+    pub value_from: String,
+    pub previous_value_from: Option<String>,
 }
