@@ -25,6 +25,23 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             check_name(key, name, found);
         }
     }
+    if let Some(group) = cisco
+        .relay_sender_group
+        .as_ref()
+        .filter(|g| g.get_ref().trim().eq_ignore_ascii_case("RELAYLIST"))
+    {
+        if raw.outbound_through_gateway() {
+            found.push(
+                Diagnostic::new(
+                    Code::SharedRelayGroup,
+                    "the relay guard would drop every other relay of `RELAYLIST`",
+                )
+                .at(group.span())
+                .with_label("AsyncOS's default relay sender group")
+                .with_help("remove `relay_sender_group` to use `RELAY_O365`, a group of its own holding only `.protection.outlook.com`"),
+            );
+        }
+    }
     let listener = |given: Option<&Spanned<String>>, default: &str| {
         given.map_or_else(|| default.to_owned(), |n| n.get_ref().trim().to_owned())
     };
