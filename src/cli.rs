@@ -8,9 +8,9 @@
 //! ends the output quietly, and the command keeps its exit code.
 
 use crate::context::Context;
-use crate::diagnostics::{self, Code, Diagnostic};
-use crate::pipeline::{analyze_with, compile_with, reveal, CompileError};
-use crate::write::{diff_tree, marked_ancestor, write_private_tree, write_tree};
+use crate::diagnostics::{self, Code, Diagnostic, Sources};
+use crate::pipeline::CompileError;
+use crate::write::{diff_tree_in, marked_ancestor, write_private_tree, write_tree_in, Listings};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -25,17 +25,65 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Color in diagnostics: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    color: ColorChoice,
+    /// Print problems only: no "ok" or "wrote" lines, no summary, no progress.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print every file written and how long each topology took.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// The global output settings.
+#[derive(Debug, Clone, Copy, Default)]
+struct Output {
+    color: ColorChoice,
+    quiet: bool,
+    verbose: bool,
+}
+
+static OUTPUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
+
+fn output() -> Output {
+    OUTPUT.get().copied().unwrap_or_default()
+}
+
+/// Whether diagnostics on stderr are colored.
+fn color_on_stderr() -> bool {
+    match output().color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Validate the topology and write every generated file.
     Build {
-        /// The topology file (TOML).
-        topology: PathBuf,
+        /// Topology files (TOML), directories of them, or `-` for standard
+        /// input. With several, each builds into its own tree.
+        #[arg(required = true, value_name = "TOPOLOGY")]
+        topologies: Vec<PathBuf>,
         #[command(flatten)]
         reporting: Reporting,
-        /// Output directory [default: `generated/` beside the topology].
+        /// Output directory [default: `generated/` beside the topology]. With
+        /// several topologies, each tree is `OUT/<file stem>/` [default:
+        /// `generated/<file stem>/` beside each topology].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Write nothing; fail when the output directory differs from a fresh build.
@@ -44,8 +92,9 @@ enum Command {
     },
     /// Validate the topology only.
     Check {
-        /// The topology file (TOML).
-        topology: PathBuf,
+        /// Topology files (TOML), directories of them, or `-` for standard input.
+        #[arg(required = true, value_name = "TOPOLOGY")]
+        topologies: Vec<PathBuf>,
         #[command(flatten)]
         reporting: Reporting,
     },
@@ -72,10 +121,12 @@ enum Command {
     /// state and the topology's, per target, object and property. Exit 0 when
     /// nothing changes, 3 when something does.
     Plan {
-        /// The topology file (TOML).
-        topology: PathBuf,
+        /// Topology files (TOML), directories of them, or `-` for standard input.
+        #[arg(required = true, value_name = "TOPOLOGY")]
+        topologies: Vec<PathBuf>,
         /// The output directory whose `desired-state.json` is the base
-        /// [default: `generated/` beside the topology].
+        /// [default: `generated/` beside the topology; with several,
+        /// `OUT/<file stem>/` or `generated/<file stem>/`].
         #[arg(long)]
         out: Option<PathBuf>,
         /// The base: a git revision (its committed `desired-state.json` under
@@ -112,6 +163,24 @@ enum Command {
         #[arg(long)]
         server: Option<String>,
     },
+    /// Write a commented starter topology that passes `check` as it is
+    /// (never over an existing file). Values only you know come from flags,
+    /// or a prompt on a terminal; without them the file holds example
+    /// values, each named in a warning.
+    Init {
+        /// The file to write.
+        #[arg(default_value = "topology.toml")]
+        path: PathBuf,
+        #[command(flatten)]
+        answers: crate::init::Answers,
+    },
+    /// Print the JSON Schema of the topology format, for editors (taplo,
+    /// Even Better TOML): `mailflowc schema > topology.schema.json`.
+    Schema {
+        /// The schema of a shared base (`extends`): nothing required.
+        #[arg(long)]
+        partial: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), e.g. `mailflowc man > mailflowc.1`.
@@ -135,7 +204,8 @@ enum Command {
 struct Reporting {
     /// human (on stderr), json (an array on stdout: code, severity, message,
     /// help, file, line, column, end_line, end_column; columns in characters,
-    /// 1-based), github (workflow annotations on stdout).
+    /// 1-based), sarif (a SARIF 2.1.0 log on stdout, for code scanning),
+    /// github (workflow annotations on stdout).
     #[arg(long, value_enum, default_value = "human")]
     format: DiagnosticFormat,
     /// Warnings fail the command (exit 1), except codes given to --allow.
@@ -155,6 +225,7 @@ enum DiagnosticFormat {
     #[default]
     Human,
     Json,
+    Sarif,
     Github,
 }
 
@@ -245,30 +316,49 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    let _ = OUTPUT.set(Output {
+        color: cli.color,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    });
     let code = std::panic::catch_unwind(|| run(cli.command)).unwrap_or(EXIT_FAILURE);
     ExitCode::from(code)
 }
 
-fn run(command: Command) -> u8 {
-    // Debug builds only: lets the tests prove that a crash becomes exit 2.
-    if cfg!(debug_assertions) && std::env::var_os("MAILFLOWC_DEBUG_PANIC").is_some() {
+/// Debug builds only: lets the tests prove that a crash becomes exit 2, for
+/// the whole command (`MAILFLOWC_DEBUG_PANIC=1`) or for the one topology of a
+/// fleet whose file is so named.
+fn debug_panic(file_name: Option<&str>) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(value) = std::env::var_os("MAILFLOWC_DEBUG_PANIC") else {
+        return;
+    };
+    let value = value.to_string_lossy();
+    let whole = value == "1";
+    if (file_name.is_none() && whole) || (file_name.is_some() && file_name == Some(&*value)) {
         panic!("MAILFLOWC_DEBUG_PANIC is set");
     }
+}
+
+fn run(command: Command) -> u8 {
+    debug_panic(None);
     match command {
         Command::Build {
-            topology,
+            topologies,
             reporting,
             out,
             check,
         } => match set_reporting(reporting) {
-            Ok(()) => build(&topology, out, check),
+            Ok(()) => build(&topologies, out, check),
             Err(code) => code,
         },
         Command::Check {
-            topology,
+            topologies,
             reporting,
         } => match set_reporting(reporting) {
-            Ok(()) => check_only(&topology),
+            Ok(()) => check_only(&topologies),
             Err(code) => code,
         },
         Command::Explain { code } => explain(code.as_deref()),
@@ -312,19 +402,92 @@ fn run(command: Command) -> u8 {
             }
         }
         Command::Plan {
-            topology,
+            topologies,
             out,
             base,
             format,
-        } => plan(&topology, out, base.as_deref(), format),
+        } => plan(&topologies, out, base.as_deref(), format),
+        Command::Schema { partial } => {
+            let schema = crate::parse::json_schema::json_schema(partial);
+            print_json(&schema)
+        }
+        Command::Init { path, answers } => init(&path, answers),
     }
 }
 
+/// Asks on a terminal for a value only the user knows; `None` when not on a
+/// terminal or left empty.
+fn prompt(question: &str) -> Option<String> {
+    use std::io::{BufRead as _, Write as _};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let _ = write!(std::io::stderr().lock(), "{question}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    let line = line.trim().to_owned();
+    (!line.is_empty()).then_some(line)
+}
+
+fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
+    use std::io::Write as _;
+    if path.exists() {
+        warn!(
+            "error: `{}` exists; `mailflowc init` never overwrites a file",
+            path.display()
+        );
+        return EXIT_FAILURE;
+    }
+    if answers.tenant.is_none() {
+        answers.tenant = prompt("Tenant's initial domain (NAME.onmicrosoft.com)");
+    }
+    if answers.domains.is_empty() {
+        if let Some(domains) = prompt("Accepted domains whose MX moves, separated by spaces") {
+            answers.domains = domains.split_whitespace().map(str::to_owned).collect();
+        }
+    }
+    let file_name = path.file_name().map_or_else(
+        || "topology.toml".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let starter = match crate::init::starter(&answers, &file_name) {
+        Ok(starter) => starter,
+        Err(message) => {
+            warn!("error: {message}");
+            return EXIT_FAILURE;
+        }
+    };
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(starter.text.as_bytes()));
+    if let Err(error) = written {
+        warn!("error: cannot write `{}`: {error}", path.display());
+        return EXIT_FAILURE;
+    }
+    for example in &starter.examples {
+        warn!("warning: example value, replace it: {example}");
+    }
+    if !output().quiet {
+        say!(
+            "wrote {}; next: mailflowc check {}",
+            path.display(),
+            path.display()
+        );
+    }
+    EXIT_OK
+}
+
+/// One topology of a call: where it was read from and its files.
 struct Input {
-    source: String,
+    /// The path as given (`-` for standard input).
+    path: PathBuf,
     file_name: String,
     display: String,
     base_dir: PathBuf,
+    sources: Sources,
 }
 
 impl Input {
@@ -336,23 +499,29 @@ impl Input {
             check_git: true,
         }
     }
+
+    fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
 }
 
-/// `DIR/NAME` beside the topology file.
+/// `DIR/NAME` beside the topology file (in the working directory for
+/// standard input).
 fn beside(path: &Path, name: &str) -> PathBuf {
+    if path.as_os_str() == "-" {
+        return PathBuf::from(name);
+    }
     path.parent()
         .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
 /// Reads at most one byte more than the size limit: a larger file (or
 /// `/dev/zero`) is refused by the pipeline without being read whole.
-fn read_limited(path: &Path) -> std::io::Result<String> {
+fn read_limited_from(reader: impl std::io::Read) -> std::io::Result<String> {
     use std::io::Read;
     let limit = crate::parse::schema::MAX_TOPOLOGY_BYTES as u64 + 1;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
+    reader.take(limit).read_to_end(&mut bytes)?;
     if bytes.len() as u64 == limit {
         return Ok(String::from_utf8_lossy(&bytes).into_owned());
     }
@@ -360,25 +529,141 @@ fn read_limited(path: &Path) -> std::io::Result<String> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
+fn read_limited(path: &Path) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        return read_limited_from(std::io::stdin().lock());
+    }
+    read_limited_from(std::fs::File::open(path)?)
+}
+
+/// Reads a topology and the bases it extends; the error to print otherwise.
+fn load_topology(path: &Path) -> Result<Input, String> {
+    let source = read_limited(path).map_err(|error| {
+        let shown = if path.as_os_str() == "-" {
+            "standard input".to_owned()
+        } else {
+            format!("`{}`", path.display())
+        };
+        format!("error: cannot read {shown}: {error}")
+    })?;
+    let stdin = path.as_os_str() == "-";
+    let file_name = if stdin {
+        "stdin.toml".to_owned()
+    } else {
+        path.file_name().map_or_else(
+            || "topology.toml".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let display = if stdin {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let base_dir = if stdin {
+        PathBuf::from(".")
+    } else {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let context = Context {
+        base_dir: base_dir.clone(),
+        ..Context::default()
+    };
+    let own = (!stdin).then_some(path);
+    let sources = crate::pipeline::load(&source, &display, &context, own);
+    Ok(Input {
+        path: path.to_owned(),
+        file_name,
+        display,
+        base_dir,
+        sources,
+    })
+}
+
 fn read_topology(path: &Path) -> Result<Input, u8> {
-    match read_limited(path) {
-        Ok(source) => Ok(Input {
-            source,
-            file_name: path.file_name().map_or_else(
-                || "topology.toml".to_owned(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-            display: path.display().to_string(),
-            base_dir: path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-        }),
-        Err(error) => {
-            warn!("error: cannot read `{}`: {error}", path.display());
-            Err(EXIT_FAILURE)
+    load_topology(path).map_err(|message| {
+        warn!("{message}");
+        EXIT_FAILURE
+    })
+}
+
+/// The topology files a call names: files as given, directories as the
+/// `*.toml` files in them (sorted; names starting with `_` or `.` are shared
+/// bases, not tenants), `-` for standard input (alone).
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if paths.len() > 1 {
+                return Err("error: `-` (standard input) must be the only topology".to_owned());
+            }
+            files.push(path.clone());
+        } else if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("error: cannot read `{}`: {e}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .map(|p| {
+                    p.strip_prefix(".")
+                        .map_or_else(|_| p.clone(), Path::to_path_buf)
+                })
+                .filter(|p| {
+                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                    p.is_file()
+                        && p.extension().is_some_and(|e| e == "toml")
+                        && name.is_some_and(|n| !n.starts_with('_') && !n.starts_with('.'))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "error: `{}` holds no topology (`*.toml` not starting with `_`)",
+                    path.display()
+                ));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
         }
     }
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    Ok(files)
+}
+
+/// Each topology's output directory: `out` (or `generated/` beside it) for
+/// one; `OUT/<stem>/` (or `generated/<stem>/` beside each) for several.
+fn out_dirs(files: &[PathBuf], out: Option<&Path>) -> Result<Vec<PathBuf>, String> {
+    if files.len() == 1 {
+        return Ok(vec![out.map_or_else(
+            || beside(&files[0], "generated"),
+            Path::to_path_buf,
+        )]);
+    }
+    let mut dirs = Vec::new();
+    let mut seen = std::collections::BTreeMap::new();
+    for file in files {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = match out {
+            Some(out) => out.join(&stem),
+            None => beside(file, "generated").join(&stem),
+        };
+        if let Some(other) = seen.insert(dir.clone(), file.clone()) {
+            return Err(format!(
+                "error: `{}` and `{}` would build into the same tree `{}`; rename one",
+                other.display(),
+                file.display(),
+                dir.display()
+            ));
+        }
+        dirs.push(dir);
+    }
+    Ok(dirs)
 }
 
 /// Checks `--allow`/`--deny` codes and keeps the settings for `report`.
@@ -400,9 +685,9 @@ fn set_reporting(reporting: Reporting) -> Result<(), u8> {
     Ok(())
 }
 
-/// Prints the diagnostics in the chosen format; true when a warning is
-/// denied (`--deny-warnings`, `--deny CODE`) and the command must fail.
-fn report(input: &Input, found: &[Diagnostic]) -> bool {
+/// The diagnostics that are shown (`--allow` drops warnings), and whether a
+/// warning among them is denied (`--deny-warnings`, `--deny CODE`).
+fn filter(found: &[Diagnostic]) -> (Vec<Diagnostic>, bool) {
     let reporting = REPORTING.get().cloned().unwrap_or_default();
     let allowed = |d: &Diagnostic| {
         !d.is_error()
@@ -420,32 +705,286 @@ fn report(input: &Input, found: &[Diagnostic]) -> bool {
                     .iter()
                     .any(|c| c.eq_ignore_ascii_case(d.code.id())))
     });
+    (found, denied)
+}
+
+/// What one topology of a call came to.
+#[derive(Default)]
+struct Outcome {
+    /// How the topology is named in messages.
+    display: String,
+    sources: Option<Sources>,
+    /// The diagnostics shown (after `--allow`).
+    found: Vec<Diagnostic>,
+    denied: bool,
+    code: u8,
+    /// Lines for stdout and for stderr, printed in the order of the inputs.
+    out: Vec<String>,
+    err: Vec<String>,
+    /// Files written or compared.
+    files: usize,
+    /// What happened, for the summary table.
+    result: String,
+}
+
+impl Outcome {
+    fn errors(&self) -> usize {
+        self.found.iter().filter(|d| d.is_error()).count()
+    }
+
+    fn warnings(&self) -> usize {
+        self.found.len() - self.errors()
+    }
+
+    /// Keeps the diagnostics to report; true when they stop the command.
+    fn diagnostics(&mut self, found: &[Diagnostic]) -> bool {
+        let (found, denied) = filter(found);
+        self.found = found;
+        self.denied = denied;
+        if denied {
+            self.err
+                .push("error: warnings are denied (--deny-warnings / --deny)".to_owned());
+        }
+        denied
+    }
+}
+
+/// Runs `work` on every topology of the call, in parallel on every core, a
+/// crash in one caught for that one alone; then prints what each came to,
+/// in the order given, and a summary table when there are several.
+fn run_all(files: &[PathBuf], work: impl Fn(&Input, usize) -> Outcome + Sync) -> u8 {
+    use rayon::prelude::*;
+    let progress = progress_bar(files.len());
+    let outcomes: Vec<Outcome> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, path)| {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let input = match load_topology(path) {
+                    Ok(input) => input,
+                    Err(message) => {
+                        return Outcome {
+                            display: path.display().to_string(),
+                            code: EXIT_FAILURE,
+                            err: vec![message],
+                            result: "cannot read".to_owned(),
+                            ..Outcome::default()
+                        }
+                    }
+                };
+                debug_panic(Some(&input.file_name));
+                let mut outcome = work(&input, index);
+                outcome.display = input.display.clone();
+                outcome.sources = Some(input.sources);
+                outcome
+            }))
+            .unwrap_or_else(|_| Outcome {
+                display: path.display().to_string(),
+                code: EXIT_FAILURE,
+                err: vec![format!(
+                    "error: `{}`: internal error (see above); no other topology is affected",
+                    path.display()
+                )],
+                result: "crashed".to_owned(),
+                ..Outcome::default()
+            });
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            outcome
+        })
+        .collect();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    print_outcomes(&outcomes);
+    combine(outcomes.iter().map(|o| o.code))
+}
+
+/// A progress bar on a terminal, for many topologies and unless `-q`.
+fn progress_bar(count: usize) -> Option<indicatif::ProgressBar> {
+    const FROM: usize = 20;
+    if count < FROM || output().quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(count as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} topologies {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// One exit code for many: a failure (2) over errors (1) over differences
+/// (3) over success.
+fn combine(codes: impl Iterator<Item = u8>) -> u8 {
+    let codes: Vec<u8> = codes.collect();
+    for code in [EXIT_FAILURE, EXIT_INVALID, EXIT_DIFFERENT] {
+        if codes.contains(&code) {
+            return code;
+        }
+    }
+    EXIT_OK
+}
+
+/// Prints the diagnostics in the chosen format, then each topology's lines,
+/// then the summary.
+fn print_outcomes(outcomes: &[Outcome]) {
+    let reporting = REPORTING.get().cloned().unwrap_or_default();
+    let quiet = output().quiet;
+    let machine = matches!(
+        reporting.format,
+        DiagnosticFormat::Json | DiagnosticFormat::Sarif
+    );
     match reporting.format {
         DiagnosticFormat::Json => {
-            let list = diagnostics::formats::json(&found, &input.display, &input.source);
+            let list: Vec<_> = outcomes
+                .iter()
+                .filter_map(|o| {
+                    o.sources
+                        .as_ref()
+                        .map(|s| diagnostics::formats::json(&o.found, s))
+                })
+                .flatten()
+                .collect();
             let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
             text.push('\n');
             say_raw(&text);
         }
-        DiagnosticFormat::Github => say_raw(&diagnostics::formats::github(
-            &found,
-            &input.display,
-            &input.source,
-        )),
-        DiagnosticFormat::Human => {
-            if found.is_empty() {
-                return false;
-            }
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            {
-                use std::io::Write as _;
-                let text = diagnostics::render(&found, &input.display, &input.source, color);
-                let _ = std::io::stderr().lock().write_all(text.as_bytes());
-            }
-            let errors = found.iter().filter(|d| d.is_error()).count();
-            let warnings = found.len() - errors;
-            warn!("{errors} error(s), {warnings} warning(s)");
+        DiagnosticFormat::Sarif => {
+            let reports: Vec<(&Sources, &[Diagnostic])> = outcomes
+                .iter()
+                .filter_map(|o| o.sources.as_ref().map(|s| (s, o.found.as_slice())))
+                .collect();
+            let log = diagnostics::formats::sarif(&reports);
+            let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+            text.push('\n');
+            say_raw(&text);
         }
+        DiagnosticFormat::Github => {
+            let mut text = String::new();
+            // A finding in a shared base is annotated once, not per tenant.
+            let mut seen = std::collections::BTreeSet::new();
+            for o in outcomes {
+                if let Some(sources) = &o.sources {
+                    for line in diagnostics::formats::github(&o.found, sources).lines() {
+                        if seen.insert(line.to_owned()) {
+                            text.push_str(line);
+                            text.push('\n');
+                        }
+                    }
+                }
+            }
+            let what = match outcomes {
+                [one] => one.display.clone(),
+                many => format!("{} topologies", many.len()),
+            };
+            let errors = outcomes.iter().map(Outcome::errors).sum();
+            let warnings = outcomes.iter().map(Outcome::warnings).sum();
+            text.push_str(&diagnostics::formats::github_summary(
+                &what, errors, warnings,
+            ));
+            say_raw(&text);
+        }
+        DiagnosticFormat::Human => {}
+    }
+    for o in outcomes {
+        if matches!(reporting.format, DiagnosticFormat::Human) && !o.found.is_empty() {
+            if let Some(sources) = &o.sources {
+                use std::io::Write as _;
+                if outcomes.len() > 1 {
+                    // A base's finding is shown for every tenant that extends it.
+                    warn!("── {}", diagnostics::sanitize(&o.display));
+                }
+                let text = diagnostics::render_sources(&o.found, sources, color_on_stderr());
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+                warn!("{} error(s), {} warning(s)", o.errors(), o.warnings());
+            }
+        }
+        for line in &o.err {
+            warn!("{line}");
+        }
+        if !quiet {
+            for line in &o.out {
+                if machine {
+                    warn!("{line}");
+                } else {
+                    say!("{line}");
+                }
+            }
+        }
+    }
+    if outcomes.len() > 1 && !quiet {
+        let table = summary(outcomes);
+        if machine {
+            warn!("{table}");
+        } else {
+            say!("{table}");
+        }
+    }
+}
+
+/// The fleet summary: one row per topology.
+fn summary(outcomes: &[Outcome]) -> String {
+    let width = outcomes
+        .iter()
+        .map(|o| o.display.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("topology".len());
+    let mut text = format!(
+        "{:<width$}  {:>5}  {:>8}  {:>6}  result\n",
+        "topology", "files", "warnings", "errors"
+    );
+    for o in outcomes {
+        text.push_str(&format!(
+            "{:<width$}  {:>5}  {:>8}  {:>6}  {}\n",
+            diagnostics::sanitize(&o.display),
+            o.files,
+            o.warnings(),
+            o.errors(),
+            o.result
+        ));
+    }
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.code == EXIT_INVALID || o.code == EXIT_FAILURE)
+        .count();
+    text.push_str(&format!(
+        "{} topologies: {} ok, {failed} failed",
+        outcomes.len(),
+        outcomes.len() - failed
+    ));
+    text
+}
+
+/// Reports a compilation that failed in an outcome.
+fn failed_into(outcome: &mut Outcome, error: CompileError) {
+    match error {
+        CompileError::Invalid(found) => {
+            outcome.diagnostics(&found);
+            outcome.code = EXIT_INVALID;
+            outcome.result = "has errors".to_owned();
+        }
+        CompileError::Internal(message) => {
+            outcome.err.push(format!("internal error: {message}"));
+            outcome.code = EXIT_FAILURE;
+            outcome.result = "internal error".to_owned();
+        }
+    }
+}
+
+/// Prints the diagnostics of a single-topology command (human, on stderr);
+/// true when a denied warning must stop it.
+fn report(input: &Input, found: &[Diagnostic]) -> bool {
+    let (found, denied) = filter(found);
+    if !found.is_empty() {
+        use std::io::Write as _;
+        let text = diagnostics::render_sources(&found, &input.sources, color_on_stderr());
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        let errors = found.iter().filter(|d| d.is_error()).count();
+        warn!("{errors} error(s), {} warning(s)", found.len() - errors);
     }
     if denied {
         warn!("error: warnings are denied (--deny-warnings / --deny)");
@@ -467,36 +1006,63 @@ fn failed(input: &Input, error: CompileError) -> u8 {
     }
 }
 
-fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
-    let input = match read_topology(path) {
-        Ok(input) => input,
-        Err(code) => return code,
-    };
-    let compiled = match compile_with(&input.source, &input.file_name, &input.context()) {
+fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool) -> u8 {
+    let (files, outs) =
+        match expand(paths).and_then(|f| out_dirs(&f, out.as_deref()).map(|o| (f, o))) {
+            Ok(found) => found,
+            Err(message) => {
+                warn!("{message}");
+                return EXIT_FAILURE;
+            }
+        };
+    let listings = Listings::default();
+    run_all(&files, |input, index| {
+        build_one(input, &outs[index], check, &listings)
+    })
+}
+
+fn build_one(input: &Input, out: &Path, check: bool, listings: &Listings) -> Outcome {
+    let mut outcome = Outcome::default();
+    let started = std::time::Instant::now();
+    let compiled = match crate::pipeline::compile_sources(
+        &input.sources,
+        &input.file_name,
+        &input.context(),
+    ) {
         Ok(compiled) => compiled,
-        Err(error) => return failed(&input, error),
+        Err(error) => {
+            failed_into(&mut outcome, error);
+            return outcome;
+        }
     };
-    if report(&input, &compiled.warnings) {
-        return EXIT_INVALID;
+    if outcome.diagnostics(&compiled.warnings) {
+        outcome.code = EXIT_INVALID;
+        outcome.result = "warnings denied".to_owned();
+        return outcome;
     }
-    let out = out.unwrap_or_else(|| beside(path, "generated"));
+    outcome.files = compiled.files.len();
 
     if check {
-        return match diff_tree(&out, &compiled.files) {
+        match diff_tree_in(out, &compiled.files, Some(listings)) {
             Ok(diff) if diff.is_clean() => {
-                say!(
+                outcome.out.push(format!(
                     "{}: up to date ({} files)",
                     out.display(),
                     compiled.files.len()
-                );
-                EXIT_OK
+                ));
+                outcome.result = "up to date".to_owned();
+                outcome.code = EXIT_OK;
             }
             Ok(diff) => {
-                say!(
-                    "{}: stale; run `mailflowc build {}`",
+                let shown = if input.is_stdin() {
+                    "-".to_owned()
+                } else {
+                    input.path.display().to_string()
+                };
+                outcome.out.push(format!(
+                    "{}: stale; run `mailflowc build {shown}`",
                     out.display(),
-                    path.display()
-                );
+                ));
                 for (label, files) in [
                     ("missing", &diff.missing),
                     ("differs", &diff.differing),
@@ -504,38 +1070,59 @@ fn build(path: &Path, out: Option<PathBuf>, check: bool) -> u8 {
                     ("leftover of an interrupted build", &diff.leftovers),
                 ] {
                     for file in files {
-                        say!("  {label}: {file}");
+                        outcome.out.push(format!("  {label}: {file}"));
                     }
                 }
-                EXIT_DIFFERENT
+                outcome.result = "stale".to_owned();
+                outcome.code = EXIT_DIFFERENT;
             }
             Err(error) => {
-                warn!("error: cannot read `{}`: {error}", out.display());
-                EXIT_FAILURE
+                outcome
+                    .err
+                    .push(format!("error: cannot read `{}`: {error}", out.display()));
+                outcome.result = "cannot read the tree".to_owned();
+                outcome.code = EXIT_FAILURE;
             }
-        };
+        }
+        return outcome;
     }
 
-    match write_tree(&out, &compiled.files, crate::targets::MARKER_FILE) {
+    match write_tree_in(out, &compiled.files, crate::targets::MARKER_FILE, listings) {
         Ok(written) => {
             for warning in &written.warnings {
-                warn!("warning: {warning}");
+                outcome.err.push(format!("warning: {warning}"));
             }
-            say!("wrote {} files to {}", compiled.files.len(), out.display());
-            EXIT_OK
+            outcome.out.push(format!(
+                "wrote {} files to {}",
+                compiled.files.len(),
+                out.display()
+            ));
+            if output().verbose {
+                for file in compiled.files.keys() {
+                    outcome.out.push(format!("  {file}"));
+                }
+                outcome.out.push(format!(
+                    "  in {:.1} ms",
+                    started.elapsed().as_secs_f64() * 1000.0
+                ));
+            }
+            outcome.result = format!("wrote {}", out.display());
+            outcome.code = EXIT_OK;
         }
         Err(error) => {
-            warn!("error: {error}");
-            EXIT_FAILURE
+            outcome.err.push(format!("error: {error}"));
+            outcome.result = "not written".to_owned();
+            outcome.code = EXIT_FAILURE;
         }
     }
+    outcome
 }
 
 /// Reads, parses and checks a topology, printing every diagnostic; the model
 /// when it has no errors, otherwise the exit code to stop with.
 fn analyze_file(path: &Path) -> Result<(Input, crate::model::Topology), u8> {
     let input = read_topology(path)?;
-    let (topology, found) = analyze_with(&input.source, &input.context());
+    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
     let denied = report(&input, &found);
     match topology {
         Some(topology) if !denied => Ok((input, topology)),
@@ -543,14 +1130,28 @@ fn analyze_file(path: &Path) -> Result<(Input, crate::model::Topology), u8> {
     }
 }
 
-fn check_only(path: &Path) -> u8 {
-    match analyze_file(path) {
-        Ok((input, _)) => {
-            say!("{}: ok", input.display);
-            EXIT_OK
+fn check_only(paths: &[PathBuf]) -> u8 {
+    let files = match expand(paths) {
+        Ok(files) => files,
+        Err(message) => {
+            warn!("{message}");
+            return EXIT_FAILURE;
         }
-        Err(code) => code,
-    }
+    };
+    run_all(&files, |input, _| {
+        let mut outcome = Outcome::default();
+        let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
+        let denied = outcome.diagnostics(&found);
+        if topology.is_some() && !denied {
+            outcome.out.push(format!("{}: ok", input.display));
+            outcome.result = "ok".to_owned();
+            outcome.code = EXIT_OK;
+        } else {
+            outcome.result = "has errors".to_owned();
+            outcome.code = EXIT_INVALID;
+        }
+        outcome
+    })
 }
 
 fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
@@ -558,14 +1159,15 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
         Ok(input) => input,
         Err(code) => return code,
     };
-    let files = match reveal(&input.source, &input.file_name, &input.base_dir) {
-        Ok(Some(files)) => files,
-        Ok(None) => {
-            say!("{}: no outbound secret; nothing to reveal", input.display);
-            return EXIT_OK;
-        }
-        Err(error) => return failed(&input, error),
-    };
+    let files =
+        match crate::pipeline::reveal_sources(&input.sources, &input.file_name, &input.base_dir) {
+            Ok(Some(files)) => files,
+            Ok(None) => {
+                say!("{}: no outbound secret; nothing to reveal", input.display);
+                return EXIT_OK;
+            }
+            Err(error) => return failed(&input, error),
+        };
     let out = out.unwrap_or_else(|| beside(path, "revealed"));
     // Secrets never go below a build tree, which is committed.
     if let Some(tree) = marked_ancestor(&out, crate::targets::MARKER_FILE) {
@@ -751,15 +1353,53 @@ fn committed_state(out: &Path, revision: &str) -> Result<Option<String>, String>
     ))
 }
 
-fn plan(path: &Path, out: Option<PathBuf>, base: Option<&str>, format: Option<PlanFormat>) -> u8 {
+fn plan(
+    paths: &[PathBuf],
+    out: Option<PathBuf>,
+    base: Option<&str>,
+    format: Option<PlanFormat>,
+) -> u8 {
+    let (files, outs) =
+        match expand(paths).and_then(|f| out_dirs(&f, out.as_deref()).map(|o| (f, o))) {
+            Ok(found) => found,
+            Err(message) => {
+                warn!("{message}");
+                return EXIT_FAILURE;
+            }
+        };
+    if files.len() > 1 && base.is_some_and(|b| Path::new(b).is_file()) {
+        warn!("error: `--base FILE` compares one topology; give a git revision for several");
+        return EXIT_FAILURE;
+    }
+    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+        PlanFormat::Text
+    } else {
+        PlanFormat::Markdown
+    });
+    let several = files.len() > 1;
+    run_all(&files, |input, index| {
+        plan_one(input, &outs[index], base, format, several)
+    })
+}
+
+fn plan_one(
+    input: &Input,
+    out: &Path,
+    base: Option<&str>,
+    format: PlanFormat,
+    several: bool,
+) -> Outcome {
     use crate::targets::{diff, state};
-    let (_, topology) = match analyze_file(path) {
-        Ok(found) => found,
-        Err(code) => return code,
+    let mut outcome = Outcome::default();
+    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
+    let denied = outcome.diagnostics(&found);
+    let Some(topology) = topology.filter(|_| !denied) else {
+        outcome.code = EXIT_INVALID;
+        outcome.result = "has errors".to_owned();
+        return outcome;
     };
-    let out = out.unwrap_or_else(|| beside(path, "generated"));
     let new = state::desired_state(&topology, &crate::targets::plan(&topology));
-    let base = match read_base(&out, base) {
+    let base = match read_base(out, base) {
         Ok(Some(base)) => base,
         Ok(None) => state::DesiredState {
             objects: Default::default(),
@@ -767,30 +1407,44 @@ fn plan(path: &Path, out: Option<PathBuf>, base: Option<&str>, format: Option<Pl
             ..new.clone()
         },
         Err(message) => {
-            warn!("error: {message}");
-            return EXIT_FAILURE;
+            outcome.err.push(format!("error: {message}"));
+            outcome.code = EXIT_FAILURE;
+            outcome.result = "no base".to_owned();
+            return outcome;
         }
     };
     let changes = diff::diff(&base, &new);
-    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
-        PlanFormat::Text
-    } else {
-        PlanFormat::Markdown
-    });
-    match format {
-        PlanFormat::Markdown => say_raw(&diff::markdown(&changes)),
-        PlanFormat::Text => say_raw(&diff::text(&changes)),
-        PlanFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&changes).unwrap_or_default();
-            text.push('\n');
-            say_raw(&text);
-        }
-    }
+    let text = match format {
+        PlanFormat::Markdown if several => format!(
+            "## {}\n\n{}",
+            crate::targets::diff::md_code(&input.display),
+            diff::markdown(&changes)
+        ),
+        PlanFormat::Markdown => diff::markdown(&changes),
+        PlanFormat::Text if several => format!(
+            "== {} ==\n{}",
+            diagnostics::sanitize(&input.display),
+            diff::text(&changes)
+        ),
+        PlanFormat::Text => diff::text(&changes),
+        // Several topologies: JSON Lines, one object per topology.
+        PlanFormat::Json if several => serde_json::to_string(&serde_json::json!({
+            "topology": input.display,
+            "changes": changes,
+        }))
+        .unwrap_or_default(),
+        PlanFormat::Json => serde_json::to_string_pretty(&changes).unwrap_or_default(),
+    };
+    outcome.out.push(text.trim_end_matches('\n').to_owned());
+    outcome.files = changes.changes.len();
     if changes.is_empty() {
-        EXIT_OK
+        outcome.result = "no changes".to_owned();
+        outcome.code = EXIT_OK;
     } else {
-        EXIT_DIFFERENT
+        outcome.result = format!("{} change(s)", changes.changes.len());
+        outcome.code = EXIT_DIFFERENT;
     }
+    outcome
 }
 
 fn dns_check(path: &Path, phase: &str, server: Option<&str>) -> u8 {

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod context;
 pub mod diagnostics;
 pub mod dnscheck;
+pub mod init;
 pub mod knowledge;
 pub mod lower;
 pub mod model;

@@ -3,7 +3,7 @@
 //! benchmark — goes through exactly the same stages.
 
 use crate::context::Context;
-use crate::diagnostics::{self, Code, Diagnostic};
+use crate::diagnostics::{self, Code, Diagnostic, Sources};
 use crate::model::Topology;
 use crate::secret::{RevealedSecrets, SecretSource};
 use crate::targets::{self, Files};
@@ -32,17 +32,33 @@ pub fn analyze(source: &str) -> (Option<Topology>, Vec<Diagnostic>) {
 }
 
 /// Parses and checks; returns the model when there were no errors, and every
-/// diagnostic, sorted by position.
+/// diagnostic, sorted by position. A base named by `extends` is read from
+/// the context's directory; diagnostics in it point past the end of `source`
+/// (see [`Sources`]): use [`analyze_sources`] to render them.
 pub fn analyze_with(source: &str, ctx: &Context) -> (Option<Topology>, Vec<Diagnostic>) {
+    analyze_sources(&load(source, "topology.toml", ctx, None), ctx)
+}
+
+/// Reads the bases a topology extends, from the context's directory.
+pub fn load(source: &str, name: &str, ctx: &Context, own: Option<&std::path::Path>) -> Sources {
+    if source.len() > parse::schema::MAX_TOPOLOGY_BYTES {
+        // Refused below without being parsed.
+        return Sources::single(name, source);
+    }
+    parse::extends::load(source, name, &ctx.base_dir, own)
+}
+
+/// [`analyze_with`] for a topology already read with its bases.
+pub fn analyze_sources(sources: &Sources, ctx: &Context) -> (Option<Topology>, Vec<Diagnostic>) {
     // Every problem of the file in one run: what parsing found (unknown
     // keys, wrong values) and, when the rest could be typed, what checking
     // finds in it.
-    if source.len() > parse::schema::MAX_TOPOLOGY_BYTES {
+    let size = sources.main().map_or(0, |f| f.text.len());
+    if size > parse::schema::MAX_TOPOLOGY_BYTES {
         let found = vec![Diagnostic::new(
             Code::TopologyTooLarge,
             format!(
-                "the topology is {} bytes, over mailflowc's limit of {}",
-                source.len(),
+                "the topology is {size} bytes, over mailflowc's limit of {}",
                 parse::schema::MAX_TOPOLOGY_BYTES
             ),
         )
@@ -51,7 +67,7 @@ pub fn analyze_with(source: &str, ctx: &Context) -> (Option<Topology>, Vec<Diagn
         .with_help("a topology describes one organization; split a larger one")];
         return (None, found);
     }
-    let (raw, mut found) = parse::parse_all(source);
+    let (raw, mut found) = parse::parse_sources(sources);
     let Some(raw) = raw else {
         diagnostics::sort(&mut found);
         return (None, found);
@@ -75,7 +91,16 @@ pub fn compile_with(
     source_name: &str,
     ctx: &Context,
 ) -> Result<Compiled, CompileError> {
-    let (topology, found) = analyze_with(source, ctx);
+    compile_sources(&load(source, source_name, ctx, None), source_name, ctx)
+}
+
+/// [`compile_with`] for a topology already read with its bases.
+pub fn compile_sources(
+    sources: &Sources,
+    source_name: &str,
+    ctx: &Context,
+) -> Result<Compiled, CompileError> {
+    let (topology, found) = analyze_sources(sources, ctx);
     let Some(topology) = topology else {
         return Err(CompileError::Invalid(found));
     };
@@ -95,13 +120,32 @@ pub fn reveal(
     source_name: &str,
     base_dir: &std::path::Path,
 ) -> Result<Option<Files>, CompileError> {
-    let ctx = Context {
+    let ctx = reveal_context(base_dir);
+    reveal_sources(
+        &load(source, source_name, &ctx, None),
+        source_name,
+        base_dir,
+    )
+}
+
+/// Secrets required, paths relative to `base_dir`.
+fn reveal_context(base_dir: &std::path::Path) -> Context {
+    Context {
         base_dir: base_dir.to_owned(),
         reveal: true,
         today: None,
         check_git: false,
-    };
-    let (topology, found) = analyze_with(source, &ctx);
+    }
+}
+
+/// [`reveal`] for a topology already read with its bases.
+pub fn reveal_sources(
+    sources: &Sources,
+    source_name: &str,
+    base_dir: &std::path::Path,
+) -> Result<Option<Files>, CompileError> {
+    let ctx = reveal_context(base_dir);
+    let (topology, found) = analyze_sources(sources, &ctx);
     let Some(topology) = topology else {
         return Err(CompileError::Invalid(found));
     };

@@ -420,6 +420,8 @@ fn completions_and_man_page_name_every_subcommand() {
         "print-plan",
         "completions",
         "man",
+        "init",
+        "schema",
     ];
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = mailflowc(&["completions", shell]);

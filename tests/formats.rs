@@ -47,6 +47,61 @@ fn json_and_github_formats() {
     insta::assert_snapshot!("format-github", github);
 }
 
+/// SARIF for GitHub code scanning: valid against the SARIF 2.1.0 schema
+/// (bundled in `tests/data/`, see its README), every result with a rule id,
+/// a repository-relative URI and a start line; every rule carries its
+/// explanation.
+#[test]
+fn sarif_format_validates_against_the_sarif_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tenants dir")).unwrap();
+    std::fs::write(dir.path().join("tenants dir/t.toml"), MIXED).unwrap();
+    let (code, sarif) = run(
+        &["check", "tenants dir/t.toml", "--format", "sarif"],
+        dir.path(),
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("format-sarif", sarif);
+    let errors = common::json_schema_errors(
+        &common::root().join("tests/data/sarif-schema-2.1.0.json"),
+        &sarif,
+    );
+    assert!(
+        errors.is_empty(),
+        "SARIF log is invalid:\n{}",
+        errors.join("\n")
+    );
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for result in results {
+        assert!(result["ruleId"].as_str().unwrap().starts_with("MF"));
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "tenants%20dir/t.toml");
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        assert!(rule["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("# {id}: ")));
+    }
+    // A schema check that cannot fail proves nothing: a result without its
+    // message is refused.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    let errors = common::json_schema_errors(
+        &common::root().join("tests/data/sarif-schema-2.1.0.json"),
+        &broken.to_string(),
+    );
+    assert!(!errors.is_empty());
+}
+
 #[test]
 fn github_annotations_escape_a_hostile_file_name() {
     let escaped = mailflowc::diagnostics::formats::github_property("a,b:c%d\ne");

@@ -110,6 +110,8 @@ fn no_snapshot_is_left_without_an_input() {
     expected.insert("diagnostics__rendered-diagnostics.snap".to_owned());
     expected.insert("formats__format-json.snap".to_owned());
     expected.insert("formats__format-github.snap".to_owned());
+    expected.insert("formats__format-sarif.snap".to_owned());
+    expected.insert("toolchain__init-cloudflare.snap".to_owned());
     for case in [
         "no-change",
         "address-added",

@@ -59,6 +59,7 @@ codes! {
     UnsupportedVersion      => "MF0005", Error,   "unsupported topology version";
     TopologyTooLarge        => "MF0006", Error,   "topology file over mailflowc's size limit";
     TooMany                 => "MF0007", Error,   "more entries than mailflowc's limit";
+    ExtendsUnusable         => "MF0008", Error,   "the base named by `extends` cannot be used";
 
     InvalidAddress          => "MF0101", Error,   "invalid IP address or prefix";
     HostBitsSet             => "MF0102", Warning, "prefix has host bits set";

@@ -3,7 +3,7 @@
 //! columns counted in characters (spans are byte offsets inside).
 
 use super::render::{sanitize, Source};
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Severity, Sources};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -24,7 +24,7 @@ pub struct JsonDiagnostic {
     pub label: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[serde(flatten)]
     pub position: Option<Position>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Position>,
@@ -37,11 +37,14 @@ fn severity(d: &Diagnostic) -> &'static str {
     }
 }
 
-fn position(source: &Source<'_>, file: &str, span: &std::ops::Range<usize>) -> Position {
-    let (line, column) = source.position(span.start);
-    let (end_line, end_column) = source.position(span.end.max(span.start));
+fn position(sources: &Sources, files: &[Source<'_>], span: &std::ops::Range<usize>) -> Position {
+    let index = sources.locate(span.start);
+    let local = sources.local(index, span);
+    let source = &files[index];
+    let (line, column) = source.position(local.start);
+    let (end_line, end_column) = source.position(local.end.max(local.start));
     Position {
-        file: file.to_owned(),
+        file: sources.files()[index].name.clone(),
         line,
         column,
         end_line,
@@ -49,9 +52,32 @@ fn position(source: &Source<'_>, file: &str, span: &std::ops::Range<usize>) -> P
     }
 }
 
+fn indexed(sources: &Sources) -> Vec<Source<'_>> {
+    sources
+        .files()
+        .iter()
+        .map(|f| Source::new(&f.name, &f.text))
+        .collect()
+}
+
+/// The position of a diagnostic: its span, or the tenant's file when it has
+/// none (line 1, column 1).
+fn position_of(sources: &Sources, files: &[Source<'_>], d: &Diagnostic) -> Position {
+    match &d.span {
+        Some(span) => position(sources, files, span),
+        None => Position {
+            file: sources.main().map(|f| f.name.clone()).unwrap_or_default(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        },
+    }
+}
+
 /// Every diagnostic as a JSON-ready value, in order.
-pub fn json(found: &[Diagnostic], file: &str, text: &str) -> Vec<JsonDiagnostic> {
-    let source = Source::new(file, text);
+pub fn json(found: &[Diagnostic], sources: &Sources) -> Vec<JsonDiagnostic> {
+    let files = indexed(sources);
     found
         .iter()
         .map(|d| JsonDiagnostic {
@@ -60,11 +86,11 @@ pub fn json(found: &[Diagnostic], file: &str, text: &str) -> Vec<JsonDiagnostic>
             message: d.message.clone(),
             label: d.label.clone(),
             help: d.help.clone(),
-            position: d.span.as_ref().map(|s| position(&source, file, s)),
+            position: Some(position_of(sources, &files, d)),
             related: d
                 .related
                 .iter()
-                .map(|(s, _)| position(&source, file, s))
+                .map(|(s, _)| position(sources, &files, s))
                 .collect(),
         })
         .collect()
@@ -82,21 +108,22 @@ pub fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// GitHub Actions annotations, one per diagnostic, and a summary line (only
-/// the first few annotations of each kind are shown per step).
-pub fn github(found: &[Diagnostic], file: &str, text: &str) -> String {
-    let source = Source::new(file, text);
+/// GitHub Actions annotations, one per diagnostic. The caller adds the
+/// summary line ([`github_summary`]): only the first few annotations of each
+/// kind are shown per step.
+pub fn github(found: &[Diagnostic], sources: &Sources) -> String {
+    let files = indexed(sources);
     let mut out = String::new();
     for d in found {
-        let mut properties = vec![format!("title={}", github_property(d.code.id()))];
-        if let Some(span) = &d.span {
-            let p = position(&source, file, span);
-            properties.insert(0, format!("file={}", github_property(file)));
-            properties.insert(1, format!("line={}", p.line));
-            properties.insert(2, format!("col={}", p.column));
-            properties.insert(3, format!("endLine={}", p.end_line));
-            properties.insert(4, format!("endColumn={}", p.end_column));
-        }
+        let p = position_of(sources, &files, d);
+        let properties = [
+            format!("file={}", github_property(&p.file)),
+            format!("line={}", p.line),
+            format!("col={}", p.column),
+            format!("endLine={}", p.end_line),
+            format!("endColumn={}", p.end_column),
+            format!("title={}", github_property(d.code.id())),
+        ];
         let mut message = sanitize(&d.message);
         if let Some(help) = &d.help {
             message.push('\n');
@@ -109,10 +136,121 @@ pub fn github(found: &[Diagnostic], file: &str, text: &str) -> String {
             github_data(&message)
         ));
     }
-    let errors = found.iter().filter(|d| d.is_error()).count();
-    out.push_str(&format!(
-        "mailflowc: {file}: {errors} error(s), {} warning(s)\n",
-        found.len() - errors
-    ));
     out
+}
+
+/// The line after the annotations: what was checked and what was found.
+pub fn github_summary(what: &str, errors: usize, warnings: usize) -> String {
+    format!(
+        "mailflowc: {}: {errors} error(s), {warnings} warning(s)\n",
+        sanitize(what)
+    )
+}
+
+/// The schema URI SARIF logs name (the OASIS 2.1.0 schema, as published on
+/// json.schemastore.org, which GitHub code scanning also names).
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// A path as a repository-relative URI reference: `/` separators, and every
+/// byte outside RFC 3986's unreserved set and `/` percent-encoded.
+pub fn sarif_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    let mut out = String::new();
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// One SARIF 2.1.0 log for every topology of a call: one run, a rule per code
+/// that occurs (with its explanation), a result per diagnostic with a
+/// repository-relative URI (against `%SRCROOT%`, the working directory) and
+/// a region in 1-based lines and Unicode code-point columns.
+pub fn sarif(reports: &[(&Sources, &[Diagnostic])]) -> serde_json::Value {
+    use serde_json::json;
+    let mut codes: Vec<super::Code> = reports
+        .iter()
+        .flat_map(|(_, found)| found.iter().map(|d| d.code))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|code| {
+            let level = match code.severity() {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            json!({
+                "id": code.id(),
+                "name": code.title(),
+                "shortDescription": { "text": code.title() },
+                "fullDescription": { "text": code.title() },
+                "help": { "text": code.explanation(), "markdown": code.explanation() },
+                "defaultConfiguration": { "level": level },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    // A finding in a shared base is reported once, not once per tenant.
+    let mut seen = std::collections::BTreeSet::new();
+    for (sources, found) in reports {
+        let files = indexed(sources);
+        for d in found.iter() {
+            let mut p = position_of(sources, &files, d);
+            // Repository-relative: an absolute path under the working
+            // directory is made relative to it.
+            if let Ok(cwd) = std::env::current_dir() {
+                if let Ok(relative) = std::path::Path::new(&p.file).strip_prefix(&cwd) {
+                    p.file = relative.to_string_lossy().into_owned();
+                }
+            }
+            if !seen.insert((d.code, p.file.clone(), p.line, p.column, d.message.clone())) {
+                continue;
+            }
+            let mut message = sanitize(&d.message);
+            if let Some(help) = &d.help {
+                message.push('\n');
+                message.push_str(&sanitize(help));
+            }
+            let rule_index = codes.iter().position(|c| *c == d.code).unwrap_or(0);
+            results.push(json!({
+                "ruleId": d.code.id(),
+                "ruleIndex": rule_index,
+                "level": severity(d),
+                "message": { "text": message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": sarif_uri(&p.file), "uriBaseId": "%SRCROOT%" },
+                        "region": {
+                            "startLine": p.line,
+                            "startColumn": p.column,
+                            "endLine": p.end_line,
+                            "endColumn": p.end_column.max(if p.end_line == p.line { p.column } else { 1 }),
+                        }
+                    }
+                }],
+            }));
+        }
+    }
+    json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "mailflowc",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
 }

@@ -8,9 +8,11 @@
 mod code;
 pub mod formats;
 mod render;
+mod sources;
 
 pub use code::{Code, Severity};
-pub use render::{is_unsafe_char, render, sanitize, Source};
+pub use render::{is_unsafe_char, render, render_sources, sanitize, Source};
+pub use sources::{SourceFile, Sources};
 
 use std::ops::Range;
 

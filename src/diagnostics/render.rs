@@ -9,7 +9,7 @@
 //! characters in the source and in messages are shown escaped, never sent to
 //! the terminal.
 
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Severity, Sources};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
@@ -264,16 +264,29 @@ fn report<'a>(diagnostic: &'a Diagnostic, source: &'a Source<'a>) -> Report<'a> 
 
 /// Renders diagnostics for a terminal (`color`) or for logs and tests.
 pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: bool) -> String {
+    render_sources(diagnostics, &Sources::single(file_name, source), color)
+}
+
+/// Renders diagnostics whose spans point into any file of `sources`.
+pub fn render_sources(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let source = Source::new(file_name, source);
+    let files: Vec<Source<'_>> = sources
+        .files()
+        .iter()
+        .map(|f| Source::new(&f.name, &f.text))
+        .collect();
     let mut out = String::new();
     for diagnostic in diagnostics.iter().take(MAX_SHOWN) {
-        let report = report(diagnostic, &source);
+        let (index, local) = sources.localize(diagnostic);
+        let Some(source) = files.get(index) else {
+            continue;
+        };
+        let report = report(&local, source);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!(
                 "{}: {}\n",

@@ -8,12 +8,14 @@
 //! that `check` can report the semantic problems in the same run. Semantic
 //! rules belong to `check`, not here.
 
+pub mod extends;
+pub mod json_schema;
 pub mod raw;
 pub mod schema;
 
 pub use raw::*;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, Sources};
 use schema::{Key, Kind};
 use serde::de::{Deserialize, IntoDeserializer};
 use std::ops::Range;
@@ -35,20 +37,57 @@ pub fn parse(source: &str) -> Result<RawTopology, Vec<Diagnostic>> {
 /// typed topology when every required key is present and well formed (with
 /// the keys that were not taken out), so the caller can check it too.
 pub fn parse_all(source: &str) -> (Option<RawTopology>, Vec<Diagnostic>) {
-    let (mut document, syntax_errors) = DeTable::parse_recoverable(source);
+    parse_sources(&Sources::single("", source))
+}
+
+/// [`parse_all`] for a topology and the bases it extends: each file is parsed
+/// on its own, its spans moved to its place in `sources`, and the documents
+/// merged (the tenant's on top) before the walk.
+pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>) {
+    let mut syntax_errors = Vec::new();
+    let mut documents = Vec::new();
+    for file in sources.files() {
+        let (document, errors) = DeTable::parse_recoverable(&file.text);
+        for error in errors {
+            let mut d = Diagnostic::new(Code::TomlSyntax, first_line(error.message()))
+                .with_help("fix the TOML syntax; the file is read as TOML 1.0");
+            if let Some(span) = error.span() {
+                d = d
+                    .at(span.start + file.offset..span.end + file.offset)
+                    .with_label("here");
+            }
+            syntax_errors.push(d);
+        }
+        let span = document.span();
+        let shifted = extends::shift(
+            Spanned::new(span, DeValue::Table(document.into_inner())),
+            file.offset,
+        );
+        let span = shifted.span();
+        if let DeValue::Table(table) = shifted.into_inner() {
+            documents.push(Spanned::new(span, table));
+        }
+    }
     if !syntax_errors.is_empty() {
-        let found = syntax_errors
-            .into_iter()
-            .map(|error| {
-                let mut d = Diagnostic::new(Code::TomlSyntax, first_line(error.message()))
-                    .with_help("fix the TOML syntax; the file is read as TOML 1.0");
-                if let Some(span) = error.span() {
-                    d = d.at(span).with_label("here");
-                }
-                d
-            })
-            .collect();
+        let mut found = sources.problems.clone();
+        found.extend(syntax_errors);
         return (None, found);
+    }
+    if !sources.problems.is_empty() {
+        // A base that cannot be used leaves the tenant without its keys:
+        // every other finding would be noise.
+        return (None, sources.problems.clone());
+    }
+    let mut documents = documents.into_iter().rev();
+    let Some(mut document) = documents.next() else {
+        return (None, Vec::new());
+    };
+    for top in documents {
+        let span = top.span();
+        document = Spanned::new(
+            span,
+            extends::merge(document.into_inner(), top.into_inner()),
+        );
     }
 
     let mut walk = Walk::default();
@@ -65,6 +104,7 @@ pub fn parse_all(source: &str) -> (Option<RawTopology>, Vec<Diagnostic>) {
     for path in &drop {
         remove(document.get_mut(), path);
     }
+    remove(document.get_mut(), &[Seg::Key(extends::KEY.to_owned())]);
     let raw = match RawTopology::deserialize(document.into_deserializer()) {
         Ok(raw) => raw,
         Err(error) => {

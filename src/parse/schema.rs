@@ -114,6 +114,7 @@ pub const TABLES: &[(&str, &[Key])] = &[
         "",
         &[
             req("version", Kind::Int, "version = 1"),
+            opt("extends", Kind::Str, "extends = \"_gateway.toml\""),
             req("organization", Kind::Table, "[organization]"),
             req("gateway", Kind::Table, "[gateway]"),
             opt("inbound", Kind::Table, "[inbound]"),

@@ -49,7 +49,7 @@ pub type Files = BTreeMap<String, String>;
 /// name, quoted in generated headers.
 pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::Error> {
     let source_name = &source_label(source_name);
-    let env = environment()?;
+    let env = shared_environment()?;
     let mut files = Files::new();
     files.insert(
         MARKER_FILE.to_owned(),
@@ -144,6 +144,20 @@ pub fn source_label(name: &str) -> String {
     }
 }
 
+/// The environment, built once per process and shared by every topology of
+/// a call (parsing the templates again for each tenant of a fleet would
+/// cost more than rendering them).
+pub fn shared_environment() -> Result<&'static Environment<'static>, minijinja::Error> {
+    static SHARED: std::sync::OnceLock<Result<Environment<'static>, String>> =
+        std::sync::OnceLock::new();
+    SHARED
+        .get_or_init(|| environment().map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|message| {
+            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message.clone())
+        })
+}
+
 /// The environment every target renders with.
 pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
@@ -160,6 +174,10 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("md", |text: &str| diff::md(text));
     env.add_filter("md_code", |text: &str| diff::md_code(text));
     env.add_filter("asyncos_re", cisco::quote::asyncos_re_filter);
+    // A TOML basic string, quoted and escaped by the toml crate.
+    env.add_filter("toml_str", |text: &str| {
+        toml::Value::String(text.to_owned()).to_string()
+    });
     env.add_filter(
         "asyncos_name",
         |name: &str| -> Result<String, minijinja::Error> {

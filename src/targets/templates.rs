@@ -32,6 +32,7 @@ templates![
     "dns/mx.octodns.yaml.j2",
     "dns/spf.txt.j2",
     "runbook/RUNBOOK.md.j2",
+    "init/topology.toml.j2",
 ];
 
 /// Template ids, one constant each, so a renamed template fails to compile
@@ -55,4 +56,5 @@ pub mod ids {
     pub const DNS_OCTODNS: &str = "dns/mx.octodns.yaml.j2";
     pub const DNS_SPF: &str = "dns/spf.txt.j2";
     pub const RUNBOOK: &str = "runbook/RUNBOOK.md.j2";
+    pub const INIT_TOPOLOGY: &str = "init/topology.toml.j2";
 }

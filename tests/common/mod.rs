@@ -110,3 +110,48 @@ pub fn syntax_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Validates JSON text against a JSON Schema with python-jsonschema, the
+/// reference validator (`bash .ci/test` installs it into the virtual
+/// environment it names in `MAILFLOWC_TEST_PYTHON`); every violation, one
+/// per line, when it does not validate. A missing validator fails the test.
+#[allow(dead_code)]
+pub fn json_schema_errors(schema: &Path, instance: &str) -> Vec<String> {
+    use std::io::Write as _;
+    const SCRIPT: &str = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+instance = json.load(sys.stdin)
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+for e in sorted(cls(schema).iter_errors(instance), key=lambda e: e.json_path):
+    print(e.json_path + ": " + e.message)
+"#;
+    let python = std::env::var("MAILFLOWC_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let mut child = std::process::Command::new(&python)
+        .args(["-c", SCRIPT])
+        .arg(schema)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python} ({e}); run the suite with `bash .ci/test`")
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(instance.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stderr.trim().is_empty(),
+        "python-jsonschema did not run ({python}; `bash .ci/test` installs it): {stderr}"
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}

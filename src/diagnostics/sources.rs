@@ -1,0 +1,92 @@
+//! The files one topology is read from: the tenant's own file first, then
+//! each base it `extends`. Spans are byte offsets into their concatenation
+//! (each file starts at its own offset, one byte past the previous file's
+//! end), so one number says both which file and where in it. With no
+//! `extends` there is one file at offset 0 and spans are plain offsets.
+
+use super::Diagnostic;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// One file of a topology.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// How the file is named in diagnostics (the path as given).
+    pub name: String,
+    pub text: String,
+    /// Where the file starts in the concatenation.
+    pub offset: usize,
+    /// The directory relative paths in the file are resolved against.
+    pub dir: PathBuf,
+}
+
+/// Every file of one topology, and what went wrong reading the chain.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+    /// Problems following `extends` (a base that cannot be read, a cycle).
+    pub problems: Vec<Diagnostic>,
+}
+
+impl Sources {
+    /// One file, at offset 0.
+    pub fn single(name: &str, text: &str) -> Self {
+        let mut sources = Sources::default();
+        sources.push(name, text, PathBuf::from("."));
+        sources
+    }
+
+    /// Adds a file after the others; returns its offset.
+    pub fn push(&mut self, name: &str, text: &str, dir: PathBuf) -> usize {
+        let offset = self
+            .files
+            .last()
+            .map_or(0, |last| last.offset + last.text.len() + 1);
+        self.files.push(SourceFile {
+            name: name.to_owned(),
+            text: text.to_owned(),
+            offset,
+            dir,
+        });
+        offset
+    }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// The tenant's own file.
+    pub fn main(&self) -> Option<&SourceFile> {
+        self.files.first()
+    }
+
+    /// The index of the file holding `offset`.
+    pub fn locate(&self, offset: usize) -> usize {
+        self.files
+            .iter()
+            .rposition(|f| f.offset <= offset)
+            .unwrap_or(0)
+    }
+
+    /// `span` in the coordinates of file `index`.
+    pub fn local(&self, index: usize, span: &Range<usize>) -> Range<usize> {
+        let offset = self.files.get(index).map_or(0, |f| f.offset);
+        span.start.saturating_sub(offset)..span.end.saturating_sub(offset)
+    }
+
+    /// The file a diagnostic is about (by its primary span; the tenant's own
+    /// file when it has none) and the diagnostic in that file's coordinates.
+    /// Related places in other files are dropped.
+    pub fn localize(&self, d: &Diagnostic) -> (usize, Diagnostic) {
+        let index = d.span.as_ref().map_or(0, |s| self.locate(s.start));
+        let mut local = d.clone();
+        local.span = d.span.as_ref().map(|s| self.local(index, s));
+        local.related = d
+            .related
+            .iter()
+            .filter(|(s, _)| self.locate(s.start) == index)
+            .map(|(s, label)| (self.local(index, s), label.clone()))
+            .collect();
+        (index, local)
+    }
+}

@@ -1,0 +1,207 @@
+//! `mailflowc init`: a commented starter topology that passes `check` as it
+//! is written. Values only the user knows (tenant, domains, and for some
+//! vendors egress and MX) come from flags; without them the starter holds
+//! example values, each named in the file's header and in a warning.
+
+use crate::catalog;
+use crate::targets::templates::ids;
+use serde::Serialize;
+
+/// What the user gave (flags of `mailflowc init`, or answers at a prompt).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Answers {
+    /// The gateway vendor (`mailflowc vendors`).
+    #[arg(long, default_value = "cloudflare")]
+    pub vendor: String,
+    /// The vendor's region [default: the vendor's default].
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The tenant's initial domain, NAME.onmicrosoft.com.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// An accepted domain whose MX moves to the gateway (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// An address or prefix the gateway delivers from (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub egress: Vec<String>,
+    /// An MX host of the gateway (repeatable, in priority order).
+    #[arg(long, value_name = "HOST")]
+    pub mx: Vec<String>,
+    /// Send outbound mail through the gateway (vendors with a documented
+    /// outbound relay only).
+    #[arg(long)]
+    pub outbound: bool,
+    /// The gateway's outgoing listener, with --outbound (repeatable).
+    #[arg(long = "smart-host", value_name = "HOST")]
+    pub smart_hosts: Vec<String>,
+}
+
+/// A starter topology and the example values it holds.
+#[derive(Debug)]
+pub struct Starter {
+    pub text: String,
+    /// One line per example value the user must replace.
+    pub examples: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    file_name: &'a str,
+    vendor: &'a str,
+    vendor_name: &'a str,
+    region: Option<&'a str>,
+    organization_name: String,
+    tenant: String,
+    domains: Vec<String>,
+    egress: Vec<String>,
+    mx: Vec<String>,
+    outbound: bool,
+    smart_hosts: Vec<String>,
+    secret_from: &'a str,
+    secret_sha256: String,
+    examples: &'a [String],
+}
+
+/// The environment variable the starter's outbound secret is read from.
+pub const SECRET_VARIABLE: &str = "MAILFLOWC_RELAY_SECRET";
+
+/// Example values: names reserved for documentation (RFC 2606) where a name
+/// will do. An egress address cannot be one (the documentation ranges are
+/// refused as non-public, MF0107), so the example is Google's public DNS
+/// resolver, an address that never delivers mail: left in place, the
+/// lock-down connector refuses mail rather than trusting a stranger.
+const EXAMPLE_TENANT: &str = "contoso.onmicrosoft.com";
+const EXAMPLE_DOMAIN: &str = "contoso.example";
+const EXAMPLE_EGRESS: &str = "8.8.8.8";
+const EXAMPLE_MX: &str = "mx1.gateway.example";
+const EXAMPLE_SMART_HOST: &str = "relay.gateway.example";
+
+/// Writes the starter for `answers`, or says why it cannot.
+pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
+    let Some(vendor) = catalog::find(&answers.vendor) else {
+        let ids = catalog::vendors().iter().map(|v| v.id.as_str());
+        return Err(match catalog::closest(&answers.vendor, ids) {
+            Some(id) => format!(
+                "no vendor `{}` in the catalog; did you mean `{id}`?",
+                answers.vendor
+            ),
+            None => format!(
+                "no vendor `{}` in the catalog; run `mailflowc vendors`",
+                answers.vendor
+            ),
+        });
+    };
+    if answers.outbound && vendor.no_outbound_relay {
+        return Err(format!(
+            "`{}` documents no outbound relay for Microsoft 365, so `--outbound` cannot be offered (MF0705)",
+            vendor.id
+        ));
+    }
+    let region = match &answers.region {
+        Some(region) => {
+            if vendor.region(region).is_none() {
+                return Err(format!(
+                    "`{}` has no region `{region}`; run `mailflowc vendors show {}`",
+                    vendor.id, vendor.id
+                ));
+            }
+            Some(region.clone())
+        }
+        // A vendor whose egress is per region and which names no default:
+        // its first region, said in a warning.
+        None if vendor.default_region.is_none() && !vendor.regions.is_empty() => {
+            Some(vendor.regions[0].id.clone())
+        }
+        None => None,
+    };
+    let mut examples = Vec::new();
+    if answers.region.is_none() {
+        if let Some(region) = &region {
+            examples.push(format!(
+                "gateway.region = \"{region}\": the first of the vendor's regions (--region)"
+            ));
+        }
+    }
+    let tenant = answers.tenant.clone().unwrap_or_else(|| {
+        examples.push(format!(
+            "organization.tenant = \"{EXAMPLE_TENANT}\": your tenant's initial domain (--tenant)"
+        ));
+        EXAMPLE_TENANT.to_owned()
+    });
+    let domains = if answers.domains.is_empty() {
+        examples.push(format!(
+            "organization.domains = [\"{EXAMPLE_DOMAIN}\"]: the accepted domains whose MX moves (--domain)"
+        ));
+        vec![EXAMPLE_DOMAIN.to_owned()]
+    } else {
+        answers.domains.clone()
+    };
+    let needs = |key: &str| vendor.needs.iter().any(|n| n == key);
+    let egress = if answers.egress.is_empty() && needs("gateway.egress") {
+        examples.push(format!(
+            "gateway.egress = [\"{EXAMPLE_EGRESS}\"]: the addresses your gateway delivers from (--egress); the example never sends mail"
+        ));
+        vec![EXAMPLE_EGRESS.to_owned()]
+    } else {
+        answers.egress.clone()
+    };
+    let mx = if answers.mx.is_empty() && needs("gateway.mx") {
+        examples.push(format!(
+            "gateway.mx = [\"{EXAMPLE_MX}\"]: the MX hosts the vendor gave your account (--mx)"
+        ));
+        vec![EXAMPLE_MX.to_owned()]
+    } else {
+        answers.mx.clone()
+    };
+    let smart_hosts = if answers.outbound && answers.smart_hosts.is_empty() {
+        examples.push(format!(
+            "outbound.smart_hosts = [\"{EXAMPLE_SMART_HOST}\"]: the gateway's outgoing listener (--smart-host)"
+        ));
+        vec![EXAMPLE_SMART_HOST.to_owned()]
+    } else {
+        answers.smart_hosts.clone()
+    };
+    // The secret's fingerprint: of the variable's value when it is set,
+    // otherwise an example that `check` cannot verify (MF0518) until it is.
+    let secret_sha256 = match std::env::var(SECRET_VARIABLE) {
+        Ok(value) if answers.outbound && !value.is_empty() => crate::secret::fingerprint(&value),
+        _ => {
+            if answers.outbound {
+                examples.push(format!(
+                    "outbound.secret_header.sha256: set {SECRET_VARIABLE} to a long random secret of letters and digits, then write `printf %s \"${SECRET_VARIABLE}\" | sha256sum` here"
+                ));
+            }
+            "0".repeat(64)
+        }
+    };
+    let organization_name = tenant
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("Contoso")
+        .to_owned();
+    let secret_from = format!("env:{SECRET_VARIABLE}");
+    let context = Context {
+        file_name,
+        vendor: &vendor.id,
+        vendor_name: &vendor.name,
+        region: region.as_deref(),
+        organization_name,
+        tenant,
+        domains,
+        egress,
+        mx,
+        outbound: answers.outbound,
+        smart_hosts,
+        secret_from: &secret_from,
+        secret_sha256,
+        examples: &examples,
+    };
+    let env = crate::targets::environment().map_err(|e| format!("internal error: {e:#}"))?;
+    let text = env
+        .get_template(ids::INIT_TOPOLOGY)
+        .and_then(|t| t.render(&context))
+        .map_err(|e| format!("internal error: {e:#}"))?;
+    Ok(Starter { text, examples })
+}

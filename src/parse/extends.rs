@@ -1,0 +1,179 @@
+//! `extends = "…"`: a topology that takes its shared tables (most often the
+//! gateway) from a base file, for MSPs that run many tenants behind one
+//! gateway.
+//!
+//! [`load`] follows the chain (the tenant's file, its base, the base's base…)
+//! and reads every file into [`Sources`]; [`merge`] lays the documents over
+//! each other, the tenant's on top: tables merge key by key, any other value
+//! (a string, a list, a list of tables) replaces the base's whole. Every
+//! value keeps a span into the file that holds it, so a diagnostic points
+//! into whichever file wrote the value.
+
+use crate::diagnostics::{Code, Diagnostic, Sources};
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// The key naming the base.
+pub const KEY: &str = "extends";
+/// The longest chain followed (the tenant's file and three bases).
+pub const MAX_DEPTH: usize = 4;
+
+/// The `extends` value of a document, with its span, when it is a string.
+fn extends_of(text: &str) -> Option<(String, std::ops::Range<usize>)> {
+    if !text.contains(KEY) {
+        // Most files extend nothing: no second parse for them.
+        return None;
+    }
+    let (document, _) = DeTable::parse_recoverable(text);
+    let value = document.get_ref().get(KEY)?;
+    let base = value.get_ref().as_str()?.to_owned();
+    Some((base, value.span()))
+}
+
+/// Reads a topology file and every base it extends. `name` is how the
+/// tenant's file is shown, `dir` where its relative paths point, `own` its
+/// path when it is a file (to refuse a base that extends it back).
+pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
+    let mut sources = Sources::default();
+    let mut offset = sources.push(name, text, dir.to_owned());
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut current_text = text.to_owned();
+    let mut current_dir = dir.to_owned();
+    while let Some((base, span)) = extends_of(&current_text) {
+        if seen.is_empty() {
+            // Only a file that extends another is ever looked up again.
+            seen.extend(own.and_then(|p| std::fs::canonicalize(p).ok()));
+        }
+        let span = span.start + offset..span.end + offset;
+        let problem = |message: String, help: &str| {
+            Diagnostic::new(Code::ExtendsUnusable, message)
+                .at(span.clone())
+                .with_label("this base")
+                .with_help(help.to_owned())
+        };
+        // `a.toml`, not `./a.toml`, for a base beside a file in the working directory.
+        let path = if current_dir == Path::new(".") {
+            PathBuf::from(&base)
+        } else {
+            current_dir.join(&base)
+        };
+        let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let refused = if sources.files().len() >= MAX_DEPTH {
+            Some(problem(
+                format!("the chain of `extends` is longer than {MAX_DEPTH} files"),
+                "let the tenant's file extend one shared base, which extends nothing",
+            ))
+        } else if base.trim().is_empty() {
+            Some(problem(
+                "`extends` names no file".to_owned(),
+                "write the base's path relative to this file, e.g. extends = \"_gateway.toml\"",
+            ))
+        } else if seen.contains(&canonical) {
+            Some(problem(
+                format!("`{base}` extends back to a file already in the chain"),
+                "a base must not extend the file that extends it",
+            ))
+        } else {
+            None
+        };
+        if let Some(refused) = refused {
+            sources.problems.push(refused);
+            break;
+        }
+        let base_text = match read_base(&path) {
+            Ok(base_text) => base_text,
+            Err(error) => {
+                sources.problems.push(problem(
+                    format!("cannot read the base `{}`: {error}", path.display()),
+                    "write the base's path relative to the file that names it",
+                ));
+                break;
+            }
+        };
+        seen.push(canonical);
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        offset = sources.push(&path.display().to_string(), &base_text, base_dir.clone());
+        current_text = base_text;
+        current_dir = base_dir;
+    }
+    sources
+}
+
+/// Reads a base no larger than a topology may be.
+fn read_base(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let limit = super::schema::MAX_TOPOLOGY_BYTES as u64;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    if !file.metadata().map_err(|e| e.to_string())?.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("over mailflowc's limit of {limit} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+}
+
+/// Moves every span of a document by `offset` (its file's place in the
+/// concatenation of [`Sources`]).
+pub fn shift<'i>(value: Spanned<DeValue<'i>>, offset: usize) -> Spanned<DeValue<'i>> {
+    if offset == 0 {
+        return value;
+    }
+    let span = value.span();
+    let span = span.start + offset..span.end + offset;
+    let inner = match value.into_inner() {
+        DeValue::Table(table) => DeValue::Table(shift_table(table, offset)),
+        DeValue::Array(items) => {
+            DeValue::Array(items.into_iter().map(|v| shift(v, offset)).collect())
+        }
+        other => other,
+    };
+    Spanned::new(span, inner)
+}
+
+fn shift_table(table: DeTable<'_>, offset: usize) -> DeTable<'_> {
+    table
+        .into_iter()
+        .map(|(key, value)| {
+            let span = key.span();
+            (
+                Spanned::new(span.start + offset..span.end + offset, key.into_inner()),
+                shift(value, offset),
+            )
+        })
+        .collect()
+}
+
+/// Lays `top` over `base`: tables merge key by key, anything else in `top`
+/// replaces the base's value whole.
+pub fn merge<'i>(base: DeTable<'i>, top: DeTable<'i>) -> DeTable<'i> {
+    let mut merged = base;
+    for (key, value) in top {
+        let existing = merged
+            .keys()
+            .find(|k| k.get_ref() == key.get_ref())
+            .cloned();
+        let combined = match existing.and_then(|k| merged.remove(&k)) {
+            Some(old) => {
+                let span = value.span();
+                match (old.into_inner(), value.into_inner()) {
+                    (DeValue::Table(old), DeValue::Table(new)) => {
+                        Spanned::new(span, DeValue::Table(merge(old, new)))
+                    }
+                    (_, new) => Spanned::new(span, new),
+                }
+            }
+            None => value,
+        };
+        merged.insert(key, combined);
+    }
+    merged
+}

@@ -1,0 +1,204 @@
+//! `mailflowc schema`: a JSON Schema (draft-07) of topology v1 for editors
+//! (taplo, Even Better TOML), generated from the same table the parser
+//! walks ([`super::schema::TABLES`]), so the two cannot disagree.
+//!
+//! A file with `extends` omits what its base supplies, so nothing is
+//! required in it: the key tree carries every description and every kind,
+//! and a second tree under `if`/`then` adds the required keys only for a
+//! file without `extends`. Semantic rules (address ranges, name lengths,
+//! TTL bounds) stay with `mailflowc check`. A shared base has no
+//! `extends` and holds only some tables: `--partial` gives the schema for
+//! such files, with nothing required.
+
+use super::schema::{Key, Kind, TABLES};
+use serde_json::{json, Map, Value};
+
+/// What each key means, from the topology reference in README.md.
+pub const DOCS: &[(&str, &str)] = &[
+    ("version", "The topology format version; this mailflowc reads 1."),
+    ("extends", "A base topology this file is laid over (path relative to this file): its tables merge key by key, any other value here replaces the base's. For MSPs: one gateway, many tenants."),
+    ("organization", "The Microsoft 365 organization."),
+    ("organization.name", "The organization's display name."),
+    ("organization.tenant", "The tenant's initial domain, NAME.onmicrosoft.com."),
+    ("organization.domains", "Accepted domains whose MX moves to the gateway."),
+    ("organization.microsoft365_mx", "Per domain, the Microsoft 365 MX host when it is not <domain-with-dashes>.mail.protection.outlook.com (Get-AcceptedDomain's ExpectedMxRecord, or the admin center)."),
+    ("gateway", "The secure email gateway in front of Microsoft 365."),
+    ("gateway.name", "The gateway's display name."),
+    ("gateway.vendor", "A catalog vendor (`mailflowc vendors`): cloudflare, trend-micro, hornetsecurity, cisco-etd, cisco. It fills egress and MX where it publishes them."),
+    ("gateway.region", "The vendor's region; default: the vendor's default region."),
+    ("gateway.egress", "Addresses the gateway delivers to Microsoft 365 from: IPv4/IPv6 addresses and CIDR prefixes. Given here, they override the catalog."),
+    ("gateway.tls_certificate", "The certificate subject the gateway presents (for certificate lock-down)."),
+    ("gateway.mx", "The gateway's MX hosts; given here, they override the catalog."),
+    ("gateway.mx.host", "An MX host name of the gateway."),
+    ("gateway.mx.priority", "The MX preference; default 10."),
+    ("dns", "TTLs of the MX phases."),
+    ("dns.ttl", "TTL of the gateway MX once stabilized, in seconds; default 3600 (at most a week)."),
+    ("dns.precutover_ttl", "The TTL the Microsoft 365 MX is lowered to before cutover; default 300 (at most 300)."),
+    ("dns.current_ttl", "The Microsoft 365 MX's TTL today: how long to wait after lowering it; default 3600."),
+    ("inbound", "Inbound mail: the gateway delivers to Exchange Online."),
+    ("inbound.through_gateway", "Default true; false: MX stays on Microsoft 365 and the gateway relays outbound mail only (no other inbound option then)."),
+    ("inbound.enhanced_filtering", "Enhanced Filtering for Connectors on the inbound connector."),
+    ("inbound.enhanced_filtering.mode", "off, skip-last-ip (default when the table is absent) or skip-listed."),
+    ("inbound.enhanced_filtering.skip_ips", "Only with skip-listed: the IPv4 addresses to skip; default: the gateway's IPv4 egress."),
+    ("inbound.enhanced_filtering.pilot_recipients", "Pilot Enhanced Filtering on these recipients only (EFUsers)."),
+    ("inbound.allow_list", "Default true: add the gateway's egress to the connection-filter allow list."),
+    ("inbound.spf_hard_fail_off", "Default true: SPF hard fail is not marked as spam."),
+    ("inbound.lockdown", "Default true: generate the lock-down connector that refuses mail not coming through the gateway."),
+    ("inbound.lockdown_by", "How the lock-down connector recognizes the gateway: ip-addresses (default) or certificate (needs gateway.tls_certificate)."),
+    ("inbound.scl_bypass_rule", "Default false; an opt-in SCL -1 transport rule, only with Enhanced Filtering off."),
+    ("outbound", "Present: outbound mail goes through the gateway."),
+    ("outbound.through_gateway", "Default true when the table is present."),
+    ("outbound.smart_hosts", "Required: the gateway's outgoing listener, as host names, IPv4 addresses or CIDR prefixes."),
+    ("outbound.tls", "certificate-validation (default), encryption-only or domain-validation."),
+    ("outbound.tls_domain", "Only with domain-validation: the certificate domain the smart hosts must present."),
+    ("outbound.secret_header", "Required with [outbound]: the header a mail flow rule stamps, which the gateway checks so it is no open relay."),
+    ("outbound.secret_header.name", "The header's name; default X-Mailflowc-Outbound-Auth."),
+    ("outbound.secret_header.value_from", "Where the secret is read: env:NAME or file:PATH (relative to this file). Never the value itself."),
+    ("outbound.secret_header.sha256", "The secret's SHA-256, 64 hex digits (printf %s \"$S\" | sha256sum)."),
+    ("outbound.secret_header.previous_value_from", "While rotating: where the old secret is read; the gateway accepts both until these lines are removed."),
+    ("outbound.secret_header.previous_sha256", "While rotating: the old secret's SHA-256."),
+    ("cisco", "Cisco Secure Email (AsyncOS) names; only with vendor cisco or no vendor."),
+    ("cisco.relay_sender_group", "The sender group relaying Microsoft 365's outbound mail; default RELAY_O365, never RELAYLIST."),
+    ("cisco.filter_name", "The relay guard message filter's name; default mailflowc_relay_guard."),
+    ("cisco.inbound_listener", "The listener receiving mail from the internet; default IncomingMail."),
+    ("cisco.outbound_listener", "The listener Microsoft 365 relays to; default OutgoingMail; must differ from inbound_listener."),
+    ("cisco.destination_controls", "Destination controls towards Microsoft 365, per routed domain."),
+    ("cisco.destination_controls.max_concurrency", "Concurrent connections; default 10 (Cisco's Microsoft 365 guide)."),
+    ("cisco.destination_controls.max_messages_per_connection", "Messages per connection; default 20."),
+    ("cisco.destination_controls.tls", "required (default) or preferred."),
+    ("names", "Exchange object names (at most 64 characters each)."),
+    ("names.inbound_connector", "Default \"mailflowc inbound from gateway\"."),
+    ("names.lockdown_connector", "Default \"mailflowc lock-down to gateway\"."),
+    ("names.scl_bypass_rule", "Default \"mailflowc SCL -1 for gateway\"."),
+    ("names.outbound_connector", "Default \"mailflowc outbound to gateway\"."),
+    ("names.outbound_rule", "Default \"mailflowc route outbound through gateway\"."),
+];
+
+/// The description of the key at `path` (`table.key`).
+pub fn doc(path: &str) -> Option<&'static str> {
+    DOCS.iter().find(|(p, _)| *p == path).map(|(_, d)| *d)
+}
+
+fn join(table: &str, key: &str) -> String {
+    if table.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{table}.{key}")
+    }
+}
+
+fn definition_name(path: &str) -> String {
+    if path.is_empty() {
+        "topology".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// The schema of one key's value.
+fn value_schema(key: &Key, path: &str) -> Value {
+    let reference = || json!({ "$ref": format!("#/definitions/{}", definition_name(path)) });
+    let mut value = match key.kind {
+        Kind::Int => json!({ "type": "integer" }),
+        Kind::Bool => json!({ "type": "boolean" }),
+        Kind::Str => json!({ "type": "string" }),
+        Kind::Enum(words) => json!({ "type": "string", "enum": words }),
+        Kind::StrList => json!({ "type": "array", "items": { "type": "string" } }),
+        Kind::TableList => json!({ "type": "array", "items": reference() }),
+        Kind::StrMap => json!({ "type": "object", "additionalProperties": { "type": "string" } }),
+        Kind::Table => reference(),
+    };
+    if let (Some(max), Some(object)) = (key.max, value.as_object_mut()) {
+        let bound = if key.kind == Kind::StrMap {
+            "maxProperties"
+        } else {
+            "maxItems"
+        };
+        object.insert(bound.to_owned(), json!(max));
+    }
+    let description = doc(path).unwrap_or_default();
+    match key.kind {
+        // A `$ref` ignores its siblings in draft-07: wrap it.
+        Kind::Table => json!({ "description": description, "allOf": [value] }),
+        _ => {
+            if let Some(object) = value.as_object_mut() {
+                object.insert("description".to_owned(), json!(description));
+            }
+            value
+        }
+    }
+}
+
+/// The required keys of the table at `path` and of the tables below it,
+/// as a schema fragment (for a file without `extends`).
+fn required_tree(path: &str, keys: &[Key]) -> Value {
+    let mut object = Map::new();
+    let required: Vec<&str> = keys.iter().filter(|k| k.required).map(|k| k.name).collect();
+    if !required.is_empty() {
+        object.insert("required".to_owned(), json!(required));
+    }
+    let mut properties = Map::new();
+    for key in keys {
+        let child = join(path, key.name);
+        let Some((_, child_keys)) = TABLES.iter().find(|(p, _)| *p == child) else {
+            continue;
+        };
+        let tree = required_tree(&child, child_keys);
+        if tree.as_object().is_none_or(Map::is_empty) {
+            continue;
+        }
+        let tree = match key.kind {
+            Kind::TableList => json!({ "items": tree }),
+            _ => tree,
+        };
+        properties.insert(key.name.to_owned(), tree);
+    }
+    if !properties.is_empty() {
+        object.insert("properties".to_owned(), Value::Object(properties));
+    }
+    Value::Object(object)
+}
+
+/// The JSON Schema of topology v1; `partial` (for shared bases, which hold
+/// only some tables) requires no key at all.
+pub fn json_schema(partial: bool) -> Value {
+    let mut definitions = Map::new();
+    for (path, keys) in TABLES {
+        let mut properties = Map::new();
+        for key in *keys {
+            let child = join(path, key.name);
+            properties.insert(key.name.to_owned(), value_schema(key, &child));
+        }
+        let mut table = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": properties,
+        });
+        if let Some(description) = doc(path) {
+            table["description"] = json!(description);
+        }
+        definitions.insert(definition_name(path), table);
+    }
+    let root_keys = TABLES
+        .iter()
+        .find(|(p, _)| p.is_empty())
+        .map_or(&[][..], |(_, k)| *k);
+    if partial {
+        return json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "title": "mailflowc topology base (for `extends`), version 1",
+            "description": "A shared base that tenant topologies extend: any keys of topology v1, none required. Generated by `mailflowc schema --partial`.",
+            "allOf": [{ "$ref": "#/definitions/topology" }],
+            "definitions": definitions,
+        });
+    }
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "mailflowc topology, version 1",
+        "description": "One mail flow: a secure email gateway in front of Microsoft 365. Generated by `mailflowc schema`; `mailflowc check` applies the rules a schema cannot express.",
+        "allOf": [{ "$ref": "#/definitions/topology" }],
+        "if": { "not": { "required": ["extends"] } },
+        "then": required_tree("", root_keys),
+        "definitions": definitions,
+    })
+}

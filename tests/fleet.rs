@@ -1,0 +1,250 @@
+//! MSP fleets: many topologies in one call, a shared base through
+//! `extends`, one tenant's failure (an error or a crash) never touching
+//! another's tree; standard input; the global output switches.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mailflowc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("MAILFLOWC_DEBUG_PANIC")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The shared gateway of the fleet.
+const BASE: &str = "version = 1\n\n[gateway]\nname = \"Cloudflare Email Security\"\nvendor = \"cloudflare\"\nmx = [{ host = \"mx1.gw.example\", priority = 10 }, { host = \"mx2.gw.example\", priority = 20 }]\n\n[inbound]\nlockdown = true\n";
+
+fn tenant(name: &str) -> String {
+    format!(
+        "extends = \"_gateway.toml\"\n\n[organization]\nname = \"{name} Ltd\"\ntenant = \"{name}.onmicrosoft.com\"\ndomains = [\"{name}.example.com\"]\n"
+    )
+}
+
+fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().display().to_string();
+                found.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn a_fleet_of_50_builds_49_trees_and_leaves_the_invalid_ones_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("tenants");
+    std::fs::create_dir(&fleet).unwrap();
+    std::fs::write(fleet.join("_gateway.toml"), BASE).unwrap();
+    for n in 0..50 {
+        let name = format!("t{n:02}");
+        let mut text = tenant(&name);
+        if n == 17 {
+            text = text.replace("t17.example.com", "t17..example.com");
+        }
+        std::fs::write(fleet.join(format!("{name}.toml")), text).unwrap();
+    }
+    // The invalid tenant's tree from an earlier, valid build.
+    let old = fleet.join("generated/t17");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join(mailflowc::targets::MARKER_FILE), "earlier build\n").unwrap();
+    std::fs::write(old.join("RUNBOOK.md"), "the earlier runbook\n").unwrap();
+    let before = files_under(&old);
+
+    let output = mailflowc(dir.path(), &["build", "tenants"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        files_under(&old),
+        before,
+        "the invalid tenant's tree changed"
+    );
+    let err = stderr(&output);
+    assert!(err.contains("t17..example.com"), "{err}");
+    let summary = stdout(&output);
+    assert!(
+        summary.contains("50 topologies: 49 ok, 1 failed"),
+        "{summary}"
+    );
+
+    // Every other tree is complete: what a build of that tenant alone writes.
+    let single = common::build(&fleet.join("t03.toml"));
+    for n in (0..50).filter(|n| *n != 17) {
+        let tree = fleet.join(format!("generated/t{n:02}"));
+        let written = files_under(&tree);
+        assert_eq!(written.len(), single.len(), "{}", tree.display());
+    }
+    let check = mailflowc(
+        dir.path(),
+        &[
+            "build",
+            "--check",
+            "tenants/t03.toml",
+            "--out",
+            "tenants/generated/t03",
+        ],
+    );
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    // The same call twice writes the same bytes (deterministic, parallel or not).
+    let first = files_under(&fleet.join("generated/t42"));
+    let _ = mailflowc(dir.path(), &["build", "tenants"]);
+    assert_eq!(files_under(&fleet.join("generated/t42")), first);
+}
+
+#[test]
+fn a_crash_in_one_tenant_is_that_tenants_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("_gateway.toml"), BASE).unwrap();
+    for name in ["a", "b", "c"] {
+        std::fs::write(dir.path().join(format!("{name}.toml")), tenant(name)).unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir.path())
+        .args(["build", "a.toml", "b.toml", "c.toml"])
+        .env("MAILFLOWC_DEBUG_PANIC", "b.toml")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("This is a bug in mailflowc"));
+    assert!(dir.path().join("generated/a/RUNBOOK.md").is_file());
+    assert!(dir.path().join("generated/c/RUNBOOK.md").is_file());
+    assert!(!dir.path().join("generated/b").exists());
+    assert!(stdout(&output).contains("crashed"), "{}", stdout(&output));
+}
+
+#[test]
+fn a_value_from_the_base_is_reported_in_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = BASE.replace("mx1.gw.example", "mx1..gw.example");
+    std::fs::write(dir.path().join("_gateway.toml"), base).unwrap();
+    std::fs::write(dir.path().join("a.toml"), tenant("a")).unwrap();
+    let output = mailflowc(dir.path(), &["check", "a.toml", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let d = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "MF0601")
+        .unwrap_or_else(|| panic!("{found}"));
+    assert_eq!(d["file"], "_gateway.toml");
+    assert_eq!(d["line"], 6);
+
+    // The tenant's own value replaces the base's whole.
+    let own = format!(
+        "{}\n[gateway]\nmx = [{{ host = \"mx.own.example\" }}]\n",
+        tenant("a")
+    );
+    std::fs::write(dir.path().join("a.toml"), own).unwrap();
+    let output = mailflowc(dir.path(), &["print-plan", "a.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let plan = stdout(&output);
+    assert!(plan.contains("mx.own.example") && !plan.contains("gw.example"));
+}
+
+#[test]
+fn a_chain_that_loops_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "extends = \"b.toml\"\nversion = 1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.toml"), "extends = \"a.toml\"\n").unwrap();
+    let output = mailflowc(dir.path(), &["check", "a.toml", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let codes: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["MF0008"], "{found}");
+    assert_eq!(found[0]["file"], "b.toml");
+}
+
+#[test]
+fn a_topology_from_standard_input() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(common::root().join("examples/cloudflare.toml")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir.path())
+        .args(["check", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            source
+                .replace("domains = [", "domains = [\"x..y\", ")
+                .as_bytes(),
+        )
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["file"] == "<stdin>" && d["code"] == "MF0401"),
+        "{found}"
+    );
+    // `-` goes alone.
+    let output = mailflowc(dir.path(), &["check", "-", "x.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn quiet_and_color_switches() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = common::root().join("examples/cloudflare.toml");
+    let example = example.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let quiet = mailflowc(dir.path(), &["-q", "build", example, "--out", out]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(stdout(&quiet), "");
+    let verbose = mailflowc(dir.path(), &["build", "-v", example, "--out", out]);
+    assert!(
+        stdout(&verbose).contains("  exchange/"),
+        "{}",
+        stdout(&verbose)
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "version = 1\n[organization]\nname = 1\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let always = mailflowc(dir.path(), &["check", "--color", "always", bad]);
+    assert!(stderr(&always).contains('\u{1b}'), "{}", stderr(&always));
+    let never = mailflowc(dir.path(), &["check", "--color", "never", bad]);
+    assert!(!stderr(&never).contains('\u{1b}'));
+}

@@ -1,0 +1,276 @@
+//! Fits the toolchain: the editor schema agrees with the parser, `init`
+//! writes starters that check, the README's reference block checks.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mailflowc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove(mailflowc::init::SECRET_VARIABLE)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `mailflowc schema`, written to a file for the validator.
+fn schema_file(dir: &Path) -> std::path::PathBuf {
+    schema_file_with(dir, &["schema"])
+}
+
+fn schema_file_with(dir: &Path, args: &[&str]) -> std::path::PathBuf {
+    let output = mailflowc(dir, args);
+    assert_eq!(output.status.code(), Some(0));
+    let path = dir.join(format!("{}.schema.json", args.len()));
+    std::fs::write(&path, &output.stdout).unwrap();
+    path
+}
+
+fn as_json(path: &Path) -> String {
+    let value: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::to_string(&value).unwrap()
+}
+
+#[test]
+fn every_valid_topology_validates_against_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = schema_file(dir.path());
+    for path in common::valid_inputs() {
+        let errors = common::json_schema_errors(&schema, &as_json(&path));
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
+    }
+    // A shared base holds only some tables: the partial schema takes it,
+    // the whole one does not.
+    let partial = schema_file_with(dir.path(), &["schema", "--partial"]);
+    for path in common::toml_files(&common::root().join("tests/fixtures/valid/bases")) {
+        let json = as_json(&path);
+        let errors = common::json_schema_errors(&partial, &json);
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
+        assert!(!common::json_schema_errors(&schema, &json).is_empty());
+    }
+}
+
+#[test]
+fn every_unknown_key_fixture_fails_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = schema_file(dir.path());
+    let mut checked = 0;
+    for path in common::toml_files(&common::root().join("tests/fixtures/invalid")) {
+        let name = common::file_name(&path);
+        if !name.starts_with("MF0002-") {
+            continue;
+        }
+        let errors = common::json_schema_errors(&schema, &as_json(&path));
+        assert!(!errors.is_empty(), "{name} passes the schema");
+        checked += 1;
+    }
+    assert!(checked > 0);
+    // Required keys are required only in a file without `extends`.
+    let partial = r#"{"extends": "_gateway.toml", "organization": {"name": "A"}}"#;
+    assert!(common::json_schema_errors(&schema, partial).is_empty());
+    let whole = r#"{"version": 1, "organization": {"name": "A"}}"#;
+    let errors = common::json_schema_errors(&schema, whole);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("'gateway' is a required property")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("'tenant' is a required property")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn every_schema_key_has_a_description() {
+    for (table, keys) in mailflowc::parse::schema::TABLES {
+        for key in *keys {
+            let path = if table.is_empty() {
+                key.name.to_owned()
+            } else {
+                format!("{table}.{}", key.name)
+            };
+            assert!(
+                mailflowc::parse::json_schema::doc(&path).is_some_and(|d| d.len() > 10),
+                "no description for `{path}`"
+            );
+        }
+    }
+}
+
+#[test]
+fn init_writes_a_starter_that_checks_for_every_vendor() {
+    let dir = tempfile::tempdir().unwrap();
+    for vendor in mailflowc::catalog::vendors() {
+        let id = vendor.id.as_str();
+        // No flags: example values, each named in a warning.
+        let bare = format!("{id}.toml");
+        let output = mailflowc(dir.path(), &["init", "--vendor", id, &bare]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        assert!(
+            text(&output).contains("organization.tenant"),
+            "{}",
+            text(&output)
+        );
+        let check = mailflowc(dir.path(), &["check", &bare]);
+        assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
+
+        // With the values only the user knows.
+        let given = format!("{id}-given.toml");
+        let mut args = vec![
+            "init",
+            "--vendor",
+            id,
+            "--tenant",
+            "fabrikam.onmicrosoft.com",
+            "--domain",
+            "fabrikam.com",
+            "--domain",
+            "fabrikam.de",
+        ];
+        if vendor.needs.iter().any(|n| n == "gateway.egress") {
+            args.extend(["--egress", "52.11.209.211"]);
+        }
+        if vendor.needs.iter().any(|n| n == "gateway.mx") {
+            args.extend([
+                "--mx",
+                "mx1.fabrikam-gw.example",
+                "--mx",
+                "mx2.fabrikam-gw.example",
+            ]);
+        }
+        if !vendor.no_outbound_relay {
+            args.extend(["--outbound", "--smart-host", "relay.fabrikam-gw.example"]);
+        }
+        args.push(&given);
+        let output = mailflowc(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        let written = std::fs::read_to_string(dir.path().join(&given)).unwrap();
+        assert!(written.contains("\"fabrikam.de\""), "{written}");
+        let check = mailflowc(dir.path(), &["check", &given]);
+        assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
+    }
+    // Never over an existing file; never `--outbound` where the vendor has
+    // no outbound relay.
+    let again = mailflowc(
+        dir.path(),
+        &["init", "--vendor", "cloudflare", "cloudflare.toml"],
+    );
+    assert_eq!(again.status.code(), Some(2));
+    let outbound = mailflowc(dir.path(), &["init", "--outbound", "new.toml"]);
+    assert_eq!(outbound.status.code(), Some(2));
+    assert!(!dir.path().join("new.toml").exists());
+}
+
+#[test]
+fn init_with_no_flags_writes_a_cloudflare_starter() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mailflowc(dir.path(), &["init"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let written = std::fs::read_to_string(dir.path().join("topology.toml")).unwrap();
+    insta::assert_snapshot!("init-cloudflare", written);
+    let check = mailflowc(dir.path(), &["check", "topology.toml"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+#[test]
+fn the_readme_reference_block_checks() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let start = readme.find("## Topology format v1").unwrap();
+    let block = &readme[start..];
+    let open = block.find("```toml\n").unwrap() + "```toml\n".len();
+    let close = open + block[open..].find("```\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("reference.toml"), &block[open..close]).unwrap();
+    let check = mailflowc(dir.path(), &["check", "reference.toml"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+/// The GitHub Action and the pre-commit hooks are well-formed YAML (read by
+/// PyYAML, which octoDNS brings into the test environment), name what they
+/// must, and the action's shell steps pass ShellCheck.
+#[test]
+fn the_action_and_hooks_are_well_formed() {
+    const SCRIPT: &str = r#"
+import json, sys, yaml
+print(json.dumps([yaml.safe_load(open(p, encoding="utf-8")) for p in sys.argv[1:]]))
+"#;
+    let root = common::root();
+    let python = std::env::var("MAILFLOWC_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let output = Command::new(&python)
+        .args(["-c", SCRIPT])
+        .arg(root.join("action.yml"))
+        .arg(root.join(".pre-commit-hooks.yaml"))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python} ({e}); run the suite with `bash .ci/test`")
+        });
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parsed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let action = &parsed[0];
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let mut scripts = 0;
+    for step in steps {
+        let Some(run) = step["run"].as_str() else {
+            continue;
+        };
+        assert_eq!(step["shell"], "bash");
+        // Inputs reach scripts through the environment only.
+        assert!(
+            !run.contains("${{"),
+            "an expression pasted into a script: {run}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("step.sh");
+        std::fs::write(&path, format!("#!/usr/bin/env bash\n{run}")).unwrap();
+        let check = Command::new("shellcheck")
+            .arg(&path)
+            .output()
+            .expect("shellcheck must be installed (`bash .ci/test` installs it)");
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        scripts += 1;
+    }
+    assert!(scripts >= 2);
+    assert!(steps.iter().any(|s| s["run"]
+        .as_str()
+        .is_some_and(|r| r.contains("--format github"))));
+    let hooks = parsed[1].as_array().unwrap();
+    let ids: Vec<&str> = hooks.iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["mailflowc-check", "mailflowc-build-check"]);
+    for hook in hooks {
+        assert_eq!(hook["language"], "rust");
+        assert!(hook["entry"].as_str().unwrap().starts_with("mailflowc "));
+    }
+}
