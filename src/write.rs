@@ -19,6 +19,7 @@
 //! overwrite the committed output with secrets.
 
 use crate::targets::Files;
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -81,26 +82,71 @@ fn sibling_prefixes(out: &Path) -> [String; 2] {
     ]
 }
 
-/// Staging and old trees of `out` that a killed build left behind: hidden
-/// siblings with our prefix that are empty or carry a marker.
-pub fn leftovers(out: &Path) -> io::Result<Vec<PathBuf>> {
-    let parent = parent_of(out);
-    let prefixes = sibling_prefixes(out);
-    let entries = match fs::read_dir(&parent) {
+/// The hidden entries of directories, each listed once for a whole fleet:
+/// a thousand trees written into one parent would otherwise list it a
+/// thousand times (quadratic). Only for one call: entries made after the
+/// listing (our own staging trees) are not in it, and need not be.
+#[derive(Debug, Default)]
+pub struct Listings(std::sync::Mutex<HashMap<PathBuf, std::sync::Arc<Vec<String>>>>);
+
+/// The names of the hidden entries of `parent` (both sibling prefixes start
+/// with a dot); empty when it does not exist.
+fn hidden_entries(parent: &Path) -> io::Result<Vec<String>> {
+    let entries = match fs::read_dir(parent) {
         Ok(entries) => entries,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(error),
     };
-    let mut found = Vec::new();
+    let mut names = Vec::new();
     for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+impl Listings {
+    fn hidden(&self, parent: &Path) -> io::Result<std::sync::Arc<Vec<String>>> {
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(names) = cache.get(parent) {
+            return Ok(names.clone());
+        }
+        let names = std::sync::Arc::new(hidden_entries(parent)?);
+        cache.insert(parent.to_owned(), names.clone());
+        Ok(names)
+    }
+}
+
+/// Staging and old trees of `out` that a killed build left behind: hidden
+/// siblings with our prefix that are empty or carry a marker.
+pub fn leftovers(out: &Path) -> io::Result<Vec<PathBuf>> {
+    leftovers_in(out, None)
+}
+
+fn leftovers_in(out: &Path, listings: Option<&Listings>) -> io::Result<Vec<PathBuf>> {
+    let parent = parent_of(out);
+    let prefixes = sibling_prefixes(out);
+    let names = match listings {
+        Some(listings) => listings.hidden(&parent)?,
+        None => std::sync::Arc::new(hidden_entries(&parent)?),
+    };
+    let mut found = Vec::new();
+    for name in names.iter() {
         if !prefixes.iter().any(|p| name.starts_with(p.as_str())) {
             continue;
         }
-        let path = entry.path();
-        if !entry.file_type()?.is_dir() {
-            continue;
+        let path = parent.join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => {}
+            // Gone since the listing (removed by an earlier tree's build).
+            Ok(_) => continue,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(error),
         }
         let ours =
             MARKERS.iter().any(|m| path.join(m).is_file()) || fs::read_dir(&path)?.next().is_none();
@@ -114,13 +160,24 @@ pub fn leftovers(out: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// Replaces `out` with exactly `files`, which carry `marker` at their root.
 pub fn write_tree(out: &Path, files: &Files, marker: &str) -> Result<Written, WriteError> {
-    write_tree_using(out, files, marker, false, exchange)
+    write_tree_using(out, files, marker, false, None, exchange)
+}
+
+/// [`write_tree`] for one tree of many written in one call, sharing their
+/// parents' listings.
+pub fn write_tree_in(
+    out: &Path,
+    files: &Files,
+    marker: &str,
+    listings: &Listings,
+) -> Result<Written, WriteError> {
+    write_tree_using(out, files, marker, false, Some(listings), exchange)
 }
 
 /// [`write_tree`] for files that hold secrets: directories 0700, files 0600
 /// (on Unix), whatever the umask.
 pub fn write_private_tree(out: &Path, files: &Files, marker: &str) -> Result<Written, WriteError> {
-    write_tree_using(out, files, marker, true, exchange)
+    write_tree_using(out, files, marker, true, None, exchange)
 }
 
 /// The directory at or above `path` (symbolic links and `..` resolved) that
@@ -185,6 +242,7 @@ fn write_tree_using(
     files: &Files,
     marker: &str,
     private: bool,
+    listings: Option<&Listings>,
     exchange: impl Fn(&Path, &Path) -> io::Result<()>,
 ) -> Result<Written, WriteError> {
     let exists = out.exists();
@@ -194,7 +252,7 @@ fn write_tree_using(
     let parent = parent_of(out);
     fs::create_dir_all(&parent).map_err(io_at(&parent))?;
     let mut written = Written::default();
-    for leftover in leftovers(out).map_err(io_at(&parent))? {
+    for leftover in leftovers_in(out, listings).map_err(io_at(&parent))? {
         if let Err(error) = remove_tree(&leftover) {
             written.warnings.push(format!(
                 "could not remove `{}`, left by an interrupted build: {error}",
@@ -211,10 +269,16 @@ fn write_tree_using(
     // The marker first, so an interrupted staging tree is recognizably ours.
     let mut ordered: Vec<(&String, &String)> = files.iter().collect();
     ordered.sort_by_key(|(path, _)| path.as_str() != marker);
+    // Each directory is created once, not once per file in it (a fleet
+    // writes tens of thousands of files: every system call counts).
+    let mut created = std::collections::BTreeSet::new();
     for (relative, contents) in ordered {
         let path = staging.path().join(relative);
         if let Some(dir) = path.parent() {
-            create_dirs(dir, private).map_err(io_at(dir))?;
+            if !created.contains(dir) {
+                create_dirs(dir, private).map_err(io_at(dir))?;
+                created.insert(dir.to_owned());
+            }
         }
         write_file(&path, contents, private).map_err(io_at(&path))?;
     }
@@ -387,6 +451,15 @@ impl TreeDiff {
 
 /// Compares `out` with `files` without writing anything.
 pub fn diff_tree(out: &Path, files: &Files) -> io::Result<TreeDiff> {
+    diff_tree_in(out, files, None)
+}
+
+/// [`diff_tree`] for one tree of many compared in one call.
+pub fn diff_tree_in(
+    out: &Path,
+    files: &Files,
+    listings: Option<&Listings>,
+) -> io::Result<TreeDiff> {
     let mut diff = TreeDiff::default();
     let on_disk = if out.is_dir() {
         list_files(out)?
@@ -407,7 +480,7 @@ pub fn diff_tree(out: &Path, files: &Files) -> io::Result<TreeDiff> {
         .into_iter()
         .filter(|f| !files.contains_key(f))
         .collect();
-    diff.leftovers = leftovers(out)?
+    diff.leftovers = leftovers_in(out, listings)?
         .iter()
         .map(|p| p.display().to_string())
         .collect();
@@ -456,8 +529,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("generated");
         let marker = crate::targets::MARKER_FILE;
-        write_tree_using(&out, &tree(marker, "one"), marker, false, refuse).unwrap();
-        let written = write_tree_using(&out, &tree(marker, "two"), marker, false, refuse).unwrap();
+        write_tree_using(&out, &tree(marker, "one"), marker, false, None, refuse).unwrap();
+        let written =
+            write_tree_using(&out, &tree(marker, "two"), marker, false, None, refuse).unwrap();
         assert!(!written.atomic);
         assert_eq!(fs::read_to_string(out.join("a/b.txt")).unwrap(), "two");
         assert!(leftovers(&out).unwrap().is_empty());
