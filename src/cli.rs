@@ -137,6 +137,8 @@ enum Command {
         /// [default: text on a terminal, Markdown otherwise].
         #[arg(long, value_enum)]
         format: Option<PlanFormat>,
+        #[command(flatten)]
+        reporting: SideReporting,
     },
     /// Compare the topology's desired state with a tenant export (written by
     /// `exchange/verify.ps1 -ExportPath`), offline. Exit 0 in sync, 3 on drift.
@@ -149,6 +151,8 @@ enum Command {
         /// Text, or JSON (the same report `verify.ps1 -Json` writes).
         #[arg(long, value_enum, default_value = "text")]
         format: DriftFormat,
+        #[command(flatten)]
+        reporting: SideReporting,
     },
     /// Ask each routed domain's authoritative name servers (or --server) for
     /// its MX records and compare them, and their served TTL, with a DNS
@@ -218,6 +222,50 @@ struct Reporting {
     /// Make this warning code fail the command (repeatable).
     #[arg(long, value_name = "CODE")]
     deny: Vec<String>,
+}
+
+/// How the topology's diagnostics are reported by a command whose standard
+/// output carries its own report (`plan`, `drift`): on standard error.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct SideReporting {
+    /// The topology's diagnostics, on stderr (stdout carries the report):
+    /// human, json, sarif or github, as `check --format` writes them.
+    #[arg(long = "diagnostics", value_enum, default_value = "human")]
+    diagnostics: DiagnosticFormat,
+    /// Warnings fail the command (exit 1), except codes given to --allow.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Drop this warning code (repeatable).
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Make this warning code fail the command (repeatable).
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
+}
+
+impl SideReporting {
+    fn into_reporting(self) -> Reporting {
+        Reporting {
+            format: self.diagnostics,
+            deny_warnings: self.deny_warnings,
+            allow: self.allow,
+            deny: self.deny,
+        }
+    }
+}
+
+/// Machine-readable diagnostics go to stderr (`plan`, `drift`).
+static DIAGNOSTICS_ON_STDERR: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Writes a diagnostics document where the command puts them.
+fn diagnostics_out(text: &str) {
+    use std::io::Write as _;
+    if DIAGNOSTICS_ON_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    } else {
+        say_raw(text);
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
@@ -373,7 +421,14 @@ fn run(command: Command) -> u8 {
             topology,
             tenant,
             format,
-        } => drift(&topology, &tenant, format),
+            reporting,
+        } => {
+            DIAGNOSTICS_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+            match set_reporting(reporting.into_reporting()) {
+                Ok(()) => drift(&topology, &tenant, format),
+                Err(code) => code,
+            }
+        }
         Command::DnsCheck {
             topology,
             phase,
@@ -406,7 +461,14 @@ fn run(command: Command) -> u8 {
             out,
             base,
             format,
-        } => plan(&topologies, out, base.as_deref(), format),
+            reporting,
+        } => {
+            DIAGNOSTICS_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+            match set_reporting(reporting.into_reporting()) {
+                Ok(()) => plan(&topologies, out, base.as_deref(), format),
+                Err(code) => code,
+            }
+        }
         Command::Schema { partial } => {
             let schema = crate::parse::json_schema::json_schema(partial);
             print_json(&schema)
@@ -850,7 +912,7 @@ fn print_outcomes(outcomes: &[Outcome]) {
                 .collect();
             let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
             text.push('\n');
-            say_raw(&text);
+            diagnostics_out(&text);
         }
         DiagnosticFormat::Sarif => {
             let reports: Vec<(&Sources, &[Diagnostic])> = outcomes
@@ -860,7 +922,7 @@ fn print_outcomes(outcomes: &[Outcome]) {
             let log = diagnostics::formats::sarif(&reports);
             let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
             text.push('\n');
-            say_raw(&text);
+            diagnostics_out(&text);
         }
         DiagnosticFormat::Github => {
             let mut text = String::new();
@@ -885,7 +947,7 @@ fn print_outcomes(outcomes: &[Outcome]) {
             text.push_str(&diagnostics::formats::github_summary(
                 &what, errors, warnings,
             ));
-            say_raw(&text);
+            diagnostics_out(&text);
         }
         DiagnosticFormat::Human => {}
     }
@@ -979,7 +1041,34 @@ fn failed_into(outcome: &mut Outcome, error: CompileError) {
 /// true when a denied warning must stop it.
 fn report(input: &Input, found: &[Diagnostic]) -> bool {
     let (found, denied) = filter(found);
-    if !found.is_empty() {
+    let format = REPORTING.get().map(|r| r.format).unwrap_or_default();
+    let machine = match format {
+        DiagnosticFormat::Human => None,
+        DiagnosticFormat::Json => Some(
+            serde_json::to_string_pretty(&diagnostics::formats::json(&found, &input.sources))
+                .unwrap_or_default(),
+        ),
+        DiagnosticFormat::Sarif => Some(
+            serde_json::to_string_pretty(&diagnostics::formats::sarif(&[(
+                &input.sources,
+                found.as_slice(),
+            )]))
+            .unwrap_or_default(),
+        ),
+        DiagnosticFormat::Github => {
+            let errors = found.iter().filter(|d| d.is_error()).count();
+            Some(format!(
+                "{}{}",
+                diagnostics::formats::github(&found, &input.sources),
+                diagnostics::formats::github_summary(&input.display, errors, found.len() - errors)
+                    .trim_end()
+            ))
+        }
+    };
+    if let Some(mut text) = machine {
+        text.push('\n');
+        diagnostics_out(&text);
+    } else if !found.is_empty() {
         use std::io::Write as _;
         let text = diagnostics::render_sources(&found, &input.sources, color_on_stderr());
         let _ = std::io::stderr().lock().write_all(text.as_bytes());

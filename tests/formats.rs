@@ -151,3 +151,40 @@ fn warnings_fail_only_when_denied() {
     );
     assert!(!dir.path().join("generated").exists());
 }
+
+/// `plan` and `drift` print their own report on stdout; the topology's
+/// diagnostics go to stderr, in the format `--diagnostics` names.
+#[test]
+fn plan_and_drift_report_diagnostics_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.toml"), MIXED).unwrap();
+    std::fs::write(dir.path().join("export.json"), "{}").unwrap();
+    for args in [
+        &["plan", "t.toml", "--diagnostics", "json"][..],
+        &[
+            "drift",
+            "t.toml",
+            "--tenant",
+            "export.json",
+            "--diagnostics",
+            "json",
+        ][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let found: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert!(
+            found
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["code"] == "MF0402"),
+            "{found}"
+        );
+    }
+}
