@@ -60,12 +60,17 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
     );
     let exchange_steps = exchange::plan::plan(topology);
     let plan = plan_from(topology, &exchange_steps);
-    let rendered = exchange::render(&exchange_steps, &topology.organization.tenant, source_name)?
-        .into_iter()
-        .chain(cisco::files(topology, source_name, None))
-        .chain(gateway::files(topology, source_name))
-        .chain(dns::files(topology, &plan))
-        .chain([runbook::file(topology, source_name, &plan)]);
+    let rendered = exchange::render(
+        &exchange_steps,
+        &exchange::plan::help_facts(topology),
+        &topology.organization.tenant,
+        source_name,
+    )?
+    .into_iter()
+    .chain(cisco::files(topology, source_name, None))
+    .chain(gateway::files(topology, source_name))
+    .chain(dns::files(topology, &plan))
+    .chain([runbook::file(topology, source_name, &plan)]);
     for (path, template, context) in rendered {
         let text = env.get_template(template)?.render(context)?;
         files.insert(path, normalize_newlines(&text));

@@ -326,13 +326,6 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
     out
 }
 
-#[derive(Serialize)]
-struct Audit {
-    check: &'static str,
-    verdict: &'static str,
-    why: String,
-}
-
 fn human_duration(seconds: i64) -> String {
     let (count, unit) = match seconds {
         s if s % 86400 == 0 => (s / 86400, "day"),
@@ -345,54 +338,6 @@ fn human_duration(seconds: i64) -> String {
     } else {
         format!("{count} {unit}s")
     }
-}
-
-const FAILS: &str = "fails, by intent";
-const PASSES: &str = "passes";
-
-fn audits(topology: &Topology) -> Vec<Audit> {
-    let inbound = &topology.inbound;
-    let ef = &inbound.enhanced_filtering;
-    let audit = |check, verdict, why: &str| Audit {
-        check,
-        verdict,
-        why: why.to_owned(),
-    };
-    let orca_114 = "ORCA-114 (no IP allow list entries)";
-    let orca_118 = "ORCA-118-2 (no SCL -1 rule scoped by sender IP)";
-    let orca_233 = "ORCA-233 (Enhanced Filtering where MX points elsewhere)";
-    let cis = "CIS Microsoft 365 2.1.12 (connection filter IP allow list empty)";
-    vec![
-        if inbound.allow_list {
-            audit(orca_114, FAILS, "the gateway's addresses are on the connection-filter allow list, as the vendor asks; set `inbound.allow_list = false` to pass")
-        } else {
-            audit(orca_114, PASSES, "mailflowc adds nothing to the allow list (`inbound.allow_list = false`)")
-        },
-        if inbound.scl_bypass_rule {
-            audit(orca_118, FAILS, "the opt-in SCL -1 rule bypasses spam filtering for the gateway's addresses")
-        } else {
-            audit(orca_118, PASSES, if ef.mode == EfMode::Off {
-                "no SCL -1 rule is created"
-            } else {
-                "no SCL -1 rule is created; Enhanced Filtering is used instead"
-            })
-        },
-        match (ef.mode, ef.pilot_recipients.len()) {
-            (EfMode::Off, _) => audit(orca_233, FAILS, "Enhanced Filtering is off; SPF, DKIM and DMARC judge the gateway, not the sender"),
-            (_, pilots) if pilots > 0 => Audit {
-                check: orca_233,
-                verdict: "fails during the pilot",
-                why: format!("Enhanced Filtering covers {pilots} pilot recipient(s) only; it passes once `pilot_recipients` is removed"),
-            },
-            (EfMode::SkipLastIp, _) => audit(orca_233, PASSES, "Enhanced Filtering skips the last hop (the gateway) for every recipient"),
-            (EfMode::SkipListed, _) => audit(orca_233, PASSES, "Enhanced Filtering skips the gateway's listed addresses for every recipient"),
-        },
-        if inbound.allow_list {
-            audit(cis, FAILS, "same allow list as ORCA-114; MSP baselines that empty it (CIPP, for one) will undo `20-allow-list.ps1`")
-        } else {
-            audit(cis, PASSES, "mailflowc leaves the allow list alone")
-        },
-    ]
 }
 
 /// A value as one POSIX shell word: single-quoted, every `'` closed,
@@ -415,10 +360,6 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         plan.select(target, phase, Action::Undo)
             .map(|s| s.file.clone())
             .collect()
-    };
-    let lockdown_wait = match topology.gateway.vendor.as_ref().map(|v| v.id.as_str()) {
-        Some("cloudflare") => "72 hours (Cloudflare's advice)",
-        _ => "24 to 72 hours",
     };
     let dns = &topology.dns;
     let ctx = minijinja::context! {
@@ -443,13 +384,18 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
             dns_rollback => dns_files(plan, "rollback"),
             dns_restore => dns_files(plan, "restore"),
         },
-        wait => lockdown_wait,
+        vendor_id => topology.gateway.vendor.as_ref().map(|v| v.id.as_str()),
         dns => minijinja::context! {
             ttl => dns.ttl,
             precutover_ttl => dns.precutover_ttl,
             current_ttl_text => human_duration(dns.current_ttl),
         },
-        audits => super::context(&audits(topology)),
+        audit => minijinja::context! {
+            allow_list => topology.inbound.allow_list,
+            scl_bypass_rule => topology.inbound.scl_bypass_rule,
+            ef_mode => topology.inbound.enhanced_filtering.mode,
+            pilots => topology.inbound.enhanced_filtering.pilot_recipients.len(),
+        },
     };
     ("RUNBOOK.md".to_owned(), ids::RUNBOOK, ctx)
 }

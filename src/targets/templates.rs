@@ -11,6 +11,7 @@ macro_rules! templates {
 
 templates![
     "powershell/_header.ps1.j2",
+    "powershell/_help.ps1.j2",
     "powershell/_helpers.ps1.j2",
     "powershell/_object.ps1.j2",
     "powershell/object.ps1.j2",

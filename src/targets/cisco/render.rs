@@ -53,23 +53,19 @@ pub fn files(
     }
     if let Some(outbound) = &topology.outbound {
         let header = &outbound.secret_header;
-        let (secrets, variant) = match revealed {
-            Some(secrets) => (
-                std::iter::once(secrets.current.clone()).chain(secrets.previous.clone()).collect::<Vec<_>>(),
-                "REVEALED: this copy holds the real secret. Do not commit it; delete it after pasting.".to_owned(),
-            ),
-            None => (
-                std::iter::once(placeholder(&header.sha256))
-                    .chain(header.previous_sha256.as_deref().map(placeholder))
-                    .collect(),
-                "Committed copy: the secret is replaced by its fingerprint. Paste the copy `mailflowc reveal` writes.".to_owned(),
-            ),
+        let secrets: Vec<String> = match revealed {
+            Some(secrets) => std::iter::once(secrets.current.clone())
+                .chain(secrets.previous.clone())
+                .collect(),
+            None => std::iter::once(placeholder(&header.sha256))
+                .chain(header.previous_sha256.as_deref().map(placeholder))
+                .collect(),
         };
         out.push((
             FILTER_FILE.to_owned(),
             ids::CISCO_RELAY_GUARD,
             minijinja::context! {
-                variant => variant,
+                revealed => revealed.is_some(),
                 filter_name => &cisco.filter_name,
                 outbound_listener => &cisco.outbound_listener,
                 relay_sender_group => &cisco.relay_sender_group,

@@ -18,14 +18,6 @@ use crate::targets::plan::{
 };
 use serde::Serialize;
 
-/// What a script's help block says beyond its title. Only computed or
-/// validated text goes here (addresses, domains, counts): a user string could
-/// close the comment.
-#[derive(Debug, Clone)]
-pub struct Header {
-    pub description: Vec<String>,
-}
-
 /// The secret the outbound rule stamps, by reference only.
 #[derive(Debug, Clone, Serialize)]
 pub struct SecretRef {
@@ -139,25 +131,11 @@ impl Script {
 pub struct ExchangeStep {
     pub step: Step,
     pub script: Script,
-    pub header: Header,
 }
 
 pub const INBOUND_CONNECTOR: &str = "InboundConnector";
 pub const OUTBOUND_CONNECTOR: &str = "OutboundConnector";
 pub const TRANSPORT_RULE: &str = "TransportRule";
-
-fn header(description: &[&str]) -> Header {
-    Header {
-        description: description.iter().map(|line| (*line).to_owned()).collect(),
-    }
-}
-
-impl Header {
-    fn with_lines(mut self, lines: impl IntoIterator<Item = String>) -> Self {
-        self.description.extend(lines);
-        self
-    }
-}
 
 /// The steps being assembled.
 struct Steps {
@@ -173,7 +151,6 @@ impl Steps {
         phase: Phase,
         title: &str,
         summary: &str,
-        header: Header,
         script: Script,
     ) {
         self.out.push(ExchangeStep {
@@ -189,7 +166,6 @@ impl Steps {
                 undo: None,
             },
             script,
-            header,
         });
     }
 }
@@ -201,7 +177,6 @@ struct Rollback {
     slug: &'static str,
     phase: Phase,
     title: &'static str,
-    header: Header,
     script: Script,
 }
 
@@ -211,7 +186,6 @@ impl Rollback {
         slug: &'static str,
         phase: Phase,
         title: &'static str,
-        header: Header,
         object: &Object,
     ) -> Self {
         Rollback {
@@ -219,7 +193,6 @@ impl Rollback {
             slug,
             phase,
             title,
-            header,
             script: Script::Remove(object.clone()),
         }
     }
@@ -230,21 +203,9 @@ impl Rollback {
 pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
     let inbound = &topology.inbound;
     let names = &topology.names;
-    let tenant = topology.organization.tenant.as_str();
     let domains = &topology.organization.domains;
     let egress = &topology.gateway.egress;
     let exchange_entries = egress.ipv4_exchange_entries();
-    let address_notes: Vec<String> = egress
-        .ipv4_split_prefixes()
-        .into_iter()
-        .map(|p| format!("{p} is split into /24 entries: Exchange takes /24 to /32 here."))
-        .chain(
-            egress
-                .ipv6_prefixes()
-                .into_iter()
-                .map(|p| format!("{p} is left out: Exchange takes only IPv4 here.")),
-        )
-        .collect();
     let mut set = Steps { out: Vec::new() };
     let inbound_object = inbound_connector(topology, &exchange_entries);
 
@@ -254,18 +215,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         Phase::Prepare,
         "Checks the Exchange Online session and prepares the tenant.",
         "checks the session and the accepted domains; enables organization customization if the tenant needs it",
-        header(&[])
-            .with_lines([format!(
-                "Phase: prepare. Run first, connected with Connect-ExchangeOnline -Organization {tenant}."
-            )])
-            .with_lines(
-                [
-                    "Checks that every routed domain is an accepted domain, and runs",
-                    "Enable-OrganizationCustomization when Get-OrganizationConfig reports the",
-                    "tenant dehydrated (IsDehydrated = True); it can be run only once.",
-                ]
-                .map(String::from),
-            ),
         Script::Preflight {
             domains: domains.clone(),
             entries: exchange_entries.clone(),
@@ -294,14 +243,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Prepare,
             "Creates or updates the inbound connector from the gateway.",
             "the Partner connector that receives the gateway's mail, with Enhanced Filtering",
-            header(&[
-                "Phase: prepare. Safe before MX cutover: this connector rejects nothing by",
-                "address; 70-lockdown-connector.ps1 does that, later.",
-                "Creates or updates the Partner inbound connector that identifies mail from the",
-                "gateway by its egress addresses, requires TLS, and carries Enhanced Filtering",
-            ])
-            .with_lines([ef_summary(topology)])
-            .with_lines(address_notes.iter().cloned()),
             Script::Object(inbound_object.clone()),
         );
         rollbacks.push(Rollback::removal(
@@ -309,10 +250,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "remove-inbound-connector",
             Phase::Prepare,
             "Removes the inbound connector from the gateway.",
-            header(&[
-                "Rollback of 10-inbound-connector.ps1, Enhanced Filtering included. Run it after",
-                "MX points back at Microsoft 365 and the gateway's TTL has run out.",
-            ]),
             &inbound_object,
         ));
     }
@@ -324,19 +261,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Prepare,
             "Adds the gateway to the connection-filter IP allow list.",
             "adds the gateway's addresses to the connection-filter allow list",
-            header(&[
-                "Phase: prepare. Adds the gateway's egress addresses to the IP allow list of the",
-                "Default connection filter policy with @{Add=...}, keeping every entry the",
-            ])
-            .with_lines([
-                format!(
-                    "tenant already has ({} gateway entries; cap {ALLOW_LIST_CAP}).",
-                    exchange_entries.len()
-                ),
-                "Audit baselines flag allow-list entries (ORCA-114, CIS 2.1.12): intended here."
-                    .to_owned(),
-            ])
-            .with_lines(address_notes.iter().cloned()),
             Script::AllowList {
                 entries: exchange_entries.clone(),
             },
@@ -346,11 +270,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             slug: "remove-allow-list-entries",
             phase: Phase::Prepare,
             title: "Removes the gateway's entries from the connection-filter IP allow list.",
-            header: header(&[
-                "Rollback of 20-allow-list.ps1. Removes with @{Remove=...} only the entries",
-                "20-allow-list.ps1 recorded as added by mailflowc; an entry the tenant had",
-                "listed before stays, and so does every other entry.",
-            ]),
             script: Script::RemoveAllowList {
                 entries: exchange_entries.clone(),
             },
@@ -364,11 +283,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Prepare,
             "Turns SPF hard fail off in the Default anti-spam policy.",
             "turns SPF hard fail off in the Default anti-spam policy",
-            header(&[
-                "Phase: prepare. Behind a gateway, Microsoft recommends not marking SPF hard",
-                "fail as spam. The value the policy had before is recorded, and the rollback",
-                "puts it back. Custom anti-spam policies are reported, not changed.",
-            ]),
             Script::SpfHardFail,
         );
         rollbacks.push(Rollback {
@@ -376,10 +290,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             slug: "restore-spf-hard-fail",
             phase: Phase::Prepare,
             title: "Puts SPF hard fail back to what it was before mailflowc.",
-            header: header(&[
-                "Rollback of 30-spf-hard-fail.ps1: sets MarkAsSpamSpfRecordHardFail in the",
-                "Default anti-spam policy back to the value 30-spf-hard-fail.ps1 recorded.",
-            ]),
             script: Script::RestoreSpfHardFail,
         });
     }
@@ -402,11 +312,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Prepare,
             "Creates or updates the SCL -1 bypass rule for the gateway.",
             "the SCL -1 rule for the gateway's addresses",
-            header(&[
-                "Phase: prepare. Opt-in: mail whose last hop is one of the gateway's addresses",
-                "skips spam filtering. Fails ORCA-118-2 by intent. Only with Enhanced",
-                "Filtering off: Microsoft says to disable such rules once it is on.",
-            ]),
             Script::Object(rule.clone()),
         );
         rollbacks.push(Rollback::removal(
@@ -414,7 +319,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "remove-scl-bypass-rule",
             Phase::Prepare,
             "Removes the SCL -1 bypass rule.",
-            header(&["Rollback of 40-scl-bypass-rule.ps1."]),
             &rule,
         ));
     }
@@ -427,12 +331,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             Phase::Outbound,
             "Creates or updates the outbound connector to the gateway.",
             "the outbound connector to the gateway's smart hosts",
-            header(&[
-                "Phase: outbound. A Partner connector used only when a transport rule routes",
-                "mail to it (60-outbound-rule.ps1), delivering to the gateway's smart hosts",
-                "instead of the recipients' MX records.",
-            ])
-            .with_lines([format!("TLS: {}.", outbound.tls.exchange_value())]),
             Script::Object(connector.clone()),
         );
         let (text, marker) = comment(
@@ -457,22 +355,12 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         properties.extend(rule_state());
         properties.push(property("Comments", Value::Text(text)));
         let rule = Object::new(TRANSPORT_RULE, &names.outbound_rule, properties).owned(marker);
-        let rule_header = header(&[
-            "Phase: outbound, after 50-outbound-connector.ps1. Mail from inside the",
-            "organization to outside recipients goes to the outbound connector, stamped",
-            "with the secret header the gateway checks before relaying.",
-            "The secret is read at run time (the environment variable named in the",
-            "topology, else a prompt; never a parameter, which would land in the shell's",
-            "history) and must match the fingerprint",
-        ])
-        .with_lines([format!("sha256 {}.", outbound.secret_header.sha256)]);
         set.apply(
             "outbound-rule",
             "60-outbound-rule.ps1",
             Phase::Outbound,
             "Creates or updates the rule that routes outbound mail through the gateway.",
             "the rule that routes outbound mail to it, stamped with the secret (asks for the secret)",
-            rule_header,
             Script::OutboundRule {
                 rule: rule.clone(),
                 connector: names.outbound_connector.clone(),
@@ -488,7 +376,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "remove-outbound-connector",
             Phase::Outbound,
             "Removes the outbound connector to the gateway.",
-            header(&["Rollback of 50-outbound-connector.ps1; run the rule's rollback first."]),
             &connector,
         ));
         rollbacks.push(Rollback::removal(
@@ -496,37 +383,18 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "remove-outbound-rule",
             Phase::Outbound,
             "Removes the rule that routes outbound mail through the gateway.",
-            header(&["Rollback of 60-outbound-rule.ps1: outbound mail goes straight out again."]),
             &rule,
         ));
     }
 
     if let Some(lockdown) = &inbound.lockdown {
         let lockdown_object = lockdown_connector(topology, lockdown.by, &exchange_entries);
-        let restriction = match lockdown.by {
-            LockdownBy::IpAddresses => "arrives from an address outside the gateway's egress list,",
-            LockdownBy::Certificate => "arrives without the gateway's TLS certificate,",
-        };
-        let mut lockdown_header = header(&[
-            "Phase: lock-down. Run only after every domain's MX points at the gateway and the",
-            "old MX record's TTL has run out (wait 24 to 72 hours to be safe).",
-            "Creates the Partner connector that rejects mail for the routed domains that",
-            restriction,
-            "so nobody can deliver around the gateway through stale MX records. It is",
-        ])
-        .with_lines([format!(
-            "scoped to the routed domains: mail to {tenant} is not affected."
-        )]);
-        if lockdown.by == LockdownBy::IpAddresses {
-            lockdown_header = lockdown_header.with_lines(address_notes.iter().cloned());
-        }
         set.apply(
             "lockdown-connector",
             "70-lockdown-connector.ps1",
             Phase::Lockdown,
             "Creates or updates the lock-down connector.",
             "the connector that rejects mail for the routed domains that did not come through the gateway; it checks first that no domain's MX still points at Microsoft 365",
-            lockdown_header,
             Script::Lockdown {
                 domains: domains.clone(),
                 connector: lockdown_object.clone(),
@@ -537,10 +405,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "remove-lockdown-connector",
             Phase::Lockdown,
             "Removes the lock-down connector.",
-            header(&[
-                "Rollback of 70-lockdown-connector.ps1: the first thing to run when mail",
-                "is rejected after lock-down, or before pointing MX back at Microsoft 365.",
-            ]),
             &lockdown_object,
         ));
     }
@@ -561,11 +425,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         Phase::Stabilize,
         "Removes what earlier runs added and the topology no longer wants.",
         "removes objects mailflowc marked for a role this topology no longer has, and allow-list entries it added that are no longer wanted",
-        header(&[
-            "Phase: stabilize, after the old MX records are gone. Only objects that carry a",
-            "mailflowc marker, and allow-list entries the record says mailflowc added, are",
-            "removed: never what the tenant had before.",
-        ]),
         Script::Converge {
             roles,
             entries: if inbound.allow_list {
@@ -594,11 +453,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         Phase::Stabilize,
         "Compares the tenant with the wanted state, read-only.",
         "compares every managed object, the allow list and the SPF setting with the wanted state, changes nothing; exit 3 on drift; -ExportPath writes what it read for `mailflowc drift`",
-        header(&[
-            "Read-only: no New, Set, Remove, Enable or Disable call. Run any time, on a",
-            "schedule too: -Json writes the report as JSON, -ExportPath FILE the tenant",
-            "state it read (secret-bearing values as SHA-256) for `mailflowc drift`.",
-        ]),
         Script::Verify {
             objects: managed,
             entries: if inbound.allow_list {
@@ -641,26 +495,59 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 undo: None,
             },
             script: rollback.script,
-            header: rollback.header,
         });
     }
     set.out
 }
 
-fn ef_summary(topology: &Topology) -> String {
+/// The facts the scripts' help text (`powershell/_help.ps1.j2`) states:
+/// computed or validated values only (addresses, counts, the tenant's
+/// onmicrosoft.com name, a fingerprint), never a user's free text, which
+/// could close the comment the help sits in.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelpFacts {
+    pub tenant: String,
+    pub ef_mode: EfMode,
+    pub ef_pilots: usize,
+    pub ef_skip_count: usize,
+    /// IPv4 prefixes wider than /24, split for Exchange.
+    pub split_prefixes: Vec<String>,
+    /// IPv6 prefixes, left out of Exchange's IPv4-only fields.
+    pub ipv6_left_out: Vec<String>,
+    pub gateway_entries: usize,
+    pub allow_list_cap: usize,
+    pub lockdown_by: Option<LockdownBy>,
+    pub tls: Option<&'static str>,
+    pub sha256: Option<String>,
+}
+
+/// The help facts of a topology.
+pub fn help_facts(topology: &Topology) -> HelpFacts {
     let ef = &topology.inbound.enhanced_filtering;
-    let scope = if ef.pilot_recipients.is_empty() {
-        "for every recipient".to_owned()
-    } else {
-        format!("for {} pilot recipient(s) only", ef.pilot_recipients.len())
-    };
-    match ef.mode {
-        EfMode::Off => "(here: off).".to_owned(),
-        EfMode::SkipLastIp => format!("(here: skip the last hop, {scope})."),
-        EfMode::SkipListed => format!(
-            "(here: skip {} listed prefix(es), {scope}).",
-            ef.skip_ips.ipv4().len()
-        ),
+    let egress = &topology.gateway.egress;
+    HelpFacts {
+        tenant: topology.organization.tenant.clone(),
+        ef_mode: ef.mode,
+        ef_pilots: ef.pilot_recipients.len(),
+        ef_skip_count: ef.skip_ips.ipv4().len(),
+        split_prefixes: egress
+            .ipv4_split_prefixes()
+            .into_iter()
+            .map(|p| p.to_string())
+            .collect(),
+        ipv6_left_out: egress
+            .ipv6_prefixes()
+            .into_iter()
+            .map(|p| p.to_string())
+            .collect(),
+        gateway_entries: egress.ipv4_exchange_entries().len(),
+        allow_list_cap: ALLOW_LIST_CAP,
+        lockdown_by: topology.inbound.lockdown.as_ref().map(|l| l.by),
+        tls: topology.outbound.as_ref().map(|o| o.tls.exchange_value()),
+        sha256: topology
+            .outbound
+            .as_ref()
+            .map(|o| o.secret_header.sha256.clone()),
     }
 }
 

@@ -3,7 +3,7 @@
 //! PowerShell templates, and adds what belongs to a script rather than to an
 //! object (its own parameters, how objects are listed, where records go).
 
-use super::plan::{ExchangeStep, Header, Script};
+use super::plan::{ExchangeStep, HelpFacts, Script};
 use super::readback::{self, Rule};
 use crate::targets::plan::{Object, Value};
 use crate::targets::templates::ids;
@@ -23,7 +23,6 @@ struct ScriptParam {
 struct HelpBlock<'a> {
     file_name: &'a str,
     synopsis: &'a str,
-    description: &'a [String],
     source: &'a str,
     params: Vec<ScriptParam>,
     /// Whether the script manages objects carrying an ownership marker.
@@ -224,21 +223,26 @@ fn verify_view(object: &Object) -> Result<minijinja::Value, Error> {
 }
 
 /// Every Exchange file: (path, template, context).
-pub fn render(steps: &[ExchangeStep], tenant: &str, source: &str) -> Result<Vec<Rendered>, Error> {
+pub fn render(
+    steps: &[ExchangeStep],
+    facts: &HelpFacts,
+    tenant: &str,
+    source: &str,
+) -> Result<Vec<Rendered>, Error> {
     let mut out = Vec::new();
+    let facts = context(facts);
     for s in steps {
         let (template, params, owns, extra) = script_context(&s.script)?;
-        let Header { description } = &s.header;
         let help = HelpBlock {
             file_name: s.step.file.rsplit('/').next().unwrap_or(&s.step.file),
             synopsis: &s.step.title,
-            description,
             source,
             params,
             owns,
         };
         let ctx = minijinja::context! {
             script => context(&help),
+            help => facts.clone(),
             tenant => tenant,
             step_id => &s.step.id,
             ..extra
