@@ -48,9 +48,8 @@ pub fn lower(raw: &RawTopology) -> Topology {
         .unwrap_or_default();
 
     let names = raw.names();
-    let name_or = |pick: Option<&Spanned<String>>, default: &str| {
-        pick.map_or_else(|| default.to_owned(), |n| n.get_ref().clone())
-    };
+    let name =
+        |pick: Option<&Spanned<String>>| pick.map(|n| n.get_ref().clone()).unwrap_or_default();
 
     let domains = lowercase_sorted(&org.domains);
     // A map: one lookup per domain, whatever the table's size.
@@ -93,9 +92,13 @@ pub fn lower(raw: &RawTopology) -> Topology {
             mx: match &gateway.mx {
                 Some(records) => sorted_mx(records.get_ref().iter().map(|r| {
                     let r = r.get_ref();
-                    let priority = r.priority.as_ref().map_or(DEFAULT_MX_PRIORITY, |p| {
-                        u16::try_from(*p.get_ref()).unwrap_or(DEFAULT_MX_PRIORITY)
-                    });
+                    // Checked to be 0 to 65535 (MF0604); the default is in
+                    // the defaults table.
+                    let priority = r
+                        .priority
+                        .as_ref()
+                        .and_then(|p| u16::try_from(*p.get_ref()).ok())
+                        .unwrap_or_default();
                     (normalize_host(r.host.get_ref()), priority)
                 })),
                 None => sorted_mx(
@@ -138,35 +141,16 @@ pub fn lower(raw: &RawTopology) -> Topology {
             scl_bypass_rule: raw.scl_bypass_rule(),
         },
         outbound: outbound(raw),
-        // A Cisco gateway gets its steps with the defaults even without a
-        // `[cisco]` table.
-        cisco: raw.cisco().map(cisco).or_else(|| {
-            selection
-                .is_some_and(|s| s.vendor.id == "cisco")
-                .then(|| cisco(&RawCisco::default()))
-        }),
+        // A Cisco gateway has a `[cisco]` table, of defaults if the
+        // topology has none.
+        cisco: raw.cisco().map(cisco),
         dns: dns(raw),
         names: Names {
-            inbound_connector: name_or(
-                names.and_then(|n| n.inbound_connector.as_ref()),
-                Names::DEFAULT_INBOUND_CONNECTOR,
-            ),
-            lockdown_connector: name_or(
-                names.and_then(|n| n.lockdown_connector.as_ref()),
-                Names::DEFAULT_LOCKDOWN_CONNECTOR,
-            ),
-            scl_bypass_rule: name_or(
-                names.and_then(|n| n.scl_bypass_rule.as_ref()),
-                Names::DEFAULT_SCL_BYPASS_RULE,
-            ),
-            outbound_connector: name_or(
-                names.and_then(|n| n.outbound_connector.as_ref()),
-                Names::DEFAULT_OUTBOUND_CONNECTOR,
-            ),
-            outbound_rule: name_or(
-                names.and_then(|n| n.outbound_rule.as_ref()),
-                Names::DEFAULT_OUTBOUND_RULE,
-            ),
+            inbound_connector: name(names.and_then(|n| n.inbound_connector.as_ref())),
+            lockdown_connector: name(names.and_then(|n| n.lockdown_connector.as_ref())),
+            scl_bypass_rule: name(names.and_then(|n| n.scl_bypass_rule.as_ref())),
+            outbound_connector: name(names.and_then(|n| n.outbound_connector.as_ref())),
+            outbound_rule: name(names.and_then(|n| n.outbound_rule.as_ref())),
         },
     }
 }
@@ -193,13 +177,13 @@ fn outbound(raw: &RawTopology) -> Option<Outbound> {
     let trimmed = |value: Option<&Spanned<String>>| value.map(|v| v.get_ref().trim().to_owned());
     Some(Outbound {
         smart_hosts,
-        tls: raw.outbound_tls(),
+        tls: raw.outbound_tls()?,
         tls_domain: outbound
             .tls_domain
             .as_ref()
             .map(|d| d.get_ref().trim().to_ascii_lowercase()),
         secret_header: SecretHeader {
-            name: raw.secret_header_name(),
+            name: raw.secret_header_name()?,
             sha256: trimmed(secret.sha256.as_ref())
                 .map(|f| normalize_fingerprint(&f))
                 .unwrap_or_default(),
@@ -217,41 +201,32 @@ fn outbound(raw: &RawTopology) -> Option<Outbound> {
 }
 
 fn cisco(raw: &RawCisco) -> Cisco {
-    let text = |value: Option<&Spanned<String>>, default: &str| {
-        value.map_or_else(|| default.to_owned(), |v| v.get_ref().trim().to_owned())
+    let text = |value: Option<&Spanned<String>>| {
+        value
+            .map(|v| v.get_ref().trim().to_owned())
+            .unwrap_or_default()
     };
     let controls = raw.destination_controls.as_ref().map(|c| c.get_ref());
     Cisco {
-        relay_sender_group: text(
-            raw.relay_sender_group.as_ref(),
-            Cisco::DEFAULT_RELAY_SENDER_GROUP,
-        ),
-        filter_name: text(raw.filter_name.as_ref(), Cisco::DEFAULT_FILTER_NAME),
-        inbound_listener: text(
-            raw.inbound_listener.as_ref(),
-            Cisco::DEFAULT_INBOUND_LISTENER,
-        ),
-        outbound_listener: text(
-            raw.outbound_listener.as_ref(),
-            Cisco::DEFAULT_OUTBOUND_LISTENER,
-        ),
+        relay_sender_group: text(raw.relay_sender_group.as_ref()),
+        filter_name: text(raw.filter_name.as_ref()),
+        inbound_listener: text(raw.inbound_listener.as_ref()),
+        outbound_listener: text(raw.outbound_listener.as_ref()),
         destination_controls: DestinationControls {
             max_concurrency: controls
                 .and_then(|c| c.max_concurrency.as_ref())
-                .map_or(Cisco::DEFAULT_MAX_CONCURRENCY, |v| *v.get_ref()),
+                .map(|v| *v.get_ref())
+                .unwrap_or_default(),
             max_messages_per_connection: controls
                 .and_then(|c| c.max_messages_per_connection.as_ref())
-                .map_or(Cisco::DEFAULT_MAX_MESSAGES_PER_CONNECTION, |v| *v.get_ref()),
+                .map(|v| *v.get_ref())
+                .unwrap_or_default(),
             tls: controls
                 .and_then(|c| c.tls.as_ref())
                 .map_or(DestinationTls::Required, |t| *t.get_ref()),
         },
     }
 }
-
-/// The priority of an MX record the topology gives without one: all equal,
-/// so reordering the list changes nothing.
-const DEFAULT_MX_PRIORITY: u16 = 10;
 
 fn sorted_mx(records: impl Iterator<Item = (String, u16)>) -> Vec<MxRecord> {
     records
@@ -271,13 +246,13 @@ fn source_ref(source: &Source) -> SourceRef {
 
 fn dns(raw: &RawTopology) -> Dns {
     let dns = raw.dns();
-    let value = |pick: fn(&crate::parse::RawDns) -> Option<&Spanned<i64>>, default: i64| {
-        dns.and_then(pick).map_or(default, |v| *v.get_ref())
+    let value = |pick: fn(&crate::parse::RawDns) -> Option<&Spanned<i64>>| {
+        dns.and_then(pick).map(|v| *v.get_ref()).unwrap_or_default()
     };
     Dns {
-        ttl: value(|d| d.ttl.as_ref(), Dns::DEFAULT_TTL),
-        precutover_ttl: value(|d| d.precutover_ttl.as_ref(), Dns::DEFAULT_PRECUTOVER_TTL),
-        current_ttl: value(|d| d.current_ttl.as_ref(), Dns::DEFAULT_CURRENT_TTL),
+        ttl: value(|d| d.ttl.as_ref()),
+        precutover_ttl: value(|d| d.precutover_ttl.as_ref()),
+        current_ttl: value(|d| d.current_ttl.as_ref()),
     }
 }
 

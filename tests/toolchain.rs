@@ -274,3 +274,84 @@ print(json.dumps([yaml.safe_load(open(p, encoding="utf-8")) for p in sys.argv[1:
         assert!(hook["entry"].as_str().unwrap().starts_with("mailflowc "));
     }
 }
+
+/// The defaults table names only optional keys of the topology, each with a
+/// value of its kind, and the schema offers each default to editors.
+#[test]
+fn every_default_is_an_optional_key_of_its_kind() {
+    use mailflowc::parse::schema::{keys_of, Kind};
+    let listed = mailflowc::parse::defaults::listed();
+    assert!(listed.len() >= 25, "{listed:?}");
+    let schema = mailflowc::parse::json_schema::json_schema(false);
+    for (path, value) in listed {
+        let (table, key) = path.rsplit_once('.').unwrap_or(("", &path));
+        let spec = keys_of(table)
+            .and_then(|keys| keys.iter().find(|k| k.name == key))
+            .unwrap_or_else(|| panic!("`{path}` in defaults.toml is no topology key"));
+        if spec.required {
+            // Only as part of a whole optional table laid in when absent
+            // (`[inbound.enhanced_filtering]`, whose `mode` is required
+            // when the topology writes the table).
+            let (parent, name) = table.rsplit_once('.').unwrap_or(("", table));
+            let optional = keys_of(parent)
+                .and_then(|keys| keys.iter().find(|k| k.name == name))
+                .is_some_and(|k| !k.required);
+            assert!(
+                optional,
+                "`{path}` is required in a required table: it cannot have a default"
+            );
+        }
+        let fits = match (spec.kind, &value) {
+            (Kind::Int, toml::Value::Integer(_)) | (Kind::Bool, toml::Value::Boolean(_)) => true,
+            (Kind::Str, toml::Value::String(_)) => true,
+            (Kind::Enum(words), toml::Value::String(s)) => words.contains(&s.as_str()),
+            _ => false,
+        };
+        assert!(fits, "`{path}` = {value} is not of its kind");
+        let definition = if table.is_empty() { "topology" } else { table };
+        let offered = &schema["definitions"][definition]["properties"][key]["default"];
+        if spec.required {
+            assert!(
+                offered.is_null(),
+                "{path}: a required key offers no default"
+            );
+        } else {
+            assert_eq!(offered, &serde_json::to_value(&value).unwrap(), "{path}");
+        }
+    }
+}
+
+/// A diagnostic about a default points at the defaults table.
+#[test]
+fn a_default_points_at_its_table() {
+    let root = common::root();
+    let fixture = root.join(
+        "tests/fixtures/invalid/MF0302-lockdown-named-like-the-default-inbound-connector.toml",
+    );
+    let output = mailflowc(
+        &root,
+        &["check", fixture.to_str().unwrap(), "--format", "json"],
+    );
+    let found: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let related = &found[0]["related"][0];
+    assert_eq!(related["file"], mailflowc::parse::defaults::NAME);
+    let line = related["line"].as_u64().unwrap() as usize;
+    let text = mailflowc::parse::defaults::TEXT
+        .lines()
+        .nth(line - 1)
+        .unwrap();
+    assert_eq!(
+        text,
+        "inbound_connector = \"mailflowc inbound from gateway\""
+    );
+    let human = mailflowc(&root, &["check", fixture.to_str().unwrap()]);
+    assert!(
+        text_of(&human).contains(&format!("at {}:{line}:", mailflowc::parse::defaults::NAME)),
+        "{}",
+        text_of(&human)
+    );
+}
+
+fn text_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

@@ -75,11 +75,12 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     if raw.allow_list() {
         let count = AddressSet::new(egress_nets).ipv4_exchange_entry_count();
         if count > ALLOW_LIST_CAP {
-            let span = raw
-                .inbound
-                .as_ref()
-                .and_then(|i| i.get_ref().allow_list.as_ref())
-                .map_or(cap_span, |flag| flag.span());
+            let span = crate::parse::defaults::written(
+                raw.inbound
+                    .as_ref()
+                    .and_then(|i| i.get_ref().allow_list.as_ref()),
+            )
+            .map_or(cap_span, |flag| flag.span());
             found.push(
                 Diagnostic::new(
                     Code::AllowListTooLong,

@@ -2,7 +2,7 @@
 //! destination-control numbers.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Cisco;
+use crate::parse::defaults::written;
 use crate::parse::RawTopology;
 use crate::targets::cisco::audit::asyncos_name_problem;
 use toml::Spanned;
@@ -42,22 +42,17 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             );
         }
     }
-    let listener = |given: Option<&Spanned<String>>, default: &str| {
-        given.map_or_else(|| default.to_owned(), |n| n.get_ref().trim().to_owned())
+    let listener = |value: Option<&Spanned<String>>| {
+        value
+            .map(|n| n.get_ref().trim().to_owned())
+            .unwrap_or_default()
     };
-    let inbound = listener(
-        cisco.inbound_listener.as_ref(),
-        Cisco::DEFAULT_INBOUND_LISTENER,
-    );
-    let outbound = listener(
-        cisco.outbound_listener.as_ref(),
-        Cisco::DEFAULT_OUTBOUND_LISTENER,
-    );
+    let inbound = listener(cisco.inbound_listener.as_ref());
+    let outbound = listener(cisco.outbound_listener.as_ref());
     if raw.outbound_through_gateway() && inbound.eq_ignore_ascii_case(&outbound) {
-        let span = cisco
-            .outbound_listener
-            .as_ref()
-            .or(cisco.inbound_listener.as_ref())
+        // At the listener the topology wrote, not at a default.
+        let span = written(cisco.outbound_listener.as_ref())
+            .or(written(cisco.inbound_listener.as_ref()))
             .map_or(raw.cisco.as_ref().map_or(0..0, |c| c.span()), |n| n.span());
         found.push(
             Diagnostic::new(

@@ -1,7 +1,7 @@
 //! Names of the Exchange objects mailflowc creates.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Names;
+use crate::parse::defaults::{is_default, written};
 use crate::parse::RawTopology;
 use toml::Spanned;
 
@@ -27,64 +27,60 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         ("names.outbound_rule", names.outbound_rule.as_ref()),
     ];
     for (key, name) in given {
-        if let Some(name) = name {
+        // A default is mailflowc's own, known good: only written names.
+        if let Some(name) = written(name) {
             check_name(key, name, found);
         }
     }
-    // Compared after defaults: a name written out can collide with another
-    // object's default name just as well as with a written one.
+    // Compared with the defaults in place: a name written out can collide
+    // with another object's default name just as well as with a written one.
     let pairs = [
         (
             "inbound connectors",
-            (
-                "names.inbound_connector",
-                names.inbound_connector.as_ref(),
-                Names::DEFAULT_INBOUND_CONNECTOR,
-            ),
+            ("names.inbound_connector", names.inbound_connector.as_ref()),
             (
                 "names.lockdown_connector",
                 names.lockdown_connector.as_ref(),
-                Names::DEFAULT_LOCKDOWN_CONNECTOR,
             ),
         ),
         (
             "transport rules",
-            (
-                "names.scl_bypass_rule",
-                names.scl_bypass_rule.as_ref(),
-                Names::DEFAULT_SCL_BYPASS_RULE,
-            ),
-            (
-                "names.outbound_rule",
-                names.outbound_rule.as_ref(),
-                Names::DEFAULT_OUTBOUND_RULE,
-            ),
+            ("names.scl_bypass_rule", names.scl_bypass_rule.as_ref()),
+            ("names.outbound_rule", names.outbound_rule.as_ref()),
         ),
     ];
-    for (what, (key_a, given_a, default_a), (key_b, given_b, default_b)) in pairs {
-        let a = given_a.map_or(default_a, |n| n.get_ref().as_str());
-        let b = given_b.map_or(default_b, |n| n.get_ref().as_str());
-        if !a.trim().eq_ignore_ascii_case(b.trim()) {
+    for (what, (key_a, a), (key_b, b)) in pairs {
+        let (Some(a), Some(b)) = (a, b) else {
+            continue;
+        };
+        if !a.get_ref().trim().eq_ignore_ascii_case(b.get_ref().trim()) {
             continue;
         }
-        let (key, span, other, other_given) = match (given_a, given_b) {
-            (_, Some(b_name)) => (key_b, b_name.span(), key_a, given_a),
-            (Some(a_name), None) => (key_a, a_name.span(), key_b, None),
-            (None, None) => continue,
+        // The diagnostic is at a name the topology wrote; the other, written
+        // or a default (in the defaults table), is the related place.
+        let ((key, here), (other, there)) = if is_default(&b.span()) {
+            ((key_a, a), (key_b, b))
+        } else {
+            ((key_b, b), (key_a, a))
         };
-        let mut d = Diagnostic::new(
-            Code::DuplicateObjectName,
-            format!("two {what} would both be named `{}`", b.trim()),
-        )
-        .at(span)
-        .with_help(format!("give `{key}` a name of its own"));
-        d = match other_given {
-            Some(first) => d
-                .with_label(format!("same name as `{other}`"))
-                .also_at(first.span(), format!("`{other}` is named here")),
-            None => d.with_label(format!("same name as `{other}`'s default")),
+        if is_default(&here.span()) {
+            continue;
+        }
+        let label = if is_default(&there.span()) {
+            format!("same name as `{other}`'s default")
+        } else {
+            format!("same name as `{other}`")
         };
-        found.push(d);
+        found.push(
+            Diagnostic::new(
+                Code::DuplicateObjectName,
+                format!("two {what} would both be named `{}`", here.get_ref().trim()),
+            )
+            .at(here.span())
+            .with_label(label)
+            .with_help(format!("give `{key}` a name of its own"))
+            .also_at(there.span(), format!("`{other}` is named here")),
+        );
     }
 }
 

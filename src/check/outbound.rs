@@ -68,7 +68,7 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
 
     let tls = raw.outbound_tls();
     if let Some(domain) = &outbound.tls_domain {
-        if tls != OutboundTls::DomainValidation {
+        if tls != Some(OutboundTls::DomainValidation) {
             found.push(
                 Diagnostic::new(
                     Code::TlsDomainWithoutDomainValidation,
@@ -87,7 +87,7 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
             );
         }
     }
-    if tls == OutboundTls::DomainValidation && outbound.tls_domain.is_none() {
+    if tls == Some(OutboundTls::DomainValidation) && outbound.tls_domain.is_none() {
         let span = outbound
             .tls
             .as_ref()
@@ -102,7 +102,7 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
             .with_help("add `tls_domain` with the domain in the gateway's certificate, or use `certificate-validation`"),
         );
     }
-    if tls == OutboundTls::EncryptionOnly {
+    if tls == Some(OutboundTls::EncryptionOnly) {
         let span = outbound
             .tls
             .as_ref()

@@ -294,6 +294,21 @@ pub fn render_sources(diagnostics: &[Diagnostic], sources: &Sources, color: bool
                 sanitize(&diagnostic.message)
             ));
         }
+        // Places in another file (a base, the defaults table) by position.
+        for (span, label) in &diagnostic.related {
+            let other = sources.locate(span.start);
+            if other == index {
+                continue;
+            }
+            if let (Some(file), Some(shown)) = (sources.files().get(other), files.get(other)) {
+                let (line, column) = shown.position(sources.local(other, span).start);
+                out.push_str(&format!(
+                    "  note: {} at {}:{line}:{column}\n",
+                    sanitize(label),
+                    sanitize(&file.name)
+                ));
+            }
+        }
     }
     let mut rest: BTreeMap<&str, usize> = BTreeMap::new();
     for diagnostic in diagnostics.iter().skip(MAX_SHOWN) {

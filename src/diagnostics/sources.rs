@@ -29,11 +29,30 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// One file, at offset 0.
+    /// One file, at offset 0, and the defaults table.
     pub fn single(name: &str, text: &str) -> Self {
         let mut sources = Sources::default();
         sources.push(name, text, PathBuf::from("."));
+        crate::parse::defaults::add_to(&mut sources);
         sources
+    }
+
+    /// Adds a file at a given offset, past every other.
+    pub fn push_at(&mut self, name: &str, text: &str, dir: PathBuf, offset: usize) {
+        self.files.push(SourceFile {
+            name: name.to_owned(),
+            text: text.to_owned(),
+            offset,
+            dir,
+        });
+    }
+
+    /// The files the topology itself is read from: its own and its bases,
+    /// not the defaults table.
+    pub fn topology_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files
+            .iter()
+            .filter(|f| f.offset < crate::parse::defaults::OFFSET)
     }
 
     /// Adds a file after the others; returns its offset.

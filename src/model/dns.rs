@@ -12,9 +12,6 @@ pub struct Dns {
 }
 
 impl Dns {
-    pub const DEFAULT_TTL: i64 = 3600;
-    pub const DEFAULT_PRECUTOVER_TTL: i64 = 300;
-    pub const DEFAULT_CURRENT_TTL: i64 = 3600;
     /// The preference Microsoft 365 gives its own MX record.
     pub const MICROSOFT365_PRIORITY: u16 = 0;
 }

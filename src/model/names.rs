@@ -10,11 +10,3 @@ pub struct Names {
     pub outbound_connector: String,
     pub outbound_rule: String,
 }
-
-impl Names {
-    pub const DEFAULT_INBOUND_CONNECTOR: &'static str = "mailflowc inbound from gateway";
-    pub const DEFAULT_LOCKDOWN_CONNECTOR: &'static str = "mailflowc lock-down to gateway";
-    pub const DEFAULT_SCL_BYPASS_RULE: &'static str = "mailflowc SCL -1 for gateway";
-    pub const DEFAULT_OUTBOUND_CONNECTOR: &'static str = "mailflowc outbound to gateway";
-    pub const DEFAULT_OUTBOUND_RULE: &'static str = "mailflowc route outbound through gateway";
-}

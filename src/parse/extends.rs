@@ -100,6 +100,7 @@ pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
         current_text = base_text;
         current_dir = base_dir;
     }
+    super::defaults::add_to(&mut sources);
     sources
 }
 

@@ -79,6 +79,14 @@ pub fn doc(path: &str) -> Option<&'static str> {
     DOCS.iter().find(|(p, _)| *p == path).map(|(_, d)| *d)
 }
 
+/// The default of the key at `path`, from the defaults table.
+fn default_of(path: &str) -> Option<Value> {
+    super::defaults::listed()
+        .into_iter()
+        .find(|(p, _)| p == path)
+        .and_then(|(_, v)| serde_json::to_value(v).ok())
+}
+
 fn join(table: &str, key: &str) -> String {
     if table.is_empty() {
         key.to_owned()
@@ -115,6 +123,12 @@ fn value_schema(key: &Key, path: &str) -> Value {
             "maxItems"
         };
         object.insert(bound.to_owned(), json!(max));
+    }
+    // A required key's default (Enhanced Filtering's `mode`) applies only
+    // when its whole table is left out: not one to offer inside the table.
+    let default = (!key.required).then(|| default_of(path)).flatten();
+    if let (Some(default), Some(object)) = (default, value.as_object_mut()) {
+        object.insert("default".to_owned(), default);
     }
     let description = doc(path).unwrap_or_default();
     match key.kind {

@@ -8,6 +8,7 @@
 //! that `check` can report the semantic problems in the same run. Semantic
 //! rules belong to `check`, not here.
 
+pub mod defaults;
 pub mod extends;
 pub mod json_schema;
 pub mod raw;
@@ -46,7 +47,7 @@ pub fn parse_all(source: &str) -> (Option<RawTopology>, Vec<Diagnostic>) {
 pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>) {
     let mut syntax_errors = Vec::new();
     let mut documents = Vec::new();
-    for file in sources.files() {
+    for file in sources.topology_files() {
         let (document, errors) = DeTable::parse_recoverable(&file.text);
         for error in errors {
             let mut d = Diagnostic::new(Code::TomlSyntax, first_line(error.message()))
@@ -105,6 +106,8 @@ pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>
         remove(document.get_mut(), path);
     }
     remove(document.get_mut(), &[Seg::Key(extends::KEY.to_owned())]);
+    // Every key is checked: the defaults go under what the topology wrote.
+    defaults::apply(document.get_mut());
     let raw = match RawTopology::deserialize(document.into_deserializer()) {
         Ok(raw) => raw,
         Err(error) => {

@@ -1,8 +1,9 @@
 //! The raw topology: types that mirror the TOML file one to one.
 //!
 //! Nothing here is validated beyond its TOML type, and every value keeps its
-//! span so later stages can point at it. Defaults are not applied here; that
-//! is `lower`'s job. Strings that carry addresses, domains or names stay
+//! span so later stages can point at it. Defaults are in the document before
+//! it is typed (`defaults.rs`): an optional field left out of the topology
+//! holds its default, with a span into `defaults.toml`. Strings that carry addresses, domains or names stay
 //! strings until `check` has judged them.
 
 use serde::Deserialize;
@@ -238,9 +239,9 @@ pub enum DestinationTls {
     Required,
 }
 
-/// The values in force once defaults are applied. Defaults live here, in one
-/// place, because both `check` and `lower` must see the same topology; the
-/// README's topology reference lists them.
+/// The values in force. Defaults are already in the document (`defaults.rs`
+/// lays `defaults.toml` under it before typing), so these read values only;
+/// an inbound option reads as off while inbound mail stays on Microsoft 365.
 impl RawTopology {
     /// The catalog vendor and region the gateway names, if both are known.
     pub fn vendor_selection(&self) -> Option<crate::catalog::Selection> {
@@ -258,46 +259,41 @@ impl RawTopology {
             .map(|ef| ef.get_ref())
     }
 
-    /// Enhanced Filtering mode; default `skip-last-ip`, what Cloudflare and
-    /// Microsoft's third-party-cloud guidance use.
+    /// Enhanced Filtering mode; off while inbound mail stays on Microsoft 365.
     pub fn ef_mode(&self) -> EfMode {
-        if !self.inbound_through_gateway() {
-            return EfMode::Off;
+        match self.ef() {
+            Some(ef) if self.inbound_through_gateway() => *ef.mode.get_ref(),
+            _ => EfMode::Off,
         }
-        self.ef()
-            .map_or(EfMode::SkipLastIp, |ef| *ef.mode.get_ref())
     }
 
-    fn inbound_flag(
-        &self,
-        pick: impl Fn(&RawInbound) -> Option<&Spanned<bool>>,
-        default: bool,
-    ) -> bool {
+    fn inbound_flag(&self, pick: impl Fn(&RawInbound) -> Option<&Spanned<bool>>) -> bool {
         // Inbound options mean nothing while inbound mail stays on Microsoft 365.
         self.inbound_through_gateway()
             && self
                 .inbound
                 .as_ref()
                 .and_then(|i| pick(i.get_ref()))
-                .map_or(default, |b| *b.get_ref())
+                .is_some_and(|b| *b.get_ref())
     }
 
-    /// Connection-filter allow list; default on (vendor guidance).
+    /// Connection-filter allow list.
     pub fn allow_list(&self) -> bool {
-        self.inbound_flag(|i| i.allow_list.as_ref(), true)
+        self.inbound_flag(|i| i.allow_list.as_ref())
     }
 
-    /// SPF hard fail off; default on (Microsoft's recommendation behind a gateway).
+    /// SPF hard fail off.
     pub fn spf_hard_fail_off(&self) -> bool {
-        self.inbound_flag(|i| i.spf_hard_fail_off.as_ref(), true)
+        self.inbound_flag(|i| i.spf_hard_fail_off.as_ref())
     }
 
-    /// Lock-down connector; default on: without it, stale MX records stay a bypass.
+    /// Lock-down connector.
     pub fn lockdown(&self) -> bool {
-        self.inbound_flag(|i| i.lockdown.as_ref(), true)
+        self.inbound_flag(|i| i.lockdown.as_ref())
     }
 
-    /// What the lock-down checks; default the gateway's addresses.
+    /// What the lock-down checks (the gateway's addresses when unset, which
+    /// only happens while inbound mail stays on Microsoft 365).
     pub fn lockdown_by(&self) -> LockdownBy {
         self.inbound
             .as_ref()
@@ -305,9 +301,9 @@ impl RawTopology {
             .map_or(LockdownBy::IpAddresses, |b| *b.get_ref())
     }
 
-    /// SCL -1 bypass rule; default off, opt-in only.
+    /// SCL -1 bypass rule.
     pub fn scl_bypass_rule(&self) -> bool {
-        self.inbound_flag(|i| i.scl_bypass_rule.as_ref(), false)
+        self.inbound_flag(|i| i.scl_bypass_rule.as_ref())
     }
 
     /// `organization.domains`, trimmed and lowercase, in file order.
@@ -329,27 +325,26 @@ impl RawTopology {
         self.outbound.as_ref().map(|o| o.get_ref())
     }
 
-    /// Whether inbound mail goes through the gateway; default true.
+    /// Whether inbound mail goes through the gateway.
     pub fn inbound_through_gateway(&self) -> bool {
         self.inbound
             .as_ref()
             .and_then(|i| i.get_ref().through_gateway.as_ref())
-            .is_none_or(|t| *t.get_ref())
+            .is_some_and(|t| *t.get_ref())
     }
 
     /// Whether outbound mail goes through the gateway: `[outbound]` present
-    /// and `through_gateway` not set to false.
+    /// and `through_gateway` true.
     pub fn outbound_through_gateway(&self) -> bool {
         self.outbound()
-            .is_some_and(|o| o.through_gateway.as_ref().is_none_or(|t| *t.get_ref()))
+            .is_some_and(|o| o.through_gateway.as_ref().is_some_and(|t| *t.get_ref()))
     }
 
-    /// Outbound TLS; default `certificate-validation` ("always use TLS" with a
-    /// checked certificate).
-    pub fn outbound_tls(&self) -> OutboundTls {
+    /// Outbound TLS (`[outbound]` present).
+    pub fn outbound_tls(&self) -> Option<OutboundTls> {
         self.outbound()
             .and_then(|o| o.tls.as_ref())
-            .map_or(OutboundTls::CertificateValidation, |t| *t.get_ref())
+            .map(|t| *t.get_ref())
     }
 
     pub fn secret_header(&self) -> Option<&RawSecretHeader> {
@@ -358,14 +353,11 @@ impl RawTopology {
             .map(|s| s.get_ref())
     }
 
-    /// The secret header's field name; default `X-Mailflowc-Outbound-Auth`.
-    pub fn secret_header_name(&self) -> String {
+    /// The secret header's field name (`[outbound.secret_header]` present).
+    pub fn secret_header_name(&self) -> Option<String> {
         self.secret_header()
             .and_then(|s| s.name.as_ref())
-            .map_or_else(
-                || DEFAULT_SECRET_HEADER.to_owned(),
-                |n| n.get_ref().trim().to_owned(),
-            )
+            .map(|n| n.get_ref().trim().to_owned())
     }
 
     pub fn dns(&self) -> Option<&RawDns> {
@@ -376,6 +368,3 @@ impl RawTopology {
         self.cisco.as_ref().map(|c| c.get_ref())
     }
 }
-
-/// The outbound secret header's field name when the topology names none.
-pub const DEFAULT_SECRET_HEADER: &str = "X-Mailflowc-Outbound-Auth";
