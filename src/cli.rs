@@ -212,6 +212,13 @@ struct Reporting {
     /// github (workflow annotations on stdout).
     #[arg(long, value_enum, default_value = "human")]
     format: DiagnosticFormat,
+    #[command(flatten)]
+    policy: WarningPolicy,
+}
+
+/// Which warnings fail the command.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct WarningPolicy {
     /// Warnings fail the command (exit 1), except codes given to --allow.
     #[arg(long)]
     deny_warnings: bool,
@@ -232,24 +239,15 @@ struct SideReporting {
     /// human, json, sarif or github, as `check --format` writes them.
     #[arg(long = "diagnostics", value_enum, default_value = "human")]
     diagnostics: DiagnosticFormat,
-    /// Warnings fail the command (exit 1), except codes given to --allow.
-    #[arg(long)]
-    deny_warnings: bool,
-    /// Drop this warning code (repeatable).
-    #[arg(long, value_name = "CODE")]
-    allow: Vec<String>,
-    /// Make this warning code fail the command (repeatable).
-    #[arg(long, value_name = "CODE")]
-    deny: Vec<String>,
+    #[command(flatten)]
+    policy: WarningPolicy,
 }
 
 impl SideReporting {
     fn into_reporting(self) -> Reporting {
         Reporting {
             format: self.diagnostics,
-            deny_warnings: self.deny_warnings,
-            allow: self.allow,
-            deny: self.deny,
+            policy: self.policy,
         }
     }
 }
@@ -730,7 +728,7 @@ fn out_dirs(files: &[PathBuf], out: Option<&Path>) -> Result<Vec<PathBuf>, Strin
 
 /// Checks `--allow`/`--deny` codes and keeps the settings for `report`.
 fn set_reporting(reporting: Reporting) -> Result<(), u8> {
-    for id in reporting.allow.iter().chain(&reporting.deny) {
+    for id in reporting.policy.allow.iter().chain(&reporting.policy.deny) {
         match Code::from_id(id) {
             Some(code) if code.severity() == diagnostics::Severity::Warning => {}
             Some(_) => {
@@ -754,6 +752,7 @@ fn filter(found: &[Diagnostic]) -> (Vec<Diagnostic>, bool) {
     let allowed = |d: &Diagnostic| {
         !d.is_error()
             && reporting
+                .policy
                 .allow
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(d.code.id()))
@@ -761,8 +760,9 @@ fn filter(found: &[Diagnostic]) -> (Vec<Diagnostic>, bool) {
     let found: Vec<Diagnostic> = found.iter().filter(|d| !allowed(d)).cloned().collect();
     let denied = found.iter().any(|d| {
         !d.is_error()
-            && (reporting.deny_warnings
+            && (reporting.policy.deny_warnings
                 || reporting
+                    .policy
                     .deny
                     .iter()
                     .any(|c| c.eq_ignore_ascii_case(d.code.id())))
