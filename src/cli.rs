@@ -919,7 +919,7 @@ fn print_outcomes(outcomes: &[Outcome]) {
                 .iter()
                 .filter_map(|o| o.sources.as_ref().map(|s| (s, o.found.as_slice())))
                 .collect();
-            let log = diagnostics::formats::sarif(&reports);
+            let log = diagnostics::formats::sarif(&reports, &failures(outcomes));
             let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
             text.push('\n');
             diagnostics_out(&text);
@@ -942,6 +942,15 @@ fn print_outcomes(outcomes: &[Outcome]) {
                 [one] => one.display.clone(),
                 many => format!("{} topologies", many.len()),
             };
+            // What failed outside the diagnostics (a stale tree, a file that
+            // cannot be read, a crash) is an annotation too: it is why the
+            // step fails.
+            for failure in failures(outcomes) {
+                text.push_str(&format!(
+                    "::error title=mailflowc::{}\n",
+                    diagnostics::formats::github_data(&failure)
+                ));
+            }
             let errors = outcomes.iter().map(Outcome::errors).sum();
             let warnings = outcomes.iter().map(Outcome::warnings).sum();
             text.push_str(&diagnostics::formats::github_summary(
@@ -985,6 +994,24 @@ fn print_outcomes(outcomes: &[Outcome]) {
             say!("{table}");
         }
     }
+}
+
+/// What failed outside the diagnostics, one message per topology: a stale
+/// tree (`build --check`), a file that cannot be read or written, a crash.
+fn failures(outcomes: &[Outcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|o| o.code == EXIT_FAILURE || o.code == EXIT_DIFFERENT)
+        .map(|o| {
+            let lines: Vec<&str> = o
+                .err
+                .iter()
+                .chain(o.out.iter())
+                .map(String::as_str)
+                .collect();
+            format!("{}: {}", o.display, lines.join("\n"))
+        })
+        .collect()
 }
 
 /// The fleet summary: one row per topology.
@@ -1049,10 +1076,10 @@ fn report(input: &Input, found: &[Diagnostic]) -> bool {
                 .unwrap_or_default(),
         ),
         DiagnosticFormat::Sarif => Some(
-            serde_json::to_string_pretty(&diagnostics::formats::sarif(&[(
-                &input.sources,
-                found.as_slice(),
-            )]))
+            serde_json::to_string_pretty(&diagnostics::formats::sarif(
+                &[(&input.sources, found.as_slice())],
+                &[],
+            ))
             .unwrap_or_default(),
         ),
         DiagnosticFormat::Github => {

@@ -66,16 +66,21 @@ struct Context<'a> {
 /// The environment variable the starter's outbound secret is read from.
 pub const SECRET_VARIABLE: &str = "MAILFLOWC_RELAY_SECRET";
 
-/// Example values: names reserved for documentation (RFC 2606) where a name
-/// will do. An egress address cannot be one (the documentation ranges are
-/// refused as non-public, MF0107), so the example is Google's public DNS
-/// resolver, an address that never delivers mail: left in place, the
-/// lock-down connector refuses mail rather than trusting a stranger.
-const EXAMPLE_TENANT: &str = "contoso.onmicrosoft.com";
-const EXAMPLE_DOMAIN: &str = "contoso.example";
-const EXAMPLE_EGRESS: &str = "8.8.8.8";
-const EXAMPLE_MX: &str = "mx1.gateway.example";
-const EXAMPLE_SMART_HOST: &str = "relay.gateway.example";
+/// Example values: under `replace-me.example` (RFC 2606 reserves
+/// `.example`) where a name will do. An egress address cannot be a
+/// documentation address (refused as non-public, MF0107), so the example is
+/// Google's public DNS resolver, an address that never delivers mail: left
+/// in place, the lock-down connector refuses mail rather than trusting a
+/// stranger. `check` warns about every one of them still in a topology
+/// (MF0707, `crate::check::examples`), and `build --deny-warnings` refuses it.
+pub const EXAMPLE_TENANT: &str = "replace-me.onmicrosoft.com";
+pub const EXAMPLE_DOMAIN: &str = "replace-me.example";
+pub const EXAMPLE_EGRESS: &str = "8.8.8.8";
+pub const EXAMPLE_MX: &str = "mx1.replace-me.example";
+pub const EXAMPLE_SMART_HOST: &str = "relay.replace-me.example";
+/// The fingerprint written until the secret is set: no SHA-256 of a real
+/// secret is all zeros.
+pub const EXAMPLE_SHA256: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Writes the starter for `answers`, or says why it cannot.
 pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
@@ -92,6 +97,9 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
             ),
         });
     };
+    if !answers.outbound && !answers.smart_hosts.is_empty() {
+        return Err("`--smart-host` goes with `--outbound`".to_owned());
+    }
     if answers.outbound && vendor.no_outbound_relay {
         return Err(format!(
             "`{}` documents no outbound relay for Microsoft 365, so `--outbound` cannot be offered (MF0705)",
@@ -172,16 +180,18 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
                     "outbound.secret_header.sha256: set {SECRET_VARIABLE} to a long random secret of letters and digits, then write `printf %s \"${SECRET_VARIABLE}\" | sha256sum` here"
                 ));
             }
-            "0".repeat(64)
+            EXAMPLE_SHA256.to_owned()
         }
     };
     let organization_name = tenant
         .split('.')
         .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or("Contoso")
+        .filter(|s| !s.is_empty() && *s != "replace-me")
+        .unwrap_or("Replace Me Ltd")
         .to_owned();
     let secret_from = format!("env:{SECRET_VARIABLE}");
+    // The file name reaches a comment: only letters, digits and `._-+`.
+    let file_name = &crate::targets::source_label(file_name);
     let context = Context {
         file_name,
         vendor: &vendor.id,

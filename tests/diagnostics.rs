@@ -42,8 +42,11 @@ fn each_invalid_fixture_yields_exactly_its_code_with_span_and_help() {
                     .span
                     .clone()
                     .unwrap_or_else(|| panic!("{}: {code} has no span", path.display()));
+                // In the fixture, or in a base it extends (`bases/`).
+                let sources = mailflowc::pipeline::load(&source, "fixture.toml", &ctx, None);
+                let file = &sources.files()[sources.locate(span.start)];
                 assert!(
-                    span.end <= source.len() && span.start <= span.end,
+                    span.start <= span.end && span.end <= file.offset + file.text.len(),
                     "{}: bad span",
                     path.display()
                 );

@@ -248,3 +248,55 @@ fn quiet_and_color_switches() {
     let never = mailflowc(dir.path(), &["check", "--color", "never", bad]);
     assert!(!stderr(&never).contains('\u{1b}'));
 }
+
+/// Tables whose keys belong together are replaced whole by the tenant's.
+#[test]
+fn enhanced_filtering_is_replaced_whole_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = BASE.replace(
+        "[inbound]\nlockdown = true\n",
+        "[inbound]\nlockdown = true\n\n[inbound.enhanced_filtering]\nmode = \"skip-listed\"\nskip_ips = [\"104.30.32.0/24\"]\npilot_recipients = [\"it@a.example.com\"]\n",
+    );
+    std::fs::write(dir.path().join("_gateway.toml"), base).unwrap();
+    let own = format!(
+        "{}\n[inbound.enhanced_filtering]\nmode = \"skip-last-ip\"\n",
+        tenant("b")
+    );
+    std::fs::write(dir.path().join("b.toml"), own).unwrap();
+    let output = mailflowc(dir.path(), &["print-ir", "b.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let ir: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ef = &ir["inbound"]["enhanced_filtering"];
+    assert_eq!(ef["mode"], "skip-last-ip", "{ef}");
+    assert_eq!(ef["pilot_recipients"], serde_json::json!([]), "{ef}");
+}
+
+/// What fails outside the diagnostics still reaches CI: a stale tree is an
+/// annotation, an unreadable topology marks the SARIF run unsuccessful.
+#[test]
+fn failures_without_diagnostics_reach_ci_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("_gateway.toml"), BASE).unwrap();
+    std::fs::write(dir.path().join("a.toml"), tenant("a")).unwrap();
+    let stale = mailflowc(
+        dir.path(),
+        &["build", "--check", "a.toml", "--format", "github"],
+    );
+    assert_eq!(stale.status.code(), Some(3));
+    assert!(
+        stdout(&stale).contains("::error title=mailflowc::a.toml: "),
+        "{}",
+        stdout(&stale)
+    );
+    let missing = mailflowc(dir.path(), &["check", "missing.toml", "--format", "sarif"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&missing.stdout).unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{log}");
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("missing.toml")
+    );
+}

@@ -137,6 +137,10 @@ fn init_writes_a_starter_that_checks_for_every_vendor() {
         );
         let check = mailflowc(dir.path(), &["check", &bare]);
         assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
+        // Every example left in is a warning, which CI can refuse.
+        assert!(text(&check).contains("MF0707"), "{id}:\n{}", text(&check));
+        let strict = mailflowc(dir.path(), &["check", &bare, "--deny", "MF0707"]);
+        assert_eq!(strict.status.code(), Some(1), "{id}");
 
         // With the values only the user knows.
         let given = format!("{id}-given.toml");
@@ -172,6 +176,17 @@ fn init_writes_a_starter_that_checks_for_every_vendor() {
         assert!(written.contains("\"fabrikam.de\""), "{written}");
         let check = mailflowc(dir.path(), &["check", &given]);
         assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
+        if !vendor.no_outbound_relay {
+            // The secret's fingerprint is the one example a flag cannot give.
+            assert_eq!(
+                text(&check).matches("MF0707\n").count(),
+                1,
+                "{id}:\n{}",
+                text(&check)
+            );
+        } else {
+            assert!(!text(&check).contains("MF0707"), "{id}:\n{}", text(&check));
+        }
     }
     // Never over an existing file; never `--outbound` where the vendor has
     // no outbound relay.

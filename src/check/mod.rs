@@ -8,6 +8,7 @@ pub mod addressing;
 pub mod cisco;
 pub mod dns;
 pub mod domains;
+mod examples;
 mod inbound;
 mod names;
 pub mod outbound;
@@ -30,5 +31,6 @@ pub fn check(raw: &RawTopology, ctx: &Context) -> Vec<Diagnostic> {
     outbound::check(raw, ctx, &mut found);
     cisco::check(raw, &mut found);
     names::check(raw, &mut found);
+    examples::check(raw, &mut found);
     found
 }

@@ -60,6 +60,7 @@ codes! {
     TopologyTooLarge        => "MF0006", Error,   "topology file over mailflowc's size limit";
     TooMany                 => "MF0007", Error,   "more entries than mailflowc's limit";
     ExtendsUnusable         => "MF0008", Error,   "the base named by `extends` cannot be used";
+    SecretInSharedBase      => "MF0009", Error,   "relay secret in a shared base";
 
     InvalidAddress          => "MF0101", Error,   "invalid IP address or prefix";
     HostBitsSet             => "MF0102", Warning, "prefix has host bits set";
@@ -122,6 +123,7 @@ codes! {
     OptionsForAnotherVendor => "MF0704", Error,   "gateway options for another vendor";
     NoOutboundRelay         => "MF0705", Error,   "outbound through a gateway that relays no outbound mail";
     ExampleMx               => "MF0706", Warning, "catalog MX hosts are a documentation example";
+    ExampleValue            => "MF0707", Warning, "an example value `mailflowc init` wrote is still here";
 }
 
 impl fmt::Display for Code {

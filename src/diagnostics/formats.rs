@@ -117,7 +117,7 @@ pub fn github(found: &[Diagnostic], sources: &Sources) -> String {
     for d in found {
         let p = position_of(sources, &files, d);
         let properties = [
-            format!("file={}", github_property(&p.file)),
+            format!("file={}", github_property(&repo_relative(&p.file))),
             format!("line={}", p.line),
             format!("col={}", p.column),
             format!("endLine={}", p.end_line),
@@ -147,6 +147,39 @@ pub fn github_summary(what: &str, errors: usize, warnings: usize) -> String {
     )
 }
 
+/// A file name as code scanning and annotations want it: relative to the
+/// repository's root (`GITHUB_WORKSPACE` in GitHub Actions, else the working
+/// directory), `.` and `..` resolved, `/` separators. A path outside that
+/// root stays as it is, resolved.
+pub fn repo_relative(file: &str) -> String {
+    use std::path::{Component, Path, PathBuf};
+    let Ok(cwd) = std::env::current_dir() else {
+        return file.replace('\\', "/");
+    };
+    let root = std::env::var_os("GITHUB_WORKSPACE").map_or_else(|| cwd.clone(), PathBuf::from);
+    let mut resolved = PathBuf::new();
+    for component in cwd.join(Path::new(file)).components() {
+        match component {
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::CurDir => {}
+            other => resolved.push(other.as_os_str()),
+        }
+    }
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    let shown = resolved.strip_prefix(&root).map_or_else(
+        |_| {
+            std::fs::canonicalize(&resolved)
+                .ok()
+                .and_then(|real| real.strip_prefix(&root).ok().map(Path::to_path_buf))
+                .unwrap_or_else(|| resolved.clone())
+        },
+        Path::to_path_buf,
+    );
+    shown.to_string_lossy().replace('\\', "/")
+}
+
 /// The schema URI SARIF logs name (the OASIS 2.1.0 schema, as published on
 /// json.schemastore.org, which GitHub code scanning also names).
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -171,7 +204,12 @@ pub fn sarif_uri(path: &str) -> String {
 /// that occurs (with its explanation), a result per diagnostic with a
 /// repository-relative URI (against `%SRCROOT%`, the working directory) and
 /// a region in 1-based lines and Unicode code-point columns.
-pub fn sarif(reports: &[(&Sources, &[Diagnostic])]) -> serde_json::Value {
+///
+/// `failures` are what went wrong outside any topology's diagnostics (a file
+/// that cannot be read, a stale tree, a crash): they become the invocation's
+/// notifications, and any of them marks the run unsuccessful, so an upload
+/// of an empty log never closes open alerts silently.
+pub fn sarif(reports: &[(&Sources, &[Diagnostic])], failures: &[String]) -> serde_json::Value {
     use serde_json::json;
     let mut codes: Vec<super::Code> = reports
         .iter()
@@ -203,13 +241,7 @@ pub fn sarif(reports: &[(&Sources, &[Diagnostic])]) -> serde_json::Value {
         let files = indexed(sources);
         for d in found.iter() {
             let mut p = position_of(sources, &files, d);
-            // Repository-relative: an absolute path under the working
-            // directory is made relative to it.
-            if let Ok(cwd) = std::env::current_dir() {
-                if let Ok(relative) = std::path::Path::new(&p.file).strip_prefix(&cwd) {
-                    p.file = relative.to_string_lossy().into_owned();
-                }
-            }
+            p.file = repo_relative(&p.file);
             if !seen.insert((d.code, p.file.clone(), p.line, p.column, d.message.clone())) {
                 continue;
             }
@@ -250,6 +282,13 @@ pub fn sarif(reports: &[(&Sources, &[Diagnostic])]) -> serde_json::Value {
                 }
             },
             "columnKind": "unicodeCodePoints",
+            "invocations": [{
+                "executionSuccessful": failures.is_empty(),
+                "toolExecutionNotifications": failures
+                    .iter()
+                    .map(|text| json!({ "level": "error", "message": { "text": sanitize(text) } }))
+                    .collect::<Vec<_>>(),
+            }],
             "results": results,
         }]
     })

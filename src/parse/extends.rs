@@ -153,11 +153,26 @@ fn shift_table(table: DeTable<'_>, offset: usize) -> DeTable<'_> {
         .collect()
 }
 
-/// Lays `top` over `base`: tables merge key by key, anything else in `top`
-/// replaces the base's value whole.
+/// Tables whose keys only make sense together: the tenant's replaces the
+/// base's whole, never key by key (a tenant's `mode` with a base's
+/// `skip_ips`, or a secret's reference from one file and its fingerprint
+/// from another, would be nonsense).
+pub const WHOLE_TABLES: &[&str] = &["inbound.enhanced_filtering", "outbound.secret_header"];
+
+/// Lays `top` over `base`: tables merge key by key (but [`WHOLE_TABLES`]),
+/// anything else in `top` replaces the base's value whole.
 pub fn merge<'i>(base: DeTable<'i>, top: DeTable<'i>) -> DeTable<'i> {
+    merge_at("", base, top)
+}
+
+fn merge_at<'i>(path: &str, base: DeTable<'i>, top: DeTable<'i>) -> DeTable<'i> {
     let mut merged = base;
     for (key, value) in top {
+        let child = if path.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{path}.{}", key.get_ref())
+        };
         let existing = merged
             .keys()
             .find(|k| k.get_ref() == key.get_ref())
@@ -166,8 +181,10 @@ pub fn merge<'i>(base: DeTable<'i>, top: DeTable<'i>) -> DeTable<'i> {
             Some(old) => {
                 let span = value.span();
                 match (old.into_inner(), value.into_inner()) {
-                    (DeValue::Table(old), DeValue::Table(new)) => {
-                        Spanned::new(span, DeValue::Table(merge(old, new)))
+                    (DeValue::Table(old), DeValue::Table(new))
+                        if !WHOLE_TABLES.contains(&child.as_str()) =>
+                    {
+                        Spanned::new(span, DeValue::Table(merge_at(&child, old, new)))
                     }
                     (_, new) => Spanned::new(span, new),
                 }

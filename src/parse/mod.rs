@@ -90,6 +90,10 @@ pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>
             extends::merge(document.into_inner(), top.into_inner()),
         );
     }
+    let shared_secrets = shared_secret(document.get_ref(), sources);
+    if !shared_secrets.is_empty() {
+        return (None, shared_secrets);
+    }
 
     let mut walk = Walk::default();
     let root_span = document.span();
@@ -133,6 +137,33 @@ pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>
         return (None, found);
     }
     (Some(raw), found)
+}
+
+/// A relay secret is one tenant's: `[outbound.secret_header]` written in a
+/// shared base would give every tenant extending it the same secret, so any
+/// tenant's administrator (who can read the transport rule) could relay as
+/// every other tenant through the gateway.
+fn shared_secret(document: &DeTable<'_>, sources: &Sources) -> Vec<Diagnostic> {
+    let Some(header) = document
+        .get("outbound")
+        .and_then(|o| o.get_ref().as_table())
+        .and_then(|o| o.get("secret_header"))
+    else {
+        return Vec::new();
+    };
+    let span = header.span();
+    if sources.locate(span.start) == 0 {
+        return Vec::new();
+    }
+    vec![Diagnostic::new(
+        Code::SecretInSharedBase,
+        "the relay secret is in a shared base: every tenant extending it would share it",
+    )
+    .at(span)
+    .with_label("one secret for every tenant")
+    .with_help(
+        "move `[outbound.secret_header]` into each tenant's own file, with a secret of its own",
+    )]
 }
 
 /// One step of a path into the document.
