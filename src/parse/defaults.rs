@@ -36,8 +36,14 @@ pub fn add_to(sources: &mut Sources) {
     sources.push_at(NAME, TEXT, std::path::PathBuf::from("."), OFFSET);
 }
 
-/// The table as a document, its spans at [`OFFSET`].
+/// The table as a document, its spans at [`OFFSET`]: parsed once per
+/// process (a fleet applies it to every tenant).
 fn table() -> DeTable<'static> {
+    static TABLE: std::sync::OnceLock<DeTable<'static>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(parse_table).clone()
+}
+
+fn parse_table() -> DeTable<'static> {
     let (document, _) = DeTable::parse_recoverable(TEXT);
     let span = document.span();
     match shift(
