@@ -1122,15 +1122,25 @@ fn failed(input: &Input, error: CompileError) -> u8 {
     }
 }
 
+/// The topologies a call names and each one's output directory; `None`
+/// (the error printed) when they cannot be listed or two share a tree.
+fn topologies_and_trees(
+    paths: &[PathBuf],
+    out: Option<&Path>,
+) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    match expand(paths).and_then(|f| out_dirs(&f, out).map(|o| (f, o))) {
+        Ok(found) => Some(found),
+        Err(message) => {
+            warn!("{message}");
+            None
+        }
+    }
+}
+
 fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool) -> u8 {
-    let (files, outs) =
-        match expand(paths).and_then(|f| out_dirs(&f, out.as_deref()).map(|o| (f, o))) {
-            Ok(found) => found,
-            Err(message) => {
-                warn!("{message}");
-                return EXIT_FAILURE;
-            }
-        };
+    let Some((files, outs)) = topologies_and_trees(paths, out.as_deref()) else {
+        return EXIT_FAILURE;
+    };
     let listings = Listings::default();
     run_all(&files, |input, index| {
         build_one(input, &outs[index], check, &listings)
@@ -1475,14 +1485,9 @@ fn plan(
     base: Option<&str>,
     format: Option<PlanFormat>,
 ) -> u8 {
-    let (files, outs) =
-        match expand(paths).and_then(|f| out_dirs(&f, out.as_deref()).map(|o| (f, o))) {
-            Ok(found) => found,
-            Err(message) => {
-                warn!("{message}");
-                return EXIT_FAILURE;
-            }
-        };
+    let Some((files, outs)) = topologies_and_trees(paths, out.as_deref()) else {
+        return EXIT_FAILURE;
+    };
     if files.len() > 1 && base.is_some_and(|b| Path::new(b).is_file()) {
         warn!("error: `--base FILE` compares one topology; give a git revision for several");
         return EXIT_FAILURE;
