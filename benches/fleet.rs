@@ -38,6 +38,18 @@ fn report(what: &str, times: Vec<Duration>) {
     );
 }
 
+/// `runs` timings of `work`, each after `prepare` (not timed).
+fn timed(runs: usize, prepare: impl Fn(), work: impl Fn()) -> Vec<Duration> {
+    (0..runs)
+        .map(|_| {
+            prepare();
+            let started = Instant::now();
+            work();
+            started.elapsed()
+        })
+        .collect()
+}
+
 fn run(binary: &Path, dir: &Path, args: &[&str]) {
     let status = Command::new(binary)
         .current_dir(dir)
@@ -67,49 +79,40 @@ fn main() {
     let quiet = ["-q", "build", ".", "--allow", "MF0706"];
     let generated = fleet.join("generated");
 
-    let mut fresh = Vec::new();
-    for _ in 0..5 {
+    let fresh = || {
         let _ = std::fs::remove_dir_all(&generated);
-        let started = Instant::now();
-        run(&binary, &fleet, &quiet);
-        fresh.push(started.elapsed());
-    }
-    report("one call, fresh trees (mailflowc build DIR)", fresh);
-
-    let mut again = Vec::new();
-    for _ in 0..5 {
-        let started = Instant::now();
-        run(&binary, &fleet, &quiet);
-        again.push(started.elapsed());
-    }
-    report("one call, replacing the trees", again);
-
-    let mut checked = Vec::new();
-    for _ in 0..5 {
-        let started = Instant::now();
-        run(
-            &binary,
-            &fleet,
-            &["-q", "build", "--check", ".", "--allow", "MF0706"],
-        );
-        checked.push(started.elapsed());
-    }
-    report("one call, build --check against the trees", checked);
-
-    let mut separate = Vec::new();
-    for _ in 0..3 {
-        let _ = std::fs::remove_dir_all(&generated);
-        let started = Instant::now();
-        for n in 0..TENANTS {
-            let name = format!("t{n:04}.toml");
-            let out = format!("generated/t{n:04}");
+    };
+    let kept = || {};
+    report(
+        "one call, fresh trees (mailflowc build DIR)",
+        timed(5, fresh, || run(&binary, &fleet, &quiet)),
+    );
+    report(
+        "one call, replacing the trees",
+        timed(5, kept, || run(&binary, &fleet, &quiet)),
+    );
+    report(
+        "one call, build --check against the trees",
+        timed(5, kept, || {
             run(
                 &binary,
                 &fleet,
-                &["-q", "build", &name, "--out", &out, "--allow", "MF0706"],
-            );
-        }
-        separate.push(started.elapsed());
-    }
-    report("one process per tenant, fresh trees", separate);
+                &["-q", "build", "--check", ".", "--allow", "MF0706"],
+            )
+        }),
+    );
+    report(
+        "one process per tenant, fresh trees",
+        timed(3, fresh, || {
+            for n in 0..TENANTS {
+                let name = format!("t{n:04}.toml");
+                let out = format!("generated/t{n:04}");
+                run(
+                    &binary,
+                    &fleet,
+                    &["-q", "build", &name, "--out", &out, "--allow", "MF0706"],
+                );
+            }
+        }),
+    );
 }

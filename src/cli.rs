@@ -575,14 +575,11 @@ fn beside(path: &Path, name: &str) -> PathBuf {
         .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
-/// Reads at most one byte more than the size limit: a larger file (or
-/// `/dev/zero`) is refused by the pipeline without being read whole.
+/// A topology's text, bounded (`parse::read_bounded`): over the size limit,
+/// the start of it, which the pipeline refuses (MF0006).
 fn read_limited_from(reader: impl std::io::Read) -> std::io::Result<String> {
-    use std::io::Read;
-    let limit = crate::parse::schema::MAX_TOPOLOGY_BYTES as u64 + 1;
-    let mut bytes = Vec::new();
-    reader.take(limit).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 == limit {
+    let bytes = crate::parse::read_bounded(reader)?;
+    if bytes.len() > crate::parse::schema::MAX_TOPOLOGY_BYTES {
         return Ok(String::from_utf8_lossy(&bytes).into_owned());
     }
     String::from_utf8(bytes)
@@ -598,15 +595,15 @@ fn read_limited(path: &Path) -> std::io::Result<String> {
 
 /// Reads a topology and the bases it extends; the error to print otherwise.
 fn load_topology(path: &Path) -> Result<Input, String> {
+    let stdin = path.as_os_str() == "-";
     let source = read_limited(path).map_err(|error| {
-        let shown = if path.as_os_str() == "-" {
+        let shown = if stdin {
             "standard input".to_owned()
         } else {
             format!("`{}`", path.display())
         };
         format!("error: cannot read {shown}: {error}")
     })?;
-    let stdin = path.as_os_str() == "-";
     let file_name = if stdin {
         "stdin.toml".to_owned()
     } else {
@@ -778,7 +775,6 @@ struct Outcome {
     sources: Option<Sources>,
     /// The diagnostics shown (after `--allow`).
     found: Vec<Diagnostic>,
-    denied: bool,
     code: u8,
     /// Lines for stdout and for stderr, printed in the order of the inputs.
     out: Vec<String>,
@@ -802,7 +798,6 @@ impl Outcome {
     fn diagnostics(&mut self, found: &[Diagnostic]) -> bool {
         let (found, denied) = filter(found);
         self.found = found;
-        self.denied = denied;
         if denied {
             self.err
                 .push("error: warnings are denied (--deny-warnings / --deny)".to_owned());
@@ -1064,47 +1059,16 @@ fn failed_into(outcome: &mut Outcome, error: CompileError) {
     }
 }
 
-/// Prints the diagnostics of a single-topology command (human, on stderr);
-/// true when a denied warning must stop it.
+/// Prints the diagnostics of a single-topology command, the way a call with
+/// several prints them; true when a denied warning must stop it.
 fn report(input: &Input, found: &[Diagnostic]) -> bool {
-    let (found, denied) = filter(found);
-    let format = REPORTING.get().map(|r| r.format).unwrap_or_default();
-    let machine = match format {
-        DiagnosticFormat::Human => None,
-        DiagnosticFormat::Json => Some(
-            serde_json::to_string_pretty(&diagnostics::formats::json(&found, &input.sources))
-                .unwrap_or_default(),
-        ),
-        DiagnosticFormat::Sarif => Some(
-            serde_json::to_string_pretty(&diagnostics::formats::sarif(
-                &[(&input.sources, found.as_slice())],
-                &[],
-            ))
-            .unwrap_or_default(),
-        ),
-        DiagnosticFormat::Github => {
-            let errors = found.iter().filter(|d| d.is_error()).count();
-            Some(format!(
-                "{}{}",
-                diagnostics::formats::github(&found, &input.sources),
-                diagnostics::formats::github_summary(&input.display, errors, found.len() - errors)
-                    .trim_end()
-            ))
-        }
+    let mut outcome = Outcome {
+        display: input.display.clone(),
+        sources: Some(input.sources.clone()),
+        ..Outcome::default()
     };
-    if let Some(mut text) = machine {
-        text.push('\n');
-        diagnostics_out(&text);
-    } else if !found.is_empty() {
-        use std::io::Write as _;
-        let text = diagnostics::render_sources(&found, &input.sources, color_on_stderr());
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        let errors = found.iter().filter(|d| d.is_error()).count();
-        warn!("{errors} error(s), {} warning(s)", found.len() - errors);
-    }
-    if denied {
-        warn!("error: warnings are denied (--deny-warnings / --deny)");
-    }
+    let denied = outcome.diagnostics(found);
+    print_outcomes(&[outcome]);
     denied
 }
 
@@ -1256,6 +1220,19 @@ fn analyze_file(path: &Path) -> Result<(Input, crate::model::Topology), u8> {
     }
 }
 
+/// Parses and checks one topology of a call, keeping its diagnostics in the
+/// outcome; the model, or `None` with the outcome marked as having errors.
+fn analyzed(input: &Input, outcome: &mut Outcome) -> Option<crate::model::Topology> {
+    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
+    let denied = outcome.diagnostics(&found);
+    let topology = topology.filter(|_| !denied);
+    if topology.is_none() {
+        outcome.result = "has errors".to_owned();
+        outcome.code = EXIT_INVALID;
+    }
+    topology
+}
+
 fn check_only(paths: &[PathBuf]) -> u8 {
     let files = match expand(paths) {
         Ok(files) => files,
@@ -1266,15 +1243,10 @@ fn check_only(paths: &[PathBuf]) -> u8 {
     };
     run_all(&files, |input, _| {
         let mut outcome = Outcome::default();
-        let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
-        let denied = outcome.diagnostics(&found);
-        if topology.is_some() && !denied {
+        if analyzed(input, &mut outcome).is_some() {
             outcome.out.push(format!("{}: ok", input.display));
             outcome.result = "ok".to_owned();
             outcome.code = EXIT_OK;
-        } else {
-            outcome.result = "has errors".to_owned();
-            outcome.code = EXIT_INVALID;
         }
         outcome
     })
@@ -1337,16 +1309,16 @@ fn list_vendors() -> u8 {
 }
 
 fn show_vendor(name: &str) -> u8 {
-    let Some(vendor) = crate::catalog::find(name) else {
-        let ids = crate::catalog::vendors().iter().map(|v| v.id.as_str());
-        match crate::catalog::closest(name, ids) {
-            Some(id) => warn!("error: no vendor `{name}` in the catalog; did you mean `{id}`?"),
-            None => warn!("error: no vendor `{name}` in the catalog; run `mailflowc vendors`"),
+    match crate::catalog::find_or_explain(name) {
+        Ok(vendor) => {
+            say_raw(&crate::catalog::describe(vendor));
+            EXIT_OK
         }
-        return EXIT_FAILURE;
-    };
-    say_raw(&crate::catalog::describe(vendor));
-    EXIT_OK
+        Err(message) => {
+            warn!("error: {message}");
+            EXIT_FAILURE
+        }
+    }
 }
 
 fn explain(code: Option<&str>) -> u8 {
@@ -1512,11 +1484,7 @@ fn plan_one(
 ) -> Outcome {
     use crate::targets::{diff, state};
     let mut outcome = Outcome::default();
-    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
-    let denied = outcome.diagnostics(&found);
-    let Some(topology) = topology.filter(|_| !denied) else {
-        outcome.code = EXIT_INVALID;
-        outcome.result = "has errors".to_owned();
+    let Some(topology) = analyzed(input, &mut outcome) else {
         return outcome;
     };
     let new = state::desired_state(&topology, &crate::targets::plan(&topology));

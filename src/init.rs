@@ -84,19 +84,7 @@ pub const EXAMPLE_SHA256: &str = "0000000000000000000000000000000000000000000000
 
 /// Writes the starter for `answers`, or says why it cannot.
 pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
-    let Some(vendor) = catalog::find(&answers.vendor) else {
-        let ids = catalog::vendors().iter().map(|v| v.id.as_str());
-        return Err(match catalog::closest(&answers.vendor, ids) {
-            Some(id) => format!(
-                "no vendor `{}` in the catalog; did you mean `{id}`?",
-                answers.vendor
-            ),
-            None => format!(
-                "no vendor `{}` in the catalog; run `mailflowc vendors`",
-                answers.vendor
-            ),
-        });
-    };
+    let vendor = catalog::find_or_explain(&answers.vendor)?;
     if !answers.outbound && !answers.smart_hosts.is_empty() {
         return Err("`--smart-host` goes with `--outbound`".to_owned());
     }
@@ -131,45 +119,43 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
             ));
         }
     }
-    let tenant = answers.tenant.clone().unwrap_or_else(|| {
-        examples.push(format!(
+    // The values a flag gave, or the example, named in `examples`.
+    let mut given_or = |given: &[String], wanted: bool, example: &str, line: String| {
+        if given.is_empty() && wanted {
+            examples.push(line);
+            vec![example.to_owned()]
+        } else {
+            given.to_vec()
+        }
+    };
+    let tenants: Vec<String> = answers.tenant.iter().cloned().collect();
+    let tenant = given_or(
+        &tenants,
+        true,
+        EXAMPLE_TENANT,
+        format!(
             "organization.tenant = \"{EXAMPLE_TENANT}\": your tenant's initial domain (--tenant)"
-        ));
-        EXAMPLE_TENANT.to_owned()
-    });
-    let domains = if answers.domains.is_empty() {
-        examples.push(format!(
-            "organization.domains = [\"{EXAMPLE_DOMAIN}\"]: the accepted domains whose MX moves (--domain)"
-        ));
-        vec![EXAMPLE_DOMAIN.to_owned()]
-    } else {
-        answers.domains.clone()
-    };
+        ),
+    )
+    .concat();
+    let domains = given_or(&answers.domains, true, EXAMPLE_DOMAIN, format!(
+        "organization.domains = [\"{EXAMPLE_DOMAIN}\"]: the accepted domains whose MX moves (--domain)"
+    ));
     let needs = |key: &str| vendor.needs.iter().any(|n| n == key);
-    let egress = if answers.egress.is_empty() && needs("gateway.egress") {
-        examples.push(format!(
-            "gateway.egress = [\"{EXAMPLE_EGRESS}\"]: the addresses your gateway delivers from (--egress); the example never sends mail"
-        ));
-        vec![EXAMPLE_EGRESS.to_owned()]
-    } else {
-        answers.egress.clone()
-    };
-    let mx = if answers.mx.is_empty() && needs("gateway.mx") {
-        examples.push(format!(
+    let egress = given_or(&answers.egress, needs("gateway.egress"), EXAMPLE_EGRESS, format!(
+        "gateway.egress = [\"{EXAMPLE_EGRESS}\"]: the addresses your gateway delivers from (--egress); the example never sends mail"
+    ));
+    let mx = given_or(
+        &answers.mx,
+        needs("gateway.mx"),
+        EXAMPLE_MX,
+        format!(
             "gateway.mx = [\"{EXAMPLE_MX}\"]: the MX hosts the vendor gave your account (--mx)"
-        ));
-        vec![EXAMPLE_MX.to_owned()]
-    } else {
-        answers.mx.clone()
-    };
-    let smart_hosts = if answers.outbound && answers.smart_hosts.is_empty() {
-        examples.push(format!(
-            "outbound.smart_hosts = [\"{EXAMPLE_SMART_HOST}\"]: the gateway's outgoing listener (--smart-host)"
-        ));
-        vec![EXAMPLE_SMART_HOST.to_owned()]
-    } else {
-        answers.smart_hosts.clone()
-    };
+        ),
+    );
+    let smart_hosts = given_or(&answers.smart_hosts, answers.outbound, EXAMPLE_SMART_HOST, format!(
+        "outbound.smart_hosts = [\"{EXAMPLE_SMART_HOST}\"]: the gateway's outgoing listener (--smart-host)"
+    ));
     // The secret's fingerprint: of the variable's value when it is set,
     // otherwise an example that `check` cannot verify (MF0518) until it is.
     let secret_sha256 = match std::env::var(SECRET_VARIABLE) {

@@ -4,17 +4,9 @@
 
 mod common;
 
+use common::mailflowc_in as mailflowc;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn mailflowc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("MAILFLOWC_DEBUG_PANIC")
-        .output()
-        .unwrap()
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -251,23 +251,13 @@ fn markdown_blocks(language: &str) -> Vec<(String, String, String)> {
 
 #[test]
 fn every_shell_block_passes_shellcheck() {
-    let scratch = tempfile::tempdir().unwrap();
     let mut checked = 0;
     for (name, path, block) in markdown_blocks("sh") {
-        let file = scratch.path().join("block.sh");
-        std::fs::write(&file, format!("#!/bin/sh\n{block}\n")).unwrap();
         // Warnings and errors: SC2016 (info) would flag a literal `$`
         // inside single quotes, which is exactly what is wanted here.
-        let output = Command::new("shellcheck")
-            .args(["--severity=warning"])
-            .arg(&file)
-            .output()
-            .expect("shellcheck runs (`bash .ci/test` installs it)");
-        assert!(
-            output.status.success(),
-            "{name}: {path}: ShellCheck rejects\n{block}\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        );
+        let (ok, said) =
+            common::shellcheck(&format!("#!/bin/sh\n{block}\n"), &["--severity=warning"]);
+        assert!(ok, "{name}: {path}: ShellCheck rejects\n{block}\n{said}");
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} shell blocks checked");
@@ -275,19 +265,11 @@ fn every_shell_block_passes_shellcheck() {
 
 #[test]
 fn shellcheck_does_flag_an_unquoted_address() {
-    let scratch = tempfile::tempdir().unwrap();
-    let file = scratch.path().join("bad.sh");
-    std::fs::write(
-        &file,
+    let (ok, _) = common::shellcheck(
         "#!/bin/sh\nswaks --to a&pwned&@contoso.com --server x\n",
-    )
-    .unwrap();
-    let output = Command::new("shellcheck")
-        .args(["--severity=warning"])
-        .arg(&file)
-        .output()
-        .expect("shellcheck runs");
-    assert!(!output.status.success());
+        &["--severity=warning"],
+    );
+    assert!(!ok);
 }
 
 #[test]

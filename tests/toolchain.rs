@@ -3,17 +3,9 @@
 
 mod common;
 
+use common::mailflowc_in as mailflowc;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn mailflowc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove(mailflowc::init::SECRET_VARIABLE)
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn text(output: &Output) -> String {
     format!(
@@ -234,20 +226,9 @@ import json, sys, yaml
 print(json.dumps([yaml.safe_load(open(p, encoding="utf-8")) for p in sys.argv[1:]]))
 "#;
     let root = common::root();
-    let python = std::env::var("MAILFLOWC_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let output = Command::new(&python)
-        .args(["-c", SCRIPT])
-        .arg(root.join("action.yml"))
-        .arg(root.join(".pre-commit-hooks.yaml"))
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {python} ({e}); run the suite with `bash .ci/test`")
-        });
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let files = [root.join("action.yml"), root.join(".pre-commit-hooks.yaml")];
+    let args: Vec<&std::ffi::OsStr> = files.iter().map(|f| f.as_os_str()).collect();
+    let output = common::python(SCRIPT, &args, "");
     let parsed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let action = &parsed[0];
     assert_eq!(action["runs"]["using"], "composite");
@@ -263,18 +244,8 @@ print(json.dumps([yaml.safe_load(open(p, encoding="utf-8")) for p in sys.argv[1:
             !run.contains("${{"),
             "an expression pasted into a script: {run}"
         );
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("step.sh");
-        std::fs::write(&path, format!("#!/usr/bin/env bash\n{run}")).unwrap();
-        let check = Command::new("shellcheck")
-            .arg(&path)
-            .output()
-            .expect("shellcheck must be installed (`bash .ci/test` installs it)");
-        assert!(
-            check.status.success(),
-            "{}",
-            String::from_utf8_lossy(&check.stdout)
-        );
+        let (ok, said) = common::shellcheck(&format!("#!/usr/bin/env bash\n{run}"), &[]);
+        assert!(ok, "{said}");
         scripts += 1;
     }
     assert!(scripts >= 2);
@@ -351,22 +322,18 @@ fn a_default_points_at_its_table() {
     let related = &found[0]["related"][0];
     assert_eq!(related["file"], mailflowc::parse::defaults::NAME);
     let line = related["line"].as_u64().unwrap() as usize;
-    let text = mailflowc::parse::defaults::TEXT
+    let default_line = mailflowc::parse::defaults::TEXT
         .lines()
         .nth(line - 1)
         .unwrap();
     assert_eq!(
-        text,
+        default_line,
         "inbound_connector = \"mailflowc inbound from gateway\""
     );
     let human = mailflowc(&root, &["check", fixture.to_str().unwrap()]);
     assert!(
-        text_of(&human).contains(&format!("at {}:{line}:", mailflowc::parse::defaults::NAME)),
+        text(&human).contains(&format!("at {}:{line}:", mailflowc::parse::defaults::NAME)),
         "{}",
-        text_of(&human)
+        text(&human)
     );
-}
-
-fn text_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }

@@ -48,6 +48,18 @@ pub fn find(name: &str) -> Option<&'static Vendor> {
         .find(|v| v.id == name || v.aliases.contains(&name))
 }
 
+/// A vendor by id or alias, or the message that says it is not in the
+/// catalog (with the closest id as a did-you-mean).
+pub fn find_or_explain(name: &str) -> Result<&'static Vendor, String> {
+    find(name).ok_or_else(|| {
+        let ids = vendors().iter().map(|v| v.id.as_str());
+        match closest(name, ids) {
+            Some(id) => format!("no vendor `{name}` in the catalog; did you mean `{id}`?"),
+            None => format!("no vendor `{name}` in the catalog; run `mailflowc vendors`"),
+        }
+    })
+}
+
 /// The id closest in spelling to `name`, as a did-you-mean.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let name = name.trim().to_ascii_lowercase();

@@ -6,7 +6,6 @@
 
 use super::Diagnostic;
 use std::ops::Range;
-use std::path::PathBuf;
 
 /// One file of a topology.
 #[derive(Debug, Clone)]
@@ -16,8 +15,6 @@ pub struct SourceFile {
     pub text: String,
     /// Where the file starts in the concatenation.
     pub offset: usize,
-    /// The directory relative paths in the file are resolved against.
-    pub dir: PathBuf,
 }
 
 /// Every file of one topology, and what went wrong reading the chain.
@@ -32,18 +29,17 @@ impl Sources {
     /// One file, at offset 0, and the defaults table.
     pub fn single(name: &str, text: &str) -> Self {
         let mut sources = Sources::default();
-        sources.push(name, text, PathBuf::from("."));
+        sources.push(name, text);
         crate::parse::defaults::add_to(&mut sources);
         sources
     }
 
     /// Adds a file at a given offset, past every other.
-    pub fn push_at(&mut self, name: &str, text: &str, dir: PathBuf, offset: usize) {
+    pub fn push_at(&mut self, name: &str, text: &str, offset: usize) {
         self.files.push(SourceFile {
             name: name.to_owned(),
             text: text.to_owned(),
             offset,
-            dir,
         });
     }
 
@@ -56,17 +52,12 @@ impl Sources {
     }
 
     /// Adds a file after the others; returns its offset.
-    pub fn push(&mut self, name: &str, text: &str, dir: PathBuf) -> usize {
+    pub fn push(&mut self, name: &str, text: &str) -> usize {
         let offset = self
             .files
             .last()
             .map_or(0, |last| last.offset + last.text.len() + 1);
-        self.files.push(SourceFile {
-            name: name.to_owned(),
-            text: text.to_owned(),
-            offset,
-            dir,
-        });
+        self.push_at(name, text, offset);
         offset
     }
 

@@ -5,7 +5,7 @@
 //! a span into it: a diagnostic about a default points at the table, and
 //! [`is_default`] tells a default from a value the topology wrote.
 
-use super::extends::shift;
+use super::extends::shift_document;
 use crate::diagnostics::Sources;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
@@ -33,7 +33,7 @@ pub fn written<T>(value: Option<&Spanned<T>>) -> Option<&Spanned<T>> {
 
 /// Adds the table to a topology's files.
 pub fn add_to(sources: &mut Sources) {
-    sources.push_at(NAME, TEXT, std::path::PathBuf::from("."), OFFSET);
+    sources.push_at(NAME, TEXT, OFFSET);
 }
 
 /// The table as a document, its spans at [`OFFSET`]: parsed once per
@@ -45,16 +45,7 @@ fn table() -> DeTable<'static> {
 
 fn parse_table() -> DeTable<'static> {
     let (document, _) = DeTable::parse_recoverable(TEXT);
-    let span = document.span();
-    match shift(
-        Spanned::new(span, DeValue::Table(document.into_inner())),
-        OFFSET,
-    )
-    .into_inner()
-    {
-        DeValue::Table(table) => table,
-        _ => DeTable::default(),
-    }
+    shift_document(document, OFFSET).into_inner()
 }
 
 fn get_table<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a DeTable<'i>> {

@@ -36,7 +36,7 @@ fn extends_of(text: &str) -> Option<(String, std::ops::Range<usize>)> {
 /// path when it is a file (to refuse a base that extends it back).
 pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
     let mut sources = Sources::default();
-    let mut offset = sources.push(name, text, dir.to_owned());
+    let mut offset = sources.push(name, text);
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut current_text = text.to_owned();
     let mut current_dir = dir.to_owned();
@@ -96,7 +96,7 @@ pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        offset = sources.push(&path.display().to_string(), &base_text, base_dir.clone());
+        offset = sources.push(&path.display().to_string(), &base_text);
         current_text = base_text;
         current_dir = base_dir;
     }
@@ -106,18 +106,16 @@ pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
 
 /// Reads a base no larger than a topology may be.
 fn read_base(path: &Path) -> Result<String, String> {
-    use std::io::Read;
-    let limit = super::schema::MAX_TOPOLOGY_BYTES as u64;
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     if !file.metadata().map_err(|e| e.to_string())?.is_file() {
         return Err("not a regular file".to_owned());
     }
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > limit {
-        return Err(format!("over mailflowc's limit of {limit} bytes"));
+    let bytes = super::read_bounded(file).map_err(|e| e.to_string())?;
+    if bytes.len() > super::schema::MAX_TOPOLOGY_BYTES {
+        return Err(format!(
+            "over mailflowc's limit of {} bytes",
+            super::schema::MAX_TOPOLOGY_BYTES
+        ));
     }
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
 }
@@ -138,6 +136,20 @@ pub fn shift<'i>(value: Spanned<DeValue<'i>>, offset: usize) -> Spanned<DeValue<
         other => other,
     };
     Spanned::new(span, inner)
+}
+
+/// [`shift`] for a whole document.
+pub fn shift_document(document: Spanned<DeTable<'_>>, offset: usize) -> Spanned<DeTable<'_>> {
+    let span = document.span();
+    let shifted = shift(
+        Spanned::new(span, DeValue::Table(document.into_inner())),
+        offset,
+    );
+    let span = shifted.span();
+    match shifted.into_inner() {
+        DeValue::Table(table) => Spanned::new(span, table),
+        _ => Spanned::new(span, DeTable::default()),
+    }
 }
 
 fn shift_table(table: DeTable<'_>, offset: usize) -> DeTable<'_> {

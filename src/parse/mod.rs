@@ -26,6 +26,17 @@ use toml::Spanned;
 /// The only topology format version this build understands.
 pub const SUPPORTED_VERSION: i64 = 1;
 
+/// Reads at most one byte more than a topology may hold: a larger file (or
+/// `/dev/zero`) is refused without being read whole.
+pub fn read_bounded(reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader
+        .take(schema::MAX_TOPOLOGY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Parses a topology; `Err` holds every problem found when it has any error.
 pub fn parse(source: &str) -> Result<RawTopology, Vec<Diagnostic>> {
     match parse_all(source) {
@@ -59,15 +70,7 @@ pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>
             }
             syntax_errors.push(d);
         }
-        let span = document.span();
-        let shifted = extends::shift(
-            Spanned::new(span, DeValue::Table(document.into_inner())),
-            file.offset,
-        );
-        let span = shifted.span();
-        if let DeValue::Table(table) = shifted.into_inner() {
-            documents.push(Spanned::new(span, table));
-        }
+        documents.push(extends::shift_document(document, file.offset));
     }
     if !syntax_errors.is_empty() {
         let mut found = sources.problems.clone();

@@ -111,26 +111,27 @@ pub fn syntax_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Validates JSON text against a JSON Schema with python-jsonschema, the
-/// reference validator (`bash .ci/test` installs it into the virtual
-/// environment it names in `MAILFLOWC_TEST_PYTHON`); every violation, one
-/// per line, when it does not validate. A missing validator fails the test.
-#[allow(dead_code)]
-pub fn json_schema_errors(schema: &Path, instance: &str) -> Vec<String> {
+/// Runs the built `mailflowc` in `dir`, without the switches a developer's
+/// shell may hold (the debug crash, init's secret variable).
+pub fn mailflowc_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("MAILFLOWC_DEBUG_PANIC")
+        .env_remove(mailflowc::init::SECRET_VARIABLE)
+        .output()
+        .unwrap()
+}
+
+/// Runs a script with the test interpreter (`MAILFLOWC_TEST_PYTHON`, the
+/// virtual environment `bash .ci/test` makes), `stdin` written to it; a
+/// missing interpreter or module fails the test.
+pub fn python(script: &str, args: &[&std::ffi::OsStr], stdin: &str) -> std::process::Output {
     use std::io::Write as _;
-    const SCRIPT: &str = r#"
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1], encoding="utf-8"))
-instance = json.load(sys.stdin)
-cls = jsonschema.validators.validator_for(schema)
-cls.check_schema(schema)
-for e in sorted(cls(schema).iter_errors(instance), key=lambda e: e.json_path):
-    print(e.json_path + ": " + e.message)
-"#;
     let python = std::env::var("MAILFLOWC_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let mut child = std::process::Command::new(&python)
-        .args(["-c", SCRIPT])
-        .arg(schema)
+        .args(["-c", script])
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -142,14 +143,49 @@ for e in sorted(cls(schema).iter_errors(instance), key=lambda e: e.json_path):
         .stdin
         .take()
         .unwrap()
-        .write_all(instance.as_bytes())
+        .write_all(stdin.as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success() && stderr.trim().is_empty(),
-        "python-jsonschema did not run ({python}; `bash .ci/test` installs it): {stderr}"
+        "{python} failed (`bash .ci/test` installs what the tests need): {stderr}"
     );
+    output
+}
+
+/// ShellCheck's verdict on a script (`bash .ci/test` installs it; a missing
+/// ShellCheck fails the test): whether it passes, and what it says.
+pub fn shellcheck(script: &str, args: &[&str]) -> (bool, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("script.sh");
+    std::fs::write(&file, script).unwrap();
+    let output = std::process::Command::new("shellcheck")
+        .args(args)
+        .arg(&file)
+        .output()
+        .expect("shellcheck runs (`bash .ci/test` installs it)");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// Validates JSON text against a JSON Schema with python-jsonschema, the
+/// reference validator (`bash .ci/test` installs it into the virtual
+/// environment it names in `MAILFLOWC_TEST_PYTHON`); every violation, one
+/// per line, when it does not validate. A missing validator fails the test.
+pub fn json_schema_errors(schema: &Path, instance: &str) -> Vec<String> {
+    const SCRIPT: &str = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+instance = json.load(sys.stdin)
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+for e in sorted(cls(schema).iter_errors(instance), key=lambda e: e.json_path):
+    print(e.json_path + ": " + e.message)
+"#;
+    let output = python(SCRIPT, &[schema.as_os_str()], instance);
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(str::to_owned)
