@@ -890,10 +890,12 @@ fn combine(codes: impl Iterator<Item = u8>) -> u8 {
 fn print_outcomes(outcomes: &[Outcome]) {
     let reporting = REPORTING.get().cloned().unwrap_or_default();
     let quiet = output().quiet;
+    // A JSON or SARIF document on stdout leaves no room there for the
+    // command's own lines; `plan` and `drift` put the document on stderr.
     let machine = matches!(
         reporting.format,
         DiagnosticFormat::Json | DiagnosticFormat::Sarif
-    );
+    ) && !DIAGNOSTICS_ON_STDERR.load(std::sync::atomic::Ordering::Relaxed);
     match reporting.format {
         DiagnosticFormat::Json => {
             let list: Vec<_> = outcomes
@@ -983,7 +985,9 @@ fn print_outcomes(outcomes: &[Outcome]) {
     }
     if outcomes.len() > 1 && !quiet {
         let table = summary(outcomes);
-        if machine {
+        // Never into a document on stdout: the diagnostics' (JSON, SARIF)
+        // or the command's own report (`plan`: Markdown, JSON Lines).
+        if machine || DIAGNOSTICS_ON_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
             warn!("{table}");
         } else {
             say!("{table}");

@@ -292,3 +292,23 @@ fn failures_without_diagnostics_reach_ci_formats() {
             .contains("missing.toml")
     );
 }
+
+/// `plan` over several topologies writes one JSON line per topology on
+/// stdout, and its summary table on stderr.
+#[test]
+fn a_fleet_plan_in_json_lines_keeps_stdout_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("_gateway.toml"), BASE).unwrap();
+    for name in ["a", "b"] {
+        std::fs::write(dir.path().join(format!("{name}.toml")), tenant(name)).unwrap();
+    }
+    let output = mailflowc(dir.path(), &["plan", ".", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["topology"], "a.toml");
+    assert!(stderr(&output).contains("2 topologies: 2 ok, 0 failed"));
+}

@@ -188,3 +188,33 @@ fn plan_and_drift_report_diagnostics_on_stderr() {
         );
     }
 }
+
+/// With the diagnostics in JSON on stderr, `plan` keeps its own report on
+/// stdout.
+#[test]
+fn plan_keeps_its_report_on_stdout_beside_json_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let warning_only = MIXED.replace("[\"c.com\", \"c.com\"]", "[\"c.com\"]");
+    std::fs::write(dir.path().join("t.toml"), warning_only).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(dir.path())
+        .args([
+            "plan",
+            "t.toml",
+            "--diagnostics",
+            "json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!plan["changes"].as_array().unwrap().is_empty(), "{plan}");
+    let found: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "MF0103"));
+}
