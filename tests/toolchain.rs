@@ -37,6 +37,7 @@ fn as_json(path: &Path) -> String {
 fn every_valid_topology_validates_against_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let schema = schema_file(dir.path());
+    insta::assert_snapshot!("topology-schema", std::fs::read_to_string(&schema).unwrap());
     for path in common::valid_inputs() {
         let errors = common::json_schema_errors(&schema, &as_json(&path));
         assert!(
@@ -336,4 +337,25 @@ fn a_default_points_at_its_table() {
         "{}",
         text(&human)
     );
+}
+
+/// The descriptions never restate a default of the table: the schema
+/// states each one from it, so the two cannot drift apart. (Computed
+/// defaults, such as the skip list, and the default of a required key,
+/// which the schema does not offer, are described in words.)
+#[test]
+fn no_description_restates_a_table_default() {
+    let schema = mailflowc::parse::json_schema::json_schema(false);
+    for (path, value) in mailflowc::parse::defaults::listed() {
+        let (table, key) = path.rsplit_once('.').unwrap_or(("", &path));
+        let definition = if table.is_empty() { "topology" } else { table };
+        if schema["definitions"][definition]["properties"][key]["default"].is_null() {
+            continue;
+        }
+        let description = mailflowc::parse::json_schema::doc(&path).unwrap_or_default();
+        assert!(
+            !description.to_ascii_lowercase().contains("default"),
+            "`{path}` restates its default {value}: {description}"
+        );
+    }
 }

@@ -13,7 +13,8 @@
 use super::schema::{Key, Kind, TABLES};
 use serde_json::{json, Map, Value};
 
-/// What each key means, from the topology reference in README.md.
+/// What each key means, from the topology reference in README.md. A default
+/// is not restated here: the schema takes it from the defaults table.
 pub const DOCS: &[(&str, &str)] = &[
     ("version", "The topology format version; this mailflowc reads 1."),
     ("extends", "A base topology this file is laid over (path relative to this file): its tables merge key by key, any other value here replaces the base's. For MSPs: one gateway, many tenants."),
@@ -30,48 +31,48 @@ pub const DOCS: &[(&str, &str)] = &[
     ("gateway.tls_certificate", "The certificate subject the gateway presents (for certificate lock-down)."),
     ("gateway.mx", "The gateway's MX hosts; given here, they override the catalog."),
     ("gateway.mx.host", "An MX host name of the gateway."),
-    ("gateway.mx.priority", "The MX preference; default 10."),
+    ("gateway.mx.priority", "The MX preference."),
     ("dns", "TTLs of the MX phases."),
-    ("dns.ttl", "TTL of the gateway MX once stabilized, in seconds; default 3600 (at most a week)."),
-    ("dns.precutover_ttl", "The TTL the Microsoft 365 MX is lowered to before cutover; default 300 (at most 300)."),
-    ("dns.current_ttl", "The Microsoft 365 MX's TTL today: how long to wait after lowering it; default 3600."),
+    ("dns.ttl", "TTL of the gateway MX once stabilized, in seconds (at most a week)."),
+    ("dns.precutover_ttl", "The TTL the Microsoft 365 MX is lowered to before cutover (at most 300)."),
+    ("dns.current_ttl", "The Microsoft 365 MX's TTL today: how long to wait after lowering it."),
     ("inbound", "Inbound mail: the gateway delivers to Exchange Online."),
-    ("inbound.through_gateway", "Default true; false: MX stays on Microsoft 365 and the gateway relays outbound mail only (no other inbound option then)."),
+    ("inbound.through_gateway", "false: MX stays on Microsoft 365 and the gateway relays outbound mail only (no other inbound option then)."),
     ("inbound.enhanced_filtering", "Enhanced Filtering for Connectors on the inbound connector."),
     ("inbound.enhanced_filtering.mode", "off, skip-last-ip (default when the table is absent) or skip-listed."),
     ("inbound.enhanced_filtering.skip_ips", "Only with skip-listed: the IPv4 addresses to skip; default: the gateway's IPv4 egress."),
     ("inbound.enhanced_filtering.pilot_recipients", "Pilot Enhanced Filtering on these recipients only (EFUsers)."),
-    ("inbound.allow_list", "Default true: add the gateway's egress to the connection-filter allow list."),
-    ("inbound.spf_hard_fail_off", "Default true: SPF hard fail is not marked as spam."),
-    ("inbound.lockdown", "Default true: generate the lock-down connector that refuses mail not coming through the gateway."),
-    ("inbound.lockdown_by", "How the lock-down connector recognizes the gateway: ip-addresses (default) or certificate (needs gateway.tls_certificate)."),
-    ("inbound.scl_bypass_rule", "Default false; an opt-in SCL -1 transport rule, only with Enhanced Filtering off."),
+    ("inbound.allow_list", "Add the gateway's egress to the connection-filter allow list."),
+    ("inbound.spf_hard_fail_off", "SPF hard fail is not marked as spam."),
+    ("inbound.lockdown", "Generate the lock-down connector that refuses mail not coming through the gateway."),
+    ("inbound.lockdown_by", "How the lock-down connector recognizes the gateway: ip-addresses or certificate (needs gateway.tls_certificate)."),
+    ("inbound.scl_bypass_rule", "An opt-in SCL -1 transport rule, only with Enhanced Filtering off."),
     ("outbound", "Present: outbound mail goes through the gateway."),
-    ("outbound.through_gateway", "Default true when the table is present."),
+    ("outbound.through_gateway", "Route outbound mail through the gateway (with the table present)."),
     ("outbound.smart_hosts", "Required: the gateway's outgoing listener, as host names, IPv4 addresses or CIDR prefixes."),
-    ("outbound.tls", "certificate-validation (default), encryption-only or domain-validation."),
+    ("outbound.tls", "certificate-validation, encryption-only or domain-validation."),
     ("outbound.tls_domain", "Only with domain-validation: the certificate domain the smart hosts must present."),
     ("outbound.secret_header", "Required with [outbound]: the header a mail flow rule stamps, which the gateway checks so it is no open relay."),
-    ("outbound.secret_header.name", "The header's name; default X-Mailflowc-Outbound-Auth."),
+    ("outbound.secret_header.name", "The header's name."),
     ("outbound.secret_header.value_from", "Where the secret is read: env:NAME or file:PATH (relative to this file). Never the value itself."),
     ("outbound.secret_header.sha256", "The secret's SHA-256, 64 hex digits (printf %s \"$S\" | sha256sum)."),
     ("outbound.secret_header.previous_value_from", "While rotating: where the old secret is read; the gateway accepts both until these lines are removed."),
     ("outbound.secret_header.previous_sha256", "While rotating: the old secret's SHA-256."),
     ("cisco", "Cisco Secure Email (AsyncOS) names; only with vendor cisco or no vendor."),
-    ("cisco.relay_sender_group", "The sender group relaying Microsoft 365's outbound mail; default RELAY_O365, never RELAYLIST."),
-    ("cisco.filter_name", "The relay guard message filter's name; default mailflowc_relay_guard."),
-    ("cisco.inbound_listener", "The listener receiving mail from the internet; default IncomingMail."),
-    ("cisco.outbound_listener", "The listener Microsoft 365 relays to; default OutgoingMail; must differ from inbound_listener."),
+    ("cisco.relay_sender_group", "The sender group relaying Microsoft 365's outbound mail; never RELAYLIST."),
+    ("cisco.filter_name", "The relay guard message filter's name."),
+    ("cisco.inbound_listener", "The listener receiving mail from the internet."),
+    ("cisco.outbound_listener", "The listener Microsoft 365 relays to; must differ from inbound_listener."),
     ("cisco.destination_controls", "Destination controls towards Microsoft 365, per routed domain."),
-    ("cisco.destination_controls.max_concurrency", "Concurrent connections; default 10 (Cisco's Microsoft 365 guide)."),
-    ("cisco.destination_controls.max_messages_per_connection", "Messages per connection; default 20."),
-    ("cisco.destination_controls.tls", "required (default) or preferred."),
+    ("cisco.destination_controls.max_concurrency", "Concurrent connections, as Cisco's Microsoft 365 guide sets them."),
+    ("cisco.destination_controls.max_messages_per_connection", "Messages per connection."),
+    ("cisco.destination_controls.tls", "required or preferred."),
     ("names", "Exchange object names (at most 64 characters each)."),
-    ("names.inbound_connector", "Default \"mailflowc inbound from gateway\"."),
-    ("names.lockdown_connector", "Default \"mailflowc lock-down to gateway\"."),
-    ("names.scl_bypass_rule", "Default \"mailflowc SCL -1 for gateway\"."),
-    ("names.outbound_connector", "Default \"mailflowc outbound to gateway\"."),
-    ("names.outbound_rule", "Default \"mailflowc route outbound through gateway\"."),
+    ("names.inbound_connector", "The inbound connector's name."),
+    ("names.lockdown_connector", "The lock-down connector's name."),
+    ("names.scl_bypass_rule", "The SCL -1 bypass rule's name."),
+    ("names.outbound_connector", "The outbound connector's name."),
+    ("names.outbound_rule", "The outbound routing rule's name."),
 ];
 
 /// The description of the key at `path` (`table.key`).
@@ -127,10 +128,14 @@ fn value_schema(key: &Key, path: &str) -> Value {
     // A required key's default (Enhanced Filtering's `mode`) applies only
     // when its whole table is left out: not one to offer inside the table.
     let default = (!key.required).then(|| default_of(path)).flatten();
+    // The default is stated from the defaults table, never restated by hand.
+    let description = match &default {
+        Some(default) => format!("{} Default: {default}.", doc(path).unwrap_or_default()),
+        None => doc(path).unwrap_or_default().to_owned(),
+    };
     if let (Some(default), Some(object)) = (default, value.as_object_mut()) {
         object.insert("default".to_owned(), default);
     }
-    let description = doc(path).unwrap_or_default();
     match key.kind {
         // A `$ref` ignores its siblings in draft-07: wrap it.
         Kind::Table => json!({ "description": description, "allOf": [value] }),
