@@ -137,6 +137,15 @@ enum Command {
         /// [default: text on a terminal, Markdown otherwise].
         #[arg(long, value_enum)]
         format: Option<PlanFormat>,
+        /// One line per change (a fleet: per distinct change, with its
+        /// tenants), without details or files to run.
+        #[arg(long)]
+        summary: bool,
+        /// Also write the whole plan (Markdown) to FILE: a fleet's Markdown
+        /// on stdout is shortened to fit a pull-request comment and then
+        /// names this file.
+        #[arg(long, value_name = "FILE")]
+        full: Option<PathBuf>,
         #[command(flatten)]
         reporting: SideReporting,
     },
@@ -283,7 +292,7 @@ enum DriftFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum PlanFormat {
     Markdown,
     Text,
@@ -459,11 +468,18 @@ fn run(command: Command) -> u8 {
             out,
             base,
             format,
+            summary,
+            full,
             reporting,
         } => {
             DIAGNOSTICS_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+            let how = PlanHow {
+                format,
+                summary,
+                full,
+            };
             match set_reporting(reporting.into_reporting()) {
-                Ok(()) => plan(&topologies, out, base.as_deref(), format),
+                Ok(()) => plan(&topologies, out, base.as_deref(), how),
                 Err(code) => code,
             }
         }
@@ -563,16 +579,6 @@ impl Input {
     fn is_stdin(&self) -> bool {
         self.path.as_os_str() == "-"
     }
-}
-
-/// `DIR/NAME` beside the topology file (in the working directory for
-/// standard input).
-fn beside(path: &Path, name: &str) -> PathBuf {
-    if path.as_os_str() == "-" {
-        return PathBuf::from(name);
-    }
-    path.parent()
-        .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
 /// A topology's text, bounded (`parse::read_bounded`): over the size limit,
@@ -695,7 +701,7 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 fn out_dirs(files: &[PathBuf], out: Option<&Path>) -> Result<Vec<PathBuf>, String> {
     if files.len() == 1 {
         return Ok(vec![out.map_or_else(
-            || beside(&files[0], "generated"),
+            || crate::trees::tree_for(&files[0]),
             Path::to_path_buf,
         )]);
     }
@@ -708,7 +714,7 @@ fn out_dirs(files: &[PathBuf], out: Option<&Path>) -> Result<Vec<PathBuf>, Strin
             .unwrap_or_default();
         let dir = match out {
             Some(out) => out.join(&stem),
-            None => beside(file, "generated").join(&stem),
+            None => crate::trees::beside(file, "generated").join(&stem),
         };
         if let Some(other) = seen.insert(dir.clone(), file.clone()) {
             return Err(format!(
@@ -783,6 +789,8 @@ struct Outcome {
     files: usize,
     /// What happened, for the summary table.
     result: String,
+    /// `plan`: the changes, for a fleet's grouped report.
+    plan: Option<crate::targets::diff::PlanDiff>,
 }
 
 impl Outcome {
@@ -810,6 +818,14 @@ impl Outcome {
 /// crash in one caught for that one alone; then prints what each came to,
 /// in the order given, and a summary table when there are several.
 fn run_all(files: &[PathBuf], work: impl Fn(&Input, usize) -> Outcome + Sync) -> u8 {
+    let outcomes = collect_all(files, work);
+    print_outcomes(&outcomes);
+    combine(outcomes.iter().map(|o| o.code))
+}
+
+/// Runs `work` on every topology of the call, in parallel, a crash in one
+/// caught for that one alone; what each came to, in the order given.
+fn collect_all(files: &[PathBuf], work: impl Fn(&Input, usize) -> Outcome + Sync) -> Vec<Outcome> {
     use rayon::prelude::*;
     let progress = progress_bar(files.len());
     let outcomes: Vec<Outcome> = files
@@ -854,8 +870,7 @@ fn run_all(files: &[PathBuf], work: impl Fn(&Input, usize) -> Outcome + Sync) ->
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    print_outcomes(&outcomes);
-    combine(outcomes.iter().map(|o| o.code))
+    outcomes
 }
 
 /// A progress bar on a terminal, for many topologies and unless `-q`.
@@ -1270,7 +1285,7 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
             }
             Err(error) => return failed(&input, error),
         };
-    let out = out.unwrap_or_else(|| beside(path, "revealed"));
+    let out = out.unwrap_or_else(|| crate::trees::beside(path, "revealed"));
     // Secrets never go below a build tree, which is committed.
     if let Some(tree) = marked_ancestor(&out, crate::targets::MARKER_FILE) {
         warn!(
@@ -1376,91 +1391,14 @@ fn print_plan(path: &Path) -> u8 {
     }
 }
 
-/// Reads the base desired state: a file, a git revision's committed copy,
-/// or the output directory's; `None` when there is none yet (everything is
-/// then added).
-fn read_base(
-    out: &Path,
-    base: Option<&str>,
-) -> Result<Option<crate::targets::state::DesiredState>, String> {
-    use crate::targets::state::{DesiredState, DESIRED_STATE_FILE, FORMAT, VERSION};
-    let on_disk = out.join(DESIRED_STATE_FILE);
-    let text = match base {
-        Some(file) if Path::new(file).is_file() => {
-            std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?
-        }
-        Some(revision) => match committed_state(out, revision)? {
-            Some(text) => text,
-            None => return Ok(None),
-        },
-        None if on_disk.is_file() => std::fs::read_to_string(&on_disk)
-            .map_err(|e| format!("cannot read `{}`: {e}", on_disk.display()))?,
-        None => return Ok(None),
-    };
-    let state: DesiredState = serde_json::from_str(&text)
-        .map_err(|e| format!("the base is not a mailflowc desired state: {e}"))?;
-    if state.format != FORMAT || state.version != VERSION {
-        return Err(format!(
-            "the base is `{}` version {}; this mailflowc reads `{FORMAT}` version {VERSION}",
-            state.format, state.version
-        ));
-    }
-    Ok(Some(state))
-}
-
-/// The `desired-state.json` committed under `out` at `revision`, read with
-/// git from the output directory's place in the work tree; `None` when the
-/// revision has no such file (a first build).
-fn committed_state(out: &Path, revision: &str) -> Result<Option<String>, String> {
-    let git = |dir: &Path, args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))
-    };
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let parent = std::fs::canonicalize(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    let top = git(&parent, &["rev-parse", "--show-toplevel"])?;
-    if !top.status.success() {
-        return Err(format!(
-            "`{revision}` is neither a file nor a git revision here (not a git work tree)"
-        ));
-    }
-    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
-    let file = parent
-        .join(out.file_name().unwrap_or_default())
-        .join(crate::targets::state::DESIRED_STATE_FILE);
-    let relative = file
-        .strip_prefix(&top)
-        .map_err(|_| format!("`{}` is outside the git work tree", file.display()))?
-        .to_string_lossy()
-        .replace('\\', "/");
-    // `--` never needed: the argument is one `REV:PATH` word, not an option.
-    let shown = git(&top, &["show", &format!("{revision}:{relative}")])?;
-    if shown.status.success() {
-        return Ok(Some(String::from_utf8_lossy(&shown.stdout).into_owned()));
-    }
-    let stderr = String::from_utf8_lossy(&shown.stderr);
-    if stderr.contains("does not exist") || stderr.contains("exists on disk, but not in") {
-        return Ok(None);
-    }
-    Err(format!(
-        "git cannot show `{revision}:{relative}`: {}",
-        stderr.trim()
-    ))
-}
-
-fn plan(
-    paths: &[PathBuf],
-    out: Option<PathBuf>,
-    base: Option<&str>,
+/// How `plan` reports.
+struct PlanHow {
     format: Option<PlanFormat>,
-) -> u8 {
+    summary: bool,
+    full: Option<PathBuf>,
+}
+
+fn plan(paths: &[PathBuf], out: Option<PathBuf>, base: Option<&str>, how: PlanHow) -> u8 {
     let Some((files, outs)) = topologies_and_trees(paths, out.as_deref()) else {
         return EXIT_FAILURE;
     };
@@ -1468,15 +1406,57 @@ fn plan(
         warn!("error: `--base FILE` compares one topology; give a git revision for several");
         return EXIT_FAILURE;
     }
-    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+    let format = how.format.unwrap_or(if std::io::stdout().is_terminal() {
         PlanFormat::Text
     } else {
         PlanFormat::Markdown
     });
     let several = files.len() > 1;
-    run_all(&files, |input, index| {
-        plan_one(input, &outs[index], base, format, several)
-    })
+    let mut outcomes = collect_all(&files, |input, index| {
+        plan_one(input, &outs[index], base, format, several, how.summary)
+    });
+    let mut report = None;
+    if several && format != PlanFormat::Json && outcomes.iter().any(|o| o.plan.is_some()) {
+        let planned: Vec<(&str, &crate::targets::diff::PlanDiff)> = outcomes
+            .iter()
+            .filter_map(|o| o.plan.as_ref().map(|p| (o.display.as_str(), p)))
+            .collect();
+        let grouped = crate::targets::fleet_plan::group(&planned);
+        report = Some(match format {
+            PlanFormat::Text => grouped.text(how.summary),
+            _ => {
+                let where_full = match &how.full {
+                    Some(file) => format!("the whole plan is in `{}`", file.display()),
+                    None => {
+                        "`--full FILE` writes the whole plan, `--format text` prints it".to_owned()
+                    }
+                };
+                grouped.markdown_within_limit(how.summary, &where_full)
+            }
+        });
+        if let Some(file) = &how.full {
+            let whole = grouped.markdown(true, how.summary);
+            if let Err(error) = std::fs::write(file, whole) {
+                warn!("error: cannot write `{}`: {error}", file.display());
+                return EXIT_FAILURE;
+            }
+        }
+    } else if let (Some(file), [one]) = (&how.full, outcomes.as_slice()) {
+        if let Some(plan) = &one.plan {
+            if let Err(error) = std::fs::write(file, crate::targets::diff::markdown(plan, false)) {
+                warn!("error: cannot write `{}`: {error}", file.display());
+                return EXIT_FAILURE;
+            }
+        }
+    }
+    for outcome in &mut outcomes {
+        outcome.plan = None;
+    }
+    print_outcomes(&outcomes);
+    if let Some(report) = report {
+        say!("{}", report.trim_end_matches('\n'));
+    }
+    combine(outcomes.iter().map(|o| o.code))
 }
 
 fn plan_one(
@@ -1485,20 +1465,17 @@ fn plan_one(
     base: Option<&str>,
     format: PlanFormat,
     several: bool,
+    summary: bool,
 ) -> Outcome {
     use crate::targets::{diff, state};
     let mut outcome = Outcome::default();
     let Some(topology) = analyzed(input, &mut outcome) else {
         return outcome;
     };
-    let new = state::desired_state(&topology, &crate::targets::plan(&topology));
-    let base = match read_base(out, base) {
-        Ok(Some(base)) => base,
-        Ok(None) => state::DesiredState {
-            objects: Default::default(),
-            steps: Vec::new(),
-            ..new.clone()
-        },
+    let plan = crate::targets::plan(&topology);
+    let new = state::desired_state(&topology, &plan);
+    let (base, info) = match crate::trees::read_base(out, base) {
+        Ok(found) => found,
         Err(message) => {
             outcome.err.push(format!("error: {message}"));
             outcome.code = EXIT_FAILURE;
@@ -1506,29 +1483,32 @@ fn plan_one(
             return outcome;
         }
     };
-    let changes = diff::diff(&base, &new);
+    let base = base.unwrap_or_else(|| state::DesiredState {
+        objects: Default::default(),
+        steps: Vec::new(),
+        ..new.clone()
+    });
+    let order = crate::targets::runbook::files_in_order(&topology, &plan);
+    let mut changes = diff::plan_changes(&base, &new, &order);
+    changes.base = Some(info);
     let text = match format {
-        PlanFormat::Markdown if several => format!(
-            "## {}\n\n{}",
-            crate::targets::diff::md_code(&input.display),
-            diff::markdown(&changes)
-        ),
-        PlanFormat::Markdown => diff::markdown(&changes),
-        PlanFormat::Text if several => format!(
-            "== {} ==\n{}",
-            diagnostics::sanitize(&input.display),
-            diff::text(&changes)
-        ),
-        PlanFormat::Text => diff::text(&changes),
+        // Several topologies: one grouped report after all of them.
+        PlanFormat::Markdown | PlanFormat::Text if several => String::new(),
+        PlanFormat::Markdown => diff::markdown(&changes, summary),
+        PlanFormat::Text => diff::text(&changes, summary),
         // Several topologies: JSON Lines, one object per topology.
         PlanFormat::Json if several => serde_json::to_string(&serde_json::json!({
             "topology": input.display,
-            "changes": changes,
+            "base": changes.base,
+            "changes": changes.changes,
+            "apply": changes.apply,
         }))
         .unwrap_or_default(),
         PlanFormat::Json => serde_json::to_string_pretty(&changes).unwrap_or_default(),
     };
-    outcome.out.push(text.trim_end_matches('\n').to_owned());
+    if !text.is_empty() {
+        outcome.out.push(text.trim_end_matches('\n').to_owned());
+    }
     outcome.files = changes.changes.len();
     if changes.is_empty() {
         outcome.result = "no changes".to_owned();
@@ -1537,6 +1517,7 @@ fn plan_one(
         outcome.result = format!("{} change(s)", changes.changes.len());
         outcome.code = EXIT_DIFFERENT;
     }
+    outcome.plan = Some(changes);
     outcome
 }
 

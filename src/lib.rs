@@ -25,6 +25,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod secret;
 pub mod targets;
+pub mod trees;
 pub mod write;
 
 pub use context::Context;

@@ -36,7 +36,7 @@ impl std::fmt::Display for WriteError {
         match self {
             WriteError::NotOurs(path, marker) => write!(
                 f,
-                "`{}` exists and is not this kind of mailflowc output directory (no `{marker}`); refusing to replace it",
+                "`{}` exists and is not this kind of mailflowc output directory (no `{marker}`); refusing to replace it; give another directory with --out DIR, or remove it if it is an old copy",
                 path.display()
             ),
             WriteError::Io(path, error) => write!(f, "{}: {error}", path.display()),

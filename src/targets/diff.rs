@@ -2,7 +2,7 @@
 //! states, per target, per object, per property (entries of a list added and
 //! removed), as Markdown for a pull-request comment, plain text or JSON.
 
-use super::state::{DesiredState, Entry};
+use super::state::{DesiredState, Entry, StepSummary};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,11 +43,63 @@ pub struct Change {
     /// the old MX records are gone.
     pub when: String,
     pub properties: Vec<PropertyChange>,
+    /// The generated files an operator runs for this change, in runbook
+    /// order (relative to the tree).
+    pub run: Vec<String>,
+    /// The file that undoes the step this change belongs to, where it has
+    /// one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<String>,
+    /// What the change does when the line alone would mislead, or where a
+    /// file comes from the base's tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a plan was compared with, said in every plan format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaseInfo {
+    /// `found`, `first-build` (no tree there yet: everything is added) or
+    /// `new-tenant` (the fleet had no tree for this tenant).
+    pub status: &'static str,
+    /// Where the base was read, or looked for: a path, or `REV:path`.
+    pub source: String,
+}
+
+impl BaseInfo {
+    /// One line for a reader.
+    pub fn describe(&self) -> String {
+        match self.status {
+            "found" => format!("base: {}", self.source),
+            "new-tenant" => format!(
+                "base: none, a new tenant: the fleet has no tree for it at {} (everything is added)",
+                self.source
+            ),
+            _ => format!(
+                "base: none, a first build: nothing at {} (everything is added)",
+                self.source
+            ),
+        }
+    }
+}
+
+/// One file to run for the plan's changes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ApplyStep {
+    /// `now` (in runbook order) or after the old MX records are gone.
+    pub when: String,
+    pub file: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PlanDiff {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseInfo>,
     pub changes: Vec<Change>,
+    /// Every file the changes need, each once, in runbook order: first what
+    /// runs now, then what runs after the old MX records are gone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apply: Vec<ApplyStep>,
 }
 
 impl PlanDiff {
@@ -137,6 +189,9 @@ fn cuts_mail(key: &str, change: &PropertyChange) -> bool {
         )
 }
 
+/// An apply step's `when` for what runs in runbook order.
+pub const NOW: &str = "now";
+
 const AFTER_OLD_MX: &str = "after the old MX records are gone";
 
 /// The changes that turn `base` into `new`.
@@ -156,7 +211,41 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                 renamed_from: None,
                 when: entry.phase.clone(),
                 properties: Vec::new(),
+                run: Vec::new(),
+                rollback: None,
+                note: None,
             }),
+            (Some(entry), None) if is_allow_list(key) => {
+                // The policy stays: only the entries mailflowc added leave.
+                let removed = entry
+                    .properties
+                    .get("IPAllowList")
+                    .and_then(items)
+                    .unwrap_or_default();
+                changes.push(Change {
+                    key: key.clone(),
+                    target,
+                    kind: entry.kind.clone(),
+                    name: entry.name.clone(),
+                    change: ChangeKind::Changed,
+                    renamed_from: None,
+                    when: AFTER_OLD_MX.to_owned(),
+                    properties: vec![PropertyChange {
+                        name: "IPAllowList".to_owned(),
+                        before: None,
+                        after: None,
+                        added: Vec::new(),
+                        removed: removed.into_iter().collect(),
+                    }],
+                    run: Vec::new(),
+                    rollback: None,
+                    note: Some(
+                        "mailflowc no longer manages the allow list: the entries it added leave it; \
+                         the policy and every other entry stay"
+                            .to_owned(),
+                    ),
+                });
+            }
             (Some(entry), None) => changes.push(Change {
                 key: key.clone(),
                 target,
@@ -172,6 +261,9 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                     entry.phase.clone()
                 },
                 properties: Vec::new(),
+                run: Vec::new(),
+                rollback: None,
+                note: None,
             }),
             (Some(before), Some(after)) if before != after => {
                 let mut properties = property_changes(before, after);
@@ -212,6 +304,9 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                     renamed_from: (renamed && first).then(|| before.name.clone()),
                     when,
                     properties,
+                    run: Vec::new(),
+                    rollback: None,
+                    note: None,
                 };
                 if !now.is_empty() || renamed {
                     changes.push(change(now, after.phase.clone(), true));
@@ -223,7 +318,151 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
             _ => {}
         }
     }
-    PlanDiff { changes }
+    PlanDiff {
+        base: None,
+        changes,
+        apply: Vec::new(),
+    }
+}
+
+fn is_allow_list(key: &str) -> bool {
+    key.starts_with("exchange/HostedConnectionFilterPolicy/")
+}
+
+/// The changes that turn `base` into `new`, each with the files an
+/// operator runs for it: `order` is the runbook's files in the order it
+/// runs them (`runbook::files_in_order` of the new topology).
+pub fn plan_changes(base: &DesiredState, new: &DesiredState, order: &[String]) -> PlanDiff {
+    let mut plan = diff(base, new);
+    let rank = |file: &str| order.iter().position(|f| f == file).unwrap_or(order.len());
+    let mut apply = BTreeSet::new();
+    for change in &mut plan.changes {
+        let (files, rollback, note) = files_for(change, base, new);
+        let mut files: Vec<String> = files
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        files.sort_by_key(|f| rank(f));
+        let later = change.when == AFTER_OLD_MX;
+        for file in &files {
+            apply.insert((later, rank(file), file.clone()));
+        }
+        change.run = files;
+        change.rollback = rollback;
+        if change.note.is_none() {
+            change.note = note;
+        }
+    }
+    plan.apply = apply
+        .into_iter()
+        .map(|(later, _, file)| ApplyStep {
+            when: if later { AFTER_OLD_MX } else { NOW }.to_owned(),
+            file,
+        })
+        .collect();
+    // Last, the read-only check that the tenant now matches.
+    let verify = step(new, "exchange.verify").map(|s| s.file.clone());
+    if let Some(verify) = verify.filter(|_| plan.changes.iter().any(|c| c.target == "exchange")) {
+        let when = plan.apply.last().map_or(NOW.to_owned(), |a| a.when.clone());
+        plan.apply.retain(|a| a.file != verify);
+        plan.apply.push(ApplyStep { when, file: verify });
+    }
+    plan
+}
+
+fn step<'a>(state: &'a DesiredState, id: &str) -> Option<&'a StepSummary> {
+    state.steps.iter().find(|s| s.id == id)
+}
+
+/// The files a change needs, the rollback file of its step, and a note.
+fn files_for(
+    change: &Change,
+    base: &DesiredState,
+    new: &DesiredState,
+) -> (Vec<String>, Option<String>, Option<String>) {
+    let entry = new.objects.get(&change.key);
+    let old = base.objects.get(&change.key);
+    let step_id = entry.or(old).map(|e| e.step.clone()).unwrap_or_default();
+    let undo_of = |state: &DesiredState| {
+        step(state, &step_id)
+            .and_then(|s| s.undo.as_deref())
+            .and_then(|u| step(state, u))
+            .map(|u| u.file.clone())
+    };
+    let file_of = |state: &DesiredState, id: &str| step(state, id).map(|s| s.file.clone());
+    let mut files = Vec::new();
+    let mut note = None;
+    match change.target.as_str() {
+        "exchange" => {
+            files.extend(file_of(new, "exchange.preflight"));
+            let converge = file_of(new, "exchange.converge");
+            let leaves_allow_list = is_allow_list(&change.key)
+                && change
+                    .properties
+                    .iter()
+                    .any(|p| p.name == "IPAllowList" && !p.removed.is_empty());
+            match (&change.change, entry) {
+                (ChangeKind::Removed, _) if change.key.matches('/').count() == 1 => {
+                    // An object of a role the topology no longer plans.
+                    files.extend(converge);
+                }
+                (ChangeKind::Removed, _) => match undo_of(base) {
+                    Some(undo) => {
+                        files.push(undo);
+                        note = Some(
+                            "the new tree has no script for this: run it from the base's tree"
+                                .to_owned(),
+                        );
+                    }
+                    None => files.extend(converge),
+                },
+                _ if leaves_allow_list => {
+                    // 20-allow-list only adds; converge removes what it added.
+                    if change
+                        .properties
+                        .iter()
+                        .any(|p| p.name == "IPAllowList" && !p.added.is_empty())
+                    {
+                        files.extend(entry.map(|e| e.file.clone()));
+                    }
+                    files.extend(converge);
+                }
+                (_, Some(entry)) => {
+                    files.push(entry.file.clone());
+                    if change.key == "exchange/outbound-connector"
+                        && change.change == ChangeKind::Renamed
+                    {
+                        // The rule names the connector it routes to.
+                        files.extend(file_of(new, "exchange.outbound-rule"));
+                    }
+                }
+                (_, None) => {}
+            }
+        }
+        "dns" => {
+            let state = if entry.is_some() { new } else { base };
+            files.extend(file_of(state, &step_id));
+            if let Some(twin) = file_of(state, &format!("{step_id}-octodns")) {
+                note = Some(format!("or, with octoDNS, {twin}"));
+            }
+        }
+        _ => {
+            let state = if entry.is_some() { new } else { base };
+            files.extend(file_of(state, &step_id));
+            if entry.is_none() {
+                note = Some(
+                    "remove it on the gateway by hand: the base's STEPS.md names it".to_owned(),
+                );
+            }
+        }
+    }
+    // A rollback belongs to the step that makes the change, not to one that
+    // only removes (converge).
+    let rollback = entry
+        .filter(|e| files.contains(&e.file))
+        .and_then(|_| undo_of(new));
+    (files, rollback, note)
 }
 
 /// Markdown's special characters escaped, line breaks folded: safe in a
@@ -269,6 +508,9 @@ fn show(value: &Option<Json>) -> String {
     }
 }
 
+/// Where the plan's changes are, once more, as the files to run.
+pub const ROLLBACK_NOTE: &str = "A rollback file undoes its whole step; to undo only this change, revert the topology, build, and run the files the plan then names.";
+
 fn details(change: &Change) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(from) = &change.renamed_from {
@@ -292,55 +534,168 @@ fn details(change: &Change) -> Vec<String> {
     out
 }
 
-/// The plan as Markdown: a table a reviewer can read in a pull request.
-pub fn markdown(diff: &PlanDiff) -> String {
-    if diff.is_empty() {
-        return "### mailflowc plan\n\nNo changes.\n".to_owned();
+/// How a change is said in a table.
+pub fn change_word(change: &Change) -> &'static str {
+    match change.change {
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+        ChangeKind::Changed => "changed",
+        ChangeKind::Renamed => "renamed",
     }
-    let mut out = format!(
-        "### mailflowc plan: {} change(s)\n\n| target | object | change | when | details |\n|---|---|---|---|---|\n",
-        diff.changes.len()
-    );
-    for c in &diff.changes {
-        let change = match c.change {
-            ChangeKind::Added => "added",
-            ChangeKind::Removed => "removed",
-            ChangeKind::Changed => "changed",
-            ChangeKind::Renamed => "renamed",
-        };
-        let details: Vec<String> = details(c).iter().map(|d| md(d)).collect();
-        out.push_str(&format!(
-            "| {} | {} {} | {change} | {} | {} |\n",
-            md(&c.target),
-            md(&c.kind),
-            md(&c.name),
-            md(&c.when),
-            details.join("<br>")
-        ));
+}
+
+/// A change's details and files as two Markdown table cells.
+pub fn markdown_cells(c: &Change) -> (String, String) {
+    let mut details: Vec<String> = details(c).iter().map(|d| md(d)).collect();
+    if let Some(note) = &c.note {
+        details.push(format!("_{}_", md(note)));
+    }
+    let mut run: Vec<String> = c.run.iter().map(|f| md_code(f)).collect();
+    if let Some(rollback) = &c.rollback {
+        run.push(format!("rollback: {}", md_code(rollback)));
+    }
+    (details.join("<br>"), run.join("<br>"))
+}
+
+/// The files to run, as a numbered Markdown list.
+pub fn markdown_apply(diff: &PlanDiff) -> String {
+    let mut out = String::new();
+    for (when, steps) in apply_groups(diff) {
+        if when != NOW {
+            out.push_str(&format!("\nThen, {}:\n\n", md(when)));
+        }
+        for (index, step) in steps.iter().enumerate() {
+            out.push_str(&format!("{}. {}\n", index + 1, md_code(&step.file)));
+        }
     }
     out
 }
 
-/// The plan as plain text, one change per block.
-pub fn text(diff: &PlanDiff) -> String {
-    if diff.is_empty() {
-        return "No changes.\n".to_owned();
-    }
-    let mut out = String::new();
-    for c in &diff.changes {
-        let sign = match c.change {
-            ChangeKind::Added => '+',
-            ChangeKind::Removed => '-',
-            ChangeKind::Changed | ChangeKind::Renamed => '~',
-        };
-        out.push_str(&format!(
-            "{sign} {} {} {} ({})\n",
-            c.target, c.kind, c.name, c.when
-        ));
-        for d in details(c) {
-            out.push_str(&format!("    {d}\n"));
+/// The files to run, by when: now, then after the old MX records are gone.
+fn apply_groups(diff: &PlanDiff) -> Vec<(&str, Vec<&ApplyStep>)> {
+    let mut out: Vec<(&str, Vec<&ApplyStep>)> = Vec::new();
+    for step in &diff.apply {
+        match out.last_mut() {
+            Some((when, steps)) if *when == step.when => steps.push(step),
+            _ => out.push((step.when.as_str(), vec![step])),
         }
     }
+    out
+}
+
+/// The plan as Markdown: a table a reviewer can read in a pull request;
+/// `summary` leaves out the details and the files.
+pub fn markdown(diff: &PlanDiff, summary: bool) -> String {
+    let mut out = if diff.is_empty() {
+        "### mailflowc plan\n\n".to_owned()
+    } else {
+        format!("### mailflowc plan: {} change(s)\n\n", diff.changes.len())
+    };
+    out.push_str(&markdown_body(diff, summary));
+    out
+}
+
+/// The table and the files to run, without the heading.
+pub fn markdown_body(diff: &PlanDiff, summary: bool) -> String {
+    let mut out = String::new();
+    if let Some(base) = &diff.base {
+        out.push_str(&format!("{}\n\n", md(&base.describe())));
+    }
+    if diff.is_empty() {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    if summary {
+        out.push_str("| target | object | change | when |\n|---|---|---|---|\n");
+    } else {
+        out.push_str(
+            "| target | object | change | when | details | run |\n|---|---|---|---|---|---|\n",
+        );
+    }
+    for c in &diff.changes {
+        let lead = format!(
+            "| {} | {} {} | {} | {} |",
+            md(&c.target),
+            md(&c.kind),
+            md(&c.name),
+            change_word(c),
+            md(&c.when)
+        );
+        if summary {
+            out.push_str(&format!("{lead}\n"));
+        } else {
+            let (details, run) = markdown_cells(c);
+            out.push_str(&format!("{lead} {details} | {run} |\n"));
+        }
+    }
+    if summary {
+        return out;
+    }
+    out.push_str("\n**To apply**, in runbook order (paths relative to the generated tree):\n\n");
+    out.push_str(&markdown_apply(diff));
+    out.push_str(&format!("\n{}\n", md(ROLLBACK_NOTE)));
+    out
+}
+
+/// One change as plain text: a line, and its details unless `summary`.
+pub fn text_change(c: &Change, summary: bool) -> String {
+    let sign = match c.change {
+        ChangeKind::Added => '+',
+        ChangeKind::Removed => '-',
+        ChangeKind::Changed | ChangeKind::Renamed => '~',
+    };
+    let mut out = format!("{sign} {} {} {} ({})\n", c.target, c.kind, c.name, c.when);
+    if summary {
+        return out;
+    }
+    for d in details(c) {
+        out.push_str(&format!("    {d}\n"));
+    }
+    if let Some(note) = &c.note {
+        out.push_str(&format!("    note: {note}\n"));
+    }
+    if !c.run.is_empty() {
+        out.push_str(&format!("    run: {}\n", c.run.join(", ")));
+    }
+    if let Some(rollback) = &c.rollback {
+        out.push_str(&format!("    rollback: {rollback}\n"));
+    }
+    out
+}
+
+/// The files to run, as a numbered plain-text list.
+pub fn text_apply(diff: &PlanDiff) -> String {
+    let mut out = String::new();
+    for (when, steps) in apply_groups(diff) {
+        if when != NOW {
+            out.push_str(&format!("  then, {when}:\n"));
+        }
+        for (index, step) in steps.iter().enumerate() {
+            out.push_str(&format!("  {}. {}\n", index + 1, step.file));
+        }
+    }
+    out
+}
+
+/// The plan as plain text, one change per block; `summary`: a line each.
+pub fn text(diff: &PlanDiff, summary: bool) -> String {
+    let mut out = String::new();
+    if let Some(base) = &diff.base {
+        out.push_str(&format!("{}\n", base.describe()));
+    }
+    if diff.is_empty() {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    for c in &diff.changes {
+        out.push_str(&text_change(c, summary));
+    }
     out.push_str(&format!("{} change(s)\n", diff.changes.len()));
+    if summary {
+        return out;
+    }
+    out.push_str("To apply, in runbook order:\n");
+    out.push_str(&text_apply(diff));
+    out.push_str(&format!("{ROLLBACK_NOTE}\n"));
     out
 }

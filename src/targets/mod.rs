@@ -15,6 +15,7 @@ pub mod diff;
 pub mod dns;
 pub mod drift;
 pub mod exchange;
+pub mod fleet_plan;
 pub mod gateway;
 pub mod plan;
 pub mod runbook;

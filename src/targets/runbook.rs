@@ -326,6 +326,154 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
     out
 }
 
+/// Every file the runbook has the operator run or follow, in the order it
+/// does (each once, where it first appears): the order `mailflowc plan`
+/// lists the files a change needs.
+pub fn files_in_order(topology: &Topology, plan: &Plan) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    sections(topology, plan)
+        .into_iter()
+        .flat_map(|s| s.items)
+        .flat_map(|i| i.files)
+        .filter(|f| seen.insert(f.clone()))
+        .collect()
+}
+
+/// The files an operator runs again for one kind of change to a deployment
+/// that is already live, in runbook order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recipe {
+    pub id: &'static str,
+    pub files: Vec<String>,
+    /// Run after `files`, once the old addresses carry no more mail.
+    pub then: Vec<String>,
+}
+
+/// The properties that carry the gateway's addresses.
+const ADDRESS_PROPERTIES: &[&str] = &[
+    "SenderIPAddresses",
+    "EFSkipIPs",
+    "IPAllowList",
+    "SenderIpRanges",
+];
+
+/// What to run again for the usual changes to a live deployment, each list
+/// computed from the steps whose objects carry what the change touches: the
+/// gateway's addresses, a routed domain, the secret.
+pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
+    use super::plan::Value;
+    let order = files_in_order(topology, plan);
+    let in_order = |mut files: Vec<String>| {
+        files.sort_by_key(|f| order.iter().position(|o| o == f).unwrap_or(order.len()));
+        files.dedup();
+        files
+    };
+    let applying = || plan.steps.iter().filter(|s| s.action == Action::Apply);
+    let file_of = |id: &str| plan.find(id).map(|s| s.file.clone());
+    let with_exchange = |mut files: Vec<String>| {
+        if files.iter().any(|f| f.starts_with("exchange/")) {
+            files.extend(file_of("exchange.preflight"));
+            files.extend(file_of("exchange.verify"));
+        }
+        in_order(files)
+    };
+    let mentions = |value: &Value, what: &dyn Fn(&str) -> bool| match value {
+        Value::Text(t) => what(t),
+        Value::List(items) => items.iter().any(|i| what(i)),
+        _ => false,
+    };
+    let mut out = Vec::new();
+
+    let addresses: Vec<String> = applying()
+        .filter(|s| {
+            s.id.ends_with(".spf")
+                || s.objects.iter().any(|o| {
+                    o.properties
+                        .iter()
+                        .any(|p| ADDRESS_PROPERTIES.contains(&p.name))
+                })
+        })
+        .map(|s| s.file.clone())
+        .collect();
+    if !addresses.is_empty() {
+        out.push(Recipe {
+            id: "address-added",
+            files: with_exchange(addresses.clone()),
+            then: Vec::new(),
+        });
+        // The allow list's entries leave through converge, not its script.
+        let allow_list = file_of("exchange.allow-list");
+        let exchange: Vec<String> = addresses
+            .iter()
+            .filter(|f| f.starts_with("exchange/") || f.ends_with("spf.txt"))
+            .filter(|f| Some(*f) != allow_list.as_ref())
+            .cloned()
+            .collect();
+        let mut then = Vec::new();
+        then.extend(file_of("exchange.converge"));
+        then.extend(file_of("exchange.verify"));
+        out.push(Recipe {
+            id: "address-removed",
+            files: with_exchange(exchange)
+                .into_iter()
+                .filter(|f| Some(f) != file_of("exchange.verify").as_ref())
+                .collect(),
+            then,
+        });
+    }
+
+    let domains = &topology.organization.domains;
+    let is_domain = |text: &str| {
+        let text = text.trim_end_matches('.').to_ascii_lowercase();
+        domains.iter().any(|d| {
+            text == *d || text.ends_with(&format!(".{d}")) || text.ends_with(&format!("@{d}"))
+        })
+    };
+    let domain_files: Vec<String> = applying()
+        .filter(|s| {
+            s.objects.iter().any(|o| {
+                is_domain(&o.name) || o.properties.iter().any(|p| mentions(&p.value, &is_domain))
+            })
+        })
+        // The new domain's own DNS files are named in the text.
+        .filter(|s| s.target != Target::Dns)
+        .map(|s| s.file.clone())
+        .collect();
+    if !domain_files.is_empty() {
+        out.push(Recipe {
+            id: "domain-added",
+            files: with_exchange(domain_files),
+            then: Vec::new(),
+        });
+    }
+
+    let secret: Vec<String> = applying()
+        .filter(|s| {
+            s.id == "gateway.relay-guard-filter"
+                || s.objects.iter().any(|o| {
+                    o.properties
+                        .iter()
+                        .any(|p| matches!(p.value, Value::Secret { .. }))
+                })
+        })
+        .map(|s| s.file.clone())
+        .collect();
+    if !secret.is_empty() {
+        // The gateway accepts both secrets before the rule changes.
+        let (gateway, exchange): (Vec<String>, Vec<String>) = secret
+            .into_iter()
+            .partition(|f| !f.starts_with("exchange/"));
+        let mut files = in_order(gateway);
+        files.extend(with_exchange(exchange));
+        out.push(Recipe {
+            id: "secret-rotated",
+            files,
+            then: Vec::new(),
+        });
+    }
+    out
+}
+
 fn human_duration(seconds: i64) -> String {
     let (count, unit) = match seconds {
         s if s % 86400 == 0 => (s / 86400, "day"),
@@ -375,6 +523,7 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         mx_is_example => topology.gateway.vendor.as_ref().is_some_and(|v| v.mx_is_example),
         gateway_mx => topology.gateway.mx.iter().map(|r| r.host.clone()).collect::<Vec<_>>(),
         sections => super::context(&sections(topology, plan)),
+        recipes => super::context(&recipes(topology, plan)),
         gateway_files => plan.steps.iter().filter(|s| s.target == Target::Gateway && s.id != "gateway.relay-guard-filter").map(|s| s.file.clone()).collect::<std::collections::BTreeSet<_>>(),
         names => super::context(&topology.names),
         rollback => minijinja::context! {

@@ -1,0 +1,267 @@
+//! Where a topology's generated tree is, and the base a plan compares with.
+//!
+//! One topology builds into `generated/` beside it; a fleet (several
+//! topologies, or a directory of them) into `generated/<file stem>/`. A
+//! single tenant of a fleet, named on its own, resolves to the tree the fleet
+//! build writes for it, so `build tenants/t001.toml` and `plan
+//! tenants/t001.toml` agree with `build tenants/` and `plan tenants/`.
+//!
+//! A plan never compares against a base it did not find without saying so:
+//! [`read_base`] tells a found base from a first build and from a tenant that
+//! is new to its fleet, and refuses a directory that is not a mailflowc tree.
+
+pub use crate::targets::diff::BaseInfo;
+use crate::targets::state::{DesiredState, DESIRED_STATE_FILE, FORMAT, VERSION};
+use crate::targets::MARKER_FILE;
+use std::path::{Path, PathBuf};
+
+/// The name of the output directory beside a topology.
+pub const GENERATED: &str = "generated";
+
+/// `DIR/NAME` beside the topology file (in the working directory for
+/// standard input).
+pub fn beside(path: &Path, name: &str) -> PathBuf {
+    if path.as_os_str() == "-" {
+        return PathBuf::from(name);
+    }
+    path.parent()
+        .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
+}
+
+/// The file stem a fleet names a tenant's tree after.
+pub fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Whether `dir` holds a fleet's trees: no marker of its own, and at least
+/// one sub-directory that is a mailflowc tree.
+pub fn is_fleet_parent(dir: &Path) -> bool {
+    if dir.join(MARKER_FILE).exists() {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries
+        .filter_map(Result::ok)
+        .any(|e| e.path().join(MARKER_FILE).is_file())
+}
+
+/// The tree one topology named on its own builds into, without `--out`:
+/// `generated/` beside it, or `generated/<stem>/` when `generated/` holds a
+/// fleet's trees (the topology is one tenant of that fleet).
+pub fn tree_for(file: &Path) -> PathBuf {
+    let generated = beside(file, GENERATED);
+    if file.as_os_str() != "-" && is_fleet_parent(&generated) {
+        generated.join(stem(file))
+    } else {
+        generated
+    }
+}
+
+/// The base desired state of `out`: `base` as a file, `base` as a git
+/// revision (its committed `desired-state.json` under `out`), or the one on
+/// disk; `None` with what was looked for when there is none, so that the
+/// plan adds everything and says why. A directory that exists but is no
+/// mailflowc tree, or a tree without a desired state, is an error.
+pub fn read_base(
+    out: &Path,
+    base: Option<&str>,
+) -> Result<(Option<DesiredState>, BaseInfo), String> {
+    let on_disk = out.join(DESIRED_STATE_FILE);
+    let fleet_member = out.parent().is_some_and(is_fleet_parent);
+    let (text, info) = match base {
+        Some(file) if Path::new(file).is_file() => (
+            std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?,
+            BaseInfo {
+                status: "found",
+                source: file.to_owned(),
+            },
+        ),
+        Some(revision) => match committed_state(out, revision)? {
+            Committed::Found(text, source) => (
+                text,
+                BaseInfo {
+                    status: "found",
+                    source,
+                },
+            ),
+            Committed::Missing { source, fleet } => {
+                return Ok((
+                    None,
+                    BaseInfo {
+                        status: if fleet { "new-tenant" } else { "first-build" },
+                        source,
+                    },
+                ))
+            }
+        },
+        None if on_disk.is_file() => (
+            std::fs::read_to_string(&on_disk)
+                .map_err(|e| format!("cannot read `{}`: {e}", on_disk.display()))?,
+            BaseInfo {
+                status: "found",
+                source: on_disk.display().to_string(),
+            },
+        ),
+        None if out.join(MARKER_FILE).is_file() => {
+            return Err(format!(
+                "`{}` is a mailflowc tree without `{DESIRED_STATE_FILE}` (built by an older \
+                 mailflowc?); run `mailflowc build` on the committed topology first, or give \
+                 --base",
+                out.display()
+            ))
+        }
+        None if out.exists() && !is_empty_dir(out) => {
+            return Err(not_a_tree(out));
+        }
+        None => {
+            return Ok((
+                None,
+                BaseInfo {
+                    status: if fleet_member {
+                        "new-tenant"
+                    } else {
+                        "first-build"
+                    },
+                    source: out.display().to_string(),
+                },
+            ))
+        }
+    };
+    let state: DesiredState = serde_json::from_str(&text)
+        .map_err(|e| format!("the base is not a mailflowc desired state: {e}"))?;
+    if state.format != FORMAT || state.version != VERSION {
+        return Err(format!(
+            "the base is `{}` version {}; this mailflowc reads `{FORMAT}` version {VERSION}",
+            state.format, state.version
+        ));
+    }
+    Ok((Some(state), info))
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none())
+}
+
+/// Why a directory that exists is not a tree to compare with, and what to
+/// run instead.
+pub fn not_a_tree(out: &Path) -> String {
+    format!(
+        "`{}` is not a mailflowc tree (no `{MARKER_FILE}`) and holds no fleet's trees; give \
+         the tree with --out DIR, or plan the whole fleet (`mailflowc plan DIRECTORY`)",
+        out.display()
+    )
+}
+
+enum Committed {
+    Found(String, String),
+    /// Nothing at `source`; `fleet` when the revision has the fleet's
+    /// directory with other tenants' trees in it.
+    Missing {
+        source: String,
+        fleet: bool,
+    },
+}
+
+/// The `desired-state.json` committed under `out` at `revision`, read with
+/// git from the output directory's place in the work tree.
+fn committed_state(out: &Path, revision: &str) -> Result<Committed, String> {
+    let git = |dir: &Path, args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))
+    };
+    // The nearest existing ancestor: a new tenant's tree, or its fleet's
+    // directory, may not exist in the work tree yet.
+    let mut anchor = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut below = vec![out.file_name().unwrap_or_default().to_owned()];
+    while !anchor.is_dir() {
+        let Some(name) = anchor.file_name() else {
+            break;
+        };
+        below.push(name.to_owned());
+        anchor = anchor
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+    }
+    let anchor =
+        std::fs::canonicalize(&anchor).map_err(|e| format!("{}: {e}", anchor.display()))?;
+    let top = git(&anchor, &["rev-parse", "--show-toplevel"])?;
+    if !top.status.success() {
+        return Err(format!(
+            "`{revision}` is neither a file nor a git revision here (not a git work tree)"
+        ));
+    }
+    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+    let mut tree = anchor;
+    for name in below.iter().rev() {
+        tree.push(name);
+    }
+    let relative = |path: &Path| -> Result<String, String> {
+        Ok(path
+            .strip_prefix(&top)
+            .map_err(|_| format!("`{}` is outside the git work tree", path.display()))?
+            .to_string_lossy()
+            .replace('\\', "/"))
+    };
+    let file = relative(&tree.join(DESIRED_STATE_FILE))?;
+    let verified = git(
+        &top,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{revision}^{{commit}}"),
+        ],
+    )?;
+    if !verified.status.success() {
+        return Err(format!(
+            "`{revision}` is neither a file nor a git revision here"
+        ));
+    }
+    // `--` never needed: the argument is one `REV:PATH` word, not an option.
+    let shown = git(&top, &["show", &format!("{revision}:{file}")])?;
+    let source = format!("{revision}:{file}");
+    if shown.status.success() {
+        return Ok(Committed::Found(
+            String::from_utf8_lossy(&shown.stdout).into_owned(),
+            source,
+        ));
+    }
+    let stderr = String::from_utf8_lossy(&shown.stderr);
+    if !(stderr.contains("does not exist") || stderr.contains("exists on disk, but not in")) {
+        return Err(format!("git cannot show `{source}`: {}", stderr.trim()));
+    }
+    // A fleet at the revision: the parent holds other tenants' trees.
+    let parent = tree.parent().map(relative).transpose()?.unwrap_or_default();
+    let listed = git(
+        &top,
+        &[
+            "ls-tree",
+            "--name-only",
+            "-r",
+            revision,
+            "--",
+            &format!("{parent}/"),
+        ],
+    )?;
+    let marker = format!("/{MARKER_FILE}");
+    let fleet = listed.status.success()
+        && String::from_utf8_lossy(&listed.stdout).lines().any(|line| {
+            line.strip_prefix(&format!("{parent}/"))
+                .is_some_and(|rest| rest.ends_with(&marker) && rest.matches('/').count() == 1)
+        });
+    Ok(Committed::Missing { source, fleet })
+}
