@@ -534,6 +534,33 @@ fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
             return EXIT_FAILURE;
         }
     };
+    // What the flags say must pass `check` (example values aside, which the
+    // warnings below name): refuse, writing nothing, rather than leave a
+    // file that fails.
+    let base_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let context = Context {
+        base_dir,
+        reveal: false,
+        today: Some(time::OffsetDateTime::now_utc().date()),
+        check_git: false,
+    };
+    let display = path.display().to_string();
+    let sources = crate::pipeline::load(&starter.text, &display, &context, None);
+    let (_, found) = crate::pipeline::analyze_sources(&sources, &context);
+    let errors: Vec<Diagnostic> = found.into_iter().filter(Diagnostic::is_error).collect();
+    if !errors.is_empty() {
+        let text = diagnostics::render_sources(&errors, &sources, color_on_stderr());
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        warn!(
+            "error: the values given would write a topology that fails `check` ({} error(s)); \
+             nothing was written: correct the flags above",
+            errors.len()
+        );
+        return EXIT_INVALID;
+    }
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -748,8 +775,14 @@ fn set_reporting(reporting: Reporting) -> Result<(), u8> {
     Ok(())
 }
 
+/// Warnings that fail every command unless `--allow` names them: a
+/// topology that still holds `init`'s example values (or its all-zero
+/// fingerprint) would build for nobody's tenant.
+const DENIED_UNLESS_ALLOWED: &[Code] = &[Code::ExampleValue];
+
 /// The diagnostics that are shown (`--allow` drops warnings), and whether a
-/// warning among them is denied (`--deny-warnings`, `--deny CODE`).
+/// warning among them is denied (`--deny-warnings`, `--deny CODE`, or one of
+/// [`DENIED_UNLESS_ALLOWED`]).
 fn filter(found: &[Diagnostic]) -> (Vec<Diagnostic>, bool) {
     let reporting = REPORTING.get().cloned().unwrap_or_default();
     let allowed = |d: &Diagnostic| {
@@ -764,6 +797,7 @@ fn filter(found: &[Diagnostic]) -> (Vec<Diagnostic>, bool) {
     let denied = found.iter().any(|d| {
         !d.is_error()
             && (reporting.policy.deny_warnings
+                || DENIED_UNLESS_ALLOWED.contains(&d.code)
                 || reporting
                     .policy
                     .deny
@@ -807,8 +841,17 @@ impl Outcome {
         let (found, denied) = filter(found);
         self.found = found;
         if denied {
-            self.err
-                .push("error: warnings are denied (--deny-warnings / --deny)".to_owned());
+            let message = if self
+                .found
+                .iter()
+                .any(|d| DENIED_UNLESS_ALLOWED.contains(&d.code))
+            {
+                "error: example values from `mailflowc init` are still in the topology (MF0707): \
+                 replace them, or give --allow MF0707 to go on anyway"
+            } else {
+                "error: warnings are denied (--deny-warnings / --deny)"
+            };
+            self.err.push(message.to_owned());
         }
         denied
     }

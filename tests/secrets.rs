@@ -78,7 +78,22 @@ fn revealing_without_the_secret_is_an_error_building_is_not() {
         other => panic!("expected MF0502, got {other:?}"),
     }
     let ctx = common::context_for(&fixture());
-    assert!(mailflowc::compile_with(&source, "everything.toml", &ctx).is_ok());
+    // A file that is not there is a mistake for build too (MF0520); an
+    // unset variable is a machine without the secret, and builds.
+    match mailflowc::compile_with(&source, "everything.toml", &ctx) {
+        Err(mailflowc::CompileError::Invalid(found)) => {
+            assert!(found
+                .iter()
+                .any(|d| d.code == mailflowc::diagnostics::Code::SecretFileMissing));
+        }
+        other => panic!("expected MF0520, got {other:?}"),
+    }
+    let unset = source.replace(
+        "file:secrets/absent.secret",
+        "env:MAILFLOWC_TEST_UNSET_SECRET",
+    );
+    assert_ne!(unset, source);
+    assert!(mailflowc::compile_with(&unset, "everything.toml", &ctx).is_ok());
 }
 
 fn with_secret_reference(

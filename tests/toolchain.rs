@@ -5,7 +5,7 @@ mod common;
 
 use common::mailflowc_in as mailflowc;
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 
 fn text(output: &Output) -> String {
     format!(
@@ -128,12 +128,19 @@ fn init_writes_a_starter_that_checks_for_every_vendor() {
             "{}",
             text(&output)
         );
+        // Example values left in fail check and build, unless allowed.
         let check = mailflowc(dir.path(), &["check", &bare]);
-        assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
-        // Every example left in is a warning, which CI can refuse.
-        assert!(text(&check).contains("MF0707"), "{id}:\n{}", text(&check));
-        let strict = mailflowc(dir.path(), &["check", &bare, "--deny", "MF0707"]);
-        assert_eq!(strict.status.code(), Some(1), "{id}");
+        assert_eq!(check.status.code(), Some(1), "{id}:\n{}", text(&check));
+        assert!(
+            text(&check).contains("--allow MF0707"),
+            "{id}:\n{}",
+            text(&check)
+        );
+        let build = mailflowc(dir.path(), &["build", &bare, "--out", "bare-tree"]);
+        assert_eq!(build.status.code(), Some(1), "{id}:\n{}", text(&build));
+        assert!(!dir.path().join("bare-tree").exists());
+        let allowed = mailflowc(dir.path(), &["check", &bare, "--allow", "MF0707"]);
+        assert_eq!(allowed.status.code(), Some(0), "{id}:\n{}", text(&allowed));
 
         // With the values only the user knows.
         let given = format!("{id}-given.toml");
@@ -168,18 +175,45 @@ fn init_writes_a_starter_that_checks_for_every_vendor() {
         let written = std::fs::read_to_string(dir.path().join(&given)).unwrap();
         assert!(written.contains("\"fabrikam.de\""), "{written}");
         let check = mailflowc(dir.path(), &["check", &given]);
-        assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
-        if !vendor.no_outbound_relay {
-            // The secret's fingerprint is the one example a flag cannot give.
-            assert_eq!(
-                text(&check).matches("MF0707\n").count(),
-                1,
-                "{id}:\n{}",
-                text(&check)
-            );
-        } else {
+        if vendor.no_outbound_relay {
+            assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
             assert!(!text(&check).contains("MF0707"), "{id}:\n{}", text(&check));
+            continue;
         }
+        // The secret's fingerprint is the one example a flag cannot give:
+        // it fails check until replaced, or comes from the secret itself.
+        assert_eq!(check.status.code(), Some(1), "{id}:\n{}", text(&check));
+        assert_eq!(
+            text(&check).matches("MF0707\n").count(),
+            1,
+            "{id}:\n{}",
+            text(&check)
+        );
+        let secret = "3f9c1a7e5b2d8046c9e1f3a5b7d90c2e4f6a8b0c1d3e5f70";
+        let with_secret = format!("{id}-secret.toml");
+        let mut args = args.clone();
+        args.pop();
+        args.push(&with_secret);
+        let output = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+            .current_dir(dir.path())
+            .env(mailflowc::init::SECRET_VARIABLE, secret)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        let check = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+            .current_dir(dir.path())
+            .env(mailflowc::init::SECRET_VARIABLE, secret)
+            .args([
+                "check",
+                &with_secret,
+                "--deny-warnings",
+                "--allow",
+                "MF0702",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(check.status.code(), Some(0), "{id}:\n{}", text(&check));
     }
     // Never over an existing file; never `--outbound` where the vendor has
     // no outbound relay.
@@ -200,7 +234,38 @@ fn init_with_no_flags_writes_a_cloudflare_starter() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let written = std::fs::read_to_string(dir.path().join("topology.toml")).unwrap();
     insta::assert_snapshot!("init-cloudflare", written);
-    let check = mailflowc(dir.path(), &["check", "topology.toml"]);
+    let check = mailflowc(dir.path(), &["check", "topology.toml", "--allow", "MF0707"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+#[test]
+fn init_refuses_flags_that_would_fail_check_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A documentation address (TEST-NET-3): refused, with its diagnostic.
+    let output = mailflowc(dir.path(), &["init", "--egress", "203.0.113.10", "a.toml"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("MF0107"), "{}", text(&output));
+    assert!(!dir.path().join("a.toml").exists());
+    // Every flag given, and valid: a topology that passes check as it is.
+    let output = mailflowc(
+        dir.path(),
+        &[
+            "init",
+            "--egress",
+            "52.11.209.211",
+            "--vendor",
+            "cisco",
+            "--tenant",
+            "fabrikam.onmicrosoft.com",
+            "--domain",
+            "fabrikam.com",
+            "--mx",
+            "mx1.fabrikam.example",
+            "b.toml",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let check = mailflowc(dir.path(), &["check", "b.toml", "--deny-warnings"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
 

@@ -296,6 +296,27 @@ fn check_one_secret(
             );
             return;
         }
+        Err(_)
+            if source
+                .file_path(&ctx.base_dir)
+                .is_some_and(|path| !path.exists() && !path.is_symlink()) =>
+        {
+            // A file the topology names and that is not there is a mistake
+            // (a typo, a path relative to the wrong directory), not a
+            // machine without the secret: that one uses `env:`.
+            found.push(
+                Diagnostic::new(
+                    Code::SecretFileMissing,
+                    format!("the {which} names a file that does not exist"),
+                )
+                .at(reference.span())
+                .with_label("no such file (relative paths start beside the topology)")
+                .with_help(
+                    "create the file, correct the path, or use `env:NAME` on machines that do not hold the secret",
+                ),
+            );
+            return;
+        }
         Err(problem) => {
             // `check` and `build` need no secret; say what was not verified.
             found.push(

@@ -110,6 +110,7 @@ codes! {
     SameListener            => "MF0516", Error,   "inbound and outbound listener are the same";
     SecretFileNotIgnored    => "MF0517", Warning, "secret file inside the git work tree, not ignored";
     SecretNotVerified       => "MF0518", Warning, "secret not available: its fingerprint is not verified";
+    SecretFileMissing       => "MF0520", Error,   "a `file:` secret that does not exist";
     SharedRelayGroup        => "MF0519", Error,   "relay guard on the shared RELAYLIST sender group";
 
     InvalidMxHost           => "MF0601", Error,   "MX target is not a host name";
