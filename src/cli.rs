@@ -169,8 +169,10 @@ enum Command {
     DnsCheck {
         /// The topology file (TOML).
         topology: PathBuf,
-        /// pre-cutover, cutover, stabilized, rollback or restore.
-        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::dnscheck::PHASES))]
+        /// The runbook's phase: prepare, cutover, stabilize, or its rollback
+        /// and restore (the record sets' names, pre-cutover and stabilized,
+        /// are accepted too).
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::dnscheck::possible_values()))]
         phase: String,
         /// Ask this server (HOST or HOST:PORT) instead of the authoritative ones.
         #[arg(long)]

@@ -17,14 +17,48 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::time::Duration;
 
-/// The phases a DNS check can compare with.
-pub const PHASES: &[&str] = &[
-    "pre-cutover",
-    "cutover",
-    "stabilized",
-    "rollback",
-    "restore",
+/// The phases a DNS check can compare with: the runbook's phase names
+/// (and its Rollback section's two), each with the record set its files are
+/// named after (`pre-cutover.zone` is what Prepare publishes). The record
+/// sets' names are accepted too.
+pub const PHASES: &[(&str, &str)] = &[
+    ("prepare", "pre-cutover"),
+    ("cutover", "cutover"),
+    ("stabilize", "stabilized"),
+    ("rollback", "rollback"),
+    ("restore", "restore"),
 ];
+
+/// The record set of a phase, by the runbook's name or the set's own.
+pub fn record_set(phase: &str) -> Option<&'static str> {
+    PHASES
+        .iter()
+        .find(|(name, set)| *name == phase || *set == phase)
+        .map(|(_, set)| *set)
+}
+
+/// The runbook's name of a phase given either way.
+pub fn phase_name(phase: &str) -> Option<&'static str> {
+    PHASES
+        .iter()
+        .find(|(name, set)| *name == phase || *set == phase)
+        .map(|(name, _)| *name)
+}
+
+/// The `--phase` values: the runbook's names, the record sets' as aliases.
+pub fn possible_values() -> Vec<clap::builder::PossibleValue> {
+    PHASES
+        .iter()
+        .map(|(name, set)| {
+            let value = clap::builder::PossibleValue::new(*name);
+            if name == set {
+                value
+            } else {
+                value.alias(*set)
+            }
+        })
+        .collect()
+}
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -156,7 +190,9 @@ pub fn check(
     server: Option<SocketAddr>,
 ) -> Result<Vec<DomainResult>, String> {
     let mut results = Vec::new();
-    let suffix = format!(".{phase}");
+    let set = record_set(phase).ok_or_else(|| format!("no DNS phase `{phase}`"))?;
+    let phase = phase_name(phase).unwrap_or(phase);
+    let suffix = format!(".{set}");
     for step in plan
         .steps
         .iter()

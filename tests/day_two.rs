@@ -452,3 +452,53 @@ fn the_runbook_says_what_to_run_again_for_the_usual_changes() {
     );
     assert!(position(&recipe("A domain added"), "cisco/STEPS.md").is_some());
 }
+
+#[test]
+fn plan_dns_check_and_the_runbook_share_one_set_of_phase_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::copy(
+        common::root().join("examples/cisco.toml"),
+        root.join("cisco.toml"),
+    )
+    .unwrap();
+    ok(
+        &mailflowc(root, &["build", "cisco.toml", "--out", "tree"]),
+        0,
+    );
+    let runbook = fs::read_to_string(root.join("tree/RUNBOOK.md")).unwrap();
+    // `## 5. Lock-down` → `lock-down`.
+    let names: Vec<String> = runbook
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .filter_map(|l| l.split_once(". ").map(|(_, t)| t.to_lowercase()))
+        .collect();
+    assert!(names.contains(&"lock-down".to_owned()), "{names:?}");
+    // Every `when` of a first plan is a runbook phase.
+    let plan = ok(
+        &mailflowc(
+            root,
+            &["plan", "cisco.toml", "--out", "none", "--format", "json"],
+        ),
+        3,
+    );
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    for change in plan["changes"].as_array().unwrap() {
+        let when = change["when"].as_str().unwrap().to_owned();
+        assert!(
+            names.contains(&when),
+            "`{when}` is not a runbook phase: {names:?}"
+        );
+    }
+    // dns-check's phases are the runbook's, and its Rollback section's.
+    for (name, _) in mailflowc::dnscheck::PHASES {
+        assert!(
+            names.contains(&(*name).to_owned()) || runbook.contains(&format!("`{name}.zone`")),
+            "{name}"
+        );
+    }
+    assert!(
+        runbook.contains("--phase 'prepare'"),
+        "the runbook's dns-check uses the phase names"
+    );
+}

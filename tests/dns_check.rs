@@ -158,14 +158,13 @@ fn each_phase_is_recognized_on_a_live_server() {
     let files = common::build_source(TOPOLOGY, "topology.toml");
     let domains = ["contoso.com", "fabrikam.example"];
     let fragment = |domain: &str, phase: &str| files[&format!("dns/{domain}/{phase}.zone")].clone();
-    let phases = [
-        "pre-cutover",
-        "cutover",
-        "stabilized",
-        "rollback",
-        "restore",
-    ];
-    for (index, phase) in phases.iter().enumerate() {
+    // The runbook's phase names, each with the record set its files carry.
+    let phases = mailflowc::dnscheck::PHASES;
+    assert_eq!(
+        phases.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+        ["prepare", "cutover", "stabilize", "rollback", "restore"]
+    );
+    for (index, (phase, set)) in phases.iter().enumerate() {
         let dir = scratch.path().join(phase);
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join("topology.toml"), TOPOLOGY).unwrap();
@@ -173,18 +172,21 @@ fn each_phase_is_recognized_on_a_live_server() {
         {
             let zones: Vec<(&str, String)> = domains
                 .iter()
-                .map(|d| (*d, zone(d, &fragment(d, phase))))
+                .map(|d| (*d, zone(d, &fragment(d, set))))
                 .collect();
             let named = start_named(&dir, &zones);
             let (code, report) = dns_check(&dir, phase, named.port);
             assert_eq!(code, 0, "{phase}:\n{report}");
+            // The record set's own name is the same phase.
+            let (code, report) = dns_check(&dir, set, named.port);
+            assert_eq!(code, 0, "{set}:\n{report}");
         }
         // One phase behind (the previous phase; the last for the first): exit 3.
-        let behind = phases[(index + phases.len() - 1) % phases.len()];
+        let (behind, behind_set) = phases[(index + phases.len() - 1) % phases.len()];
         {
             let zones: Vec<(&str, String)> = domains
                 .iter()
-                .map(|d| (*d, zone(d, &fragment(d, behind))))
+                .map(|d| (*d, zone(d, &fragment(d, behind_set))))
                 .collect();
             let named = start_named(&dir, &zones);
             let (code, report) = dns_check(&dir, phase, named.port);

@@ -209,7 +209,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                 name: entry.name.clone(),
                 change: ChangeKind::Added,
                 renamed_from: None,
-                when: entry.phase.clone(),
+                when: phase_word(&entry.phase),
                 properties: Vec::new(),
                 run: Vec::new(),
                 rollback: None,
@@ -258,7 +258,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                 {
                     AFTER_OLD_MX.to_owned()
                 } else {
-                    entry.phase.clone()
+                    phase_word(&entry.phase)
                 },
                 properties: Vec::new(),
                 run: Vec::new(),
@@ -309,7 +309,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                     note: None,
                 };
                 if !now.is_empty() || renamed {
-                    changes.push(change(now, after.phase.clone(), true));
+                    changes.push(change(now, phase_word(&after.phase), true));
                 }
                 if !later.is_empty() {
                     changes.push(change(later, AFTER_OLD_MX.to_owned(), false));
@@ -322,6 +322,14 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
         base: None,
         changes,
         apply: Vec::new(),
+    }
+}
+
+/// A step's phase as the runbook names it (`lockdown` is its Lock-down).
+fn phase_word(phase: &str) -> String {
+    match phase {
+        "lockdown" => "lock-down".to_owned(),
+        other => other.to_owned(),
     }
 }
 
