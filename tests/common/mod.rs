@@ -50,8 +50,14 @@ pub fn context_for(path: &Path) -> mailflowc::Context {
     }
 }
 
+/// Builds a topology's text as if it sat beside the valid fixtures (their
+/// `file:` secrets resolve there).
 pub fn build_source(source: &str, name: &str) -> Files {
-    build_in(source, name, &mailflowc::Context::default())
+    let ctx = mailflowc::Context {
+        base_dir: root().join("tests/fixtures/valid"),
+        ..mailflowc::Context::default()
+    };
+    build_in(source, name, &ctx)
 }
 
 pub fn build_in(source: &str, name: &str, ctx: &mailflowc::Context) -> Files {
