@@ -178,3 +178,48 @@ fn an_export_of_another_kind_is_refused() {
     let (code, _) = run(&json!({ "InboundConnector": [] }));
     assert_eq!(code, 2);
 }
+
+#[test]
+fn the_sample_export_shows_set_differences_as_plan_does() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(common::root())
+        .args([
+            "drift",
+            "examples/drift/topology.toml",
+            "--tenant",
+            "examples/drift/tenant-export.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    insta::assert_snapshot!("drift-sample-export", text);
+    // Entries added and removed, not both whole lists.
+    assert!(
+        text.contains("SenderIPAddresses: + 68.232.141.16/28, − 192.0.2.99"),
+        "{text}"
+    );
+    assert!(!text.contains("found ["), "{text}");
+    // JSON carries the same two sets.
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(common::root())
+        .args([
+            "drift",
+            "examples/drift/topology.toml",
+            "--tenant",
+            "examples/drift/tenant-export.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["property"] == "SenderIPAddresses")
+        .unwrap();
+    assert_eq!(finding["missing"], json!(["68.232.141.16/28"]));
+    assert_eq!(finding["extra"], json!(["192.0.2.99"]));
+}

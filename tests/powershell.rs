@@ -575,3 +575,33 @@ fn convergence_touches_only_what_mailflowc_marked_or_recorded() {
         assert!(verify.contains("(Get-MfcSha256 $_.SetHeaderValue)"));
     }
 }
+
+#[test]
+fn ip_set_read_back_compares_networks_not_text() {
+    let files = common::build(&common::root().join("examples/cisco.toml"));
+    let script = &files["exchange/10-inbound-connector.ps1"];
+    let canonical = script
+        .split("'ip-set' {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or_else(|| panic!("no ip-set rule in\n{script}"));
+    assert!(canonical.contains("ConvertTo-MfcNetwork"), "{canonical}");
+    assert!(
+        !canonical.contains("/32"),
+        "textual /32 stripping is back: {canonical}"
+    );
+    let function = script
+        .split("function ConvertTo-MfcNetwork {")
+        .nth(1)
+        .expect("the network function is in the script");
+    // Host bits are cleared from the address bytes, and the function parses.
+    assert!(function.contains("GetAddressBytes()") && function.contains("-band"));
+    let tree = common::parse_powershell(script);
+    assert!(common::syntax_errors(&tree, script).is_empty());
+    // The Rust twin, which drift uses, agrees on the cases that matter.
+    use mailflowc::targets::exchange::readback::network;
+    assert_eq!(network("10.0.0.1/32"), network("10.0.0.1"));
+    assert_eq!(network("2001:0DB8:0:0::1/128"), "2001:db8::1");
+    assert_eq!(network("198.51.100.7/24"), "198.51.100.0/24");
+    assert_ne!(network("198.51.100.0/25"), network("198.51.100.0/24"));
+}

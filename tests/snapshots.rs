@@ -114,6 +114,7 @@ fn no_snapshot_is_left_without_an_input() {
     expected.insert("toolchain__init-cloudflare.snap".to_owned());
     expected.insert("toolchain__topology-schema.snap".to_owned());
     expected.insert("day_two__fleet-plan-base-change.snap".to_owned());
+    expected.insert("drift__drift-sample-export.snap".to_owned());
     for case in [
         "no-change",
         "address-added",

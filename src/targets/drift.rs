@@ -32,6 +32,12 @@ pub struct Finding {
     pub found: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wanted: Option<String>,
+    /// For a set: what the topology wants and the tenant lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// For a set: what the tenant holds and the topology does not want.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -81,7 +87,24 @@ fn finding(key: &str, entry: &Entry, problem: &str) -> Finding {
         property: None,
         found: None,
         wanted: None,
+        missing: Vec::new(),
+        extra: Vec::new(),
     }
+}
+
+/// Whether a rule compares sets (its canonical text is a sorted list).
+fn is_set(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::HostSet | Rule::AddressSpaceSet | Rule::IpSet | Rule::AcceptedDomainSet
+    )
+}
+
+fn entries(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The wanted value of a secret: its fingerprint, which is what the export holds.
@@ -115,10 +138,21 @@ fn compare_properties(key: &str, entry: &Entry, found: &Json, out: &mut Vec<Find
                     text.to_owned()
                 }
             };
+            let (missing, extra) = if is_set(rule) {
+                let (want, have) = (entries(&want_text), entries(&have_text));
+                (
+                    want.difference(&have).cloned().collect(),
+                    have.difference(&want).cloned().collect(),
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
             out.push(Finding {
                 property: Some(property.clone()),
                 found: Some(shown(&have_text)),
                 wanted: Some(shown(&want_text)),
+                missing,
+                extra,
                 ..finding(key, entry, "differs")
             });
         }
@@ -169,6 +203,7 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
                     .map(str::to_owned)
                     .collect();
                 if !missing.is_empty() {
+                    // The tenant's own entries are not drift: no `extra`.
                     findings.push(Finding {
                         property: Some("IPAllowList".to_owned()),
                         found: Some(format!(
@@ -177,6 +212,7 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
                             missing.join(", ")
                         )),
                         wanted: Some("every gateway entry".to_owned()),
+                        missing,
                         ..finding(key, entry, "differs")
                     });
                 }
@@ -217,6 +253,14 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
     })
 }
 
+fn show(text: &str) -> String {
+    if text.is_empty() {
+        "(empty)".to_owned()
+    } else {
+        text.replace('\n', " ")
+    }
+}
+
 /// The report as text, one finding a line.
 pub fn text(report: &DriftReport) -> String {
     if report.in_sync() {
@@ -225,12 +269,38 @@ pub fn text(report: &DriftReport) -> String {
     let mut out = String::new();
     for f in &report.findings {
         match (&f.property, &f.found, &f.wanted) {
+            // A set, as plan shows one: what to add (+) and what the tenant
+            // has that the topology does not want (−).
+            (Some(p), _, _) if !f.missing.is_empty() || !f.extra.is_empty() => {
+                let mut parts: Vec<String> = f.missing.iter().map(|m| format!("+ {m}")).collect();
+                parts.extend(f.extra.iter().map(|e| format!("− {e}")));
+                out.push_str(&format!(
+                    "{} {} {}: {p}: {}\n",
+                    f.problem,
+                    f.kind,
+                    f.name,
+                    parts.join(", ")
+                ));
+            }
             (Some(p), Some(found), Some(wanted)) => out.push_str(&format!(
-                "{} {} {}: {p}: found [{found}], wanted [{wanted}]\n",
-                f.problem, f.kind, f.name
+                "{} {} {}: {p}: {} → {} (found → wanted)\n",
+                f.problem,
+                f.kind,
+                f.name,
+                show(found),
+                show(wanted)
             )),
             _ => out.push_str(&format!("{} {} {}\n", f.problem, f.kind, f.name)),
         }
+    }
+    if report
+        .findings
+        .iter()
+        .any(|f| !f.missing.is_empty() || !f.extra.is_empty())
+    {
+        out.push_str(
+            "(+ the topology wants it and the tenant lacks it; − the tenant has it and the topology does not)\n",
+        );
     }
     out.push_str(&format!(
         "{}: {} difference(s)\n",

@@ -244,6 +244,39 @@ fn items(value: &Json) -> Vec<String> {
     }
 }
 
+/// An address or prefix as the network it names: host bits cleared, a
+/// host prefix (`/32`, `/128`) written as the bare address, IPv6 in its
+/// RFC 5952 form; anything else lowercased as it is. `10.0.0.1`,
+/// `10.0.0.1/32`, and `2001:0db8:0:0::1/128` and `2001:db8::1` compare
+/// equal; how Exchange echoes a prefix is unconfirmed (readback §1, U), so
+/// the comparison does not depend on it. The scripts' twin is
+/// `ConvertTo-MfcNetwork` (`_readonly.ps1.j2`).
+pub fn network(text: &str) -> String {
+    let text = text.trim();
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (text, None),
+    };
+    let Ok(address) = address.parse::<std::net::IpAddr>() else {
+        return text.to_ascii_lowercase();
+    };
+    let bits = if address.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix.map(str::parse::<u8>) {
+        None => bits,
+        Some(Ok(p)) if p <= bits => p,
+        Some(_) => return text.to_ascii_lowercase(),
+    };
+    let Ok(net) = ipnet::IpNet::new(address, prefix) else {
+        return text.to_ascii_lowercase();
+    };
+    let net = net.trunc();
+    if prefix == bits {
+        net.addr().to_string()
+    } else {
+        net.to_string()
+    }
+}
+
 fn set(items: impl Iterator<Item = String>) -> String {
     let mut list: Vec<String> = items.filter(|s| !s.is_empty()).collect();
     list.sort();
@@ -286,16 +319,7 @@ pub fn canonical(rule: Rule, value: &Json) -> String {
                 .to_ascii_lowercase()
         })),
         Rule::AddressSpaceSet => set(items.iter().map(|s| strip_smtp_space(s))),
-        Rule::IpSet => set(items.iter().map(|s| {
-            let lower = s.to_ascii_lowercase();
-            match lower.strip_suffix("/32").filter(|a| !a.contains(':')) {
-                Some(bare) => bare.to_owned(),
-                None => lower
-                    .strip_suffix("/128")
-                    .filter(|a| a.contains(':'))
-                    .map_or(lower.clone(), str::to_owned),
-            }
-        })),
+        Rule::IpSet => set(items.iter().map(|s| network(s))),
         Rule::AcceptedDomainSet => set(items
             .iter()
             .map(|s| s.rsplit('/').next().unwrap_or(s).to_ascii_lowercase())),
@@ -329,6 +353,12 @@ mod tests {
                 "§1 /32 echo U",
             ),
             (Rule::IpSet, json!([]), Json::Null, "R-02 empty"),
+            (
+                Rule::IpSet,
+                json!(["2001:0DB8:0:0::1/128", "198.51.100.7/24"]),
+                json!(["2001:db8::1", "198.51.100.0/24"]),
+                "§1 prefixes compared as networks, however written (U)",
+            ),
             (
                 Rule::IpSet,
                 json!([null]),
@@ -385,6 +415,18 @@ mod tests {
     /// (rule, read back, written, why): each pair must compare different.
     fn different() -> Vec<(Rule, Json, Json, &'static str)> {
         vec![
+            (
+                Rule::IpSet,
+                json!(["198.51.100.0/25"]),
+                json!(["198.51.100.0/24"]),
+                "another network",
+            ),
+            (
+                Rule::IpSet,
+                json!(["2001:db8::2"]),
+                json!(["2001:db8::1/128"]),
+                "another address",
+            ),
             (
                 Rule::Secret,
                 json!("AbCdEf0123456789AbCdEf0123456789"),
