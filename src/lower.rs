@@ -124,6 +124,21 @@ pub fn lower(raw: &RawTopology) -> Topology {
                     .is_none()
                     .then(|| catalog_mx.map(|(_, src)| source_ref(src)))
                     .flatten(),
+                disposition_rules: s
+                    .vendor
+                    .disposition_rules
+                    .iter()
+                    .filter_map(|r| {
+                        Some(crate::model::DispositionRule {
+                            name: r.name.clone(),
+                            header: r.header.clone(),
+                            words: r.words.clone(),
+                            from_egress: r.from_egress,
+                            action: r.action.clone(),
+                            source: source_ref(s.vendor.source(&r.source)?),
+                        })
+                    })
+                    .collect(),
             }),
         },
         inbound: Inbound {

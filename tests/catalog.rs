@@ -197,3 +197,28 @@ fn the_cloudflare_example_types_no_address() {
     assert!(value["gateway"].get("mx").is_none());
     assert_eq!(value["gateway"]["vendor"].as_str(), Some("cloudflare"));
 }
+
+#[test]
+fn every_disposition_rule_cites_a_source_and_reaches_the_gateway_steps() {
+    for vendor in mailflowc::catalog::vendors() {
+        for rule in &vendor.disposition_rules {
+            assert!(
+                vendor.sources.iter().any(|s| s.id == rule.source),
+                "{}: rule `{}` cites no source of the vendor",
+                vendor.id,
+                rule.name
+            );
+        }
+    }
+    // Cloudflare's two rules (shared/reference/vendors.toml, m365.transport_rules).
+    let cloudflare = mailflowc::catalog::find("cloudflare").unwrap();
+    assert_eq!(cloudflare.disposition_rules.len(), 2);
+    let files = common::build(&common::root().join("examples/cloudflare.toml"));
+    let steps = &files["gateway/STEPS.md"];
+    assert!(steps.contains("`X-CFEmailSecurity-Disposition`"), "{steps}");
+    assert!(steps.contains("`MALICIOUS` or `UCE` or `SPOOF`"), "{steps}");
+    assert!(
+        steps.contains("m365-email-security-mx/") && steps.contains("page dated 2026-04-17"),
+        "{steps}"
+    );
+}

@@ -26,6 +26,28 @@ pub struct Vendor {
     pub egress: Option<Egress>,
     #[serde(default)]
     pub regions: Vec<Region>,
+    /// Exchange transport rules the vendor's guide asks for, acting on the
+    /// verdict header it stamps; mailflowc documents them as a step.
+    #[serde(default)]
+    pub disposition_rules: Vec<DispositionRule>,
+}
+
+/// A transport rule a vendor documents for its verdict header.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispositionRule {
+    /// The rule's name in the vendor's guide.
+    pub name: String,
+    pub header: String,
+    /// The header values (words) the rule matches.
+    pub words: Vec<String>,
+    /// Whether the rule also requires the sender IP in the gateway's egress.
+    #[serde(default)]
+    pub from_egress: bool,
+    /// What the rule does, as the guide says it.
+    pub action: String,
+    /// The id of the source in `sources`.
+    pub source: String,
 }
 
 /// Where a list comes from.

@@ -34,6 +34,20 @@ pub struct VendorData {
     pub egress_source: Option<SourceRef>,
     /// Set when the MX hosts came from the catalog.
     pub mx_source: Option<SourceRef>,
+    /// Transport rules the vendor's guide asks for on its verdict header.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disposition_rules: Vec<DispositionRule>,
+}
+
+/// A transport rule a vendor documents, with where it says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DispositionRule {
+    pub name: String,
+    pub header: String,
+    pub words: Vec<String>,
+    pub from_egress: bool,
+    pub action: String,
+    pub source: SourceRef,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

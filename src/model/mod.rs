@@ -19,7 +19,7 @@ mod topology;
 pub use address_set::AddressSet;
 pub use cisco::{Cisco, DestinationControls};
 pub use dns::Dns;
-pub use gateway::{Gateway, MxRecord, SourceRef, VendorData};
+pub use gateway::{DispositionRule, Gateway, MxRecord, SourceRef, VendorData};
 pub use inbound::{EnhancedFiltering, Inbound, Lockdown};
 pub use names::Names;
 pub use organization::{DomainMx, Organization};

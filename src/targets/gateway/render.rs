@@ -18,6 +18,7 @@ pub fn files(topology: &Topology, source: &str) -> Vec<Rendered> {
         routes => context(&topology.organization.microsoft365_mx),
         outbound => topology.outbound.is_some(),
         smart_hosts => topology.outbound.as_ref().map(|o| o.smart_hosts.clone()).unwrap_or_default(),
+        disposition_rules => context(&vendor.map(|v| v.disposition_rules.clone()).unwrap_or_default()),
     };
     vec![(STEPS_FILE.to_owned(), ids::GATEWAY_STEPS, ctx)]
 }
