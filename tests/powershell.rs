@@ -605,3 +605,30 @@ fn ip_set_read_back_compares_networks_not_text() {
     assert_eq!(network("198.51.100.7/24"), "198.51.100.0/24");
     assert_ne!(network("198.51.100.0/25"), network("198.51.100.0/24"));
 }
+
+#[test]
+fn the_lockdown_mx_check_asks_the_authoritative_servers() {
+    let files = common::build(&common::root().join("examples/cisco.toml"));
+    let script = &files["exchange/70-lockdown-connector.ps1"];
+    let tree = common::parse_powershell(script);
+    assert!(common::syntax_errors(&tree, script).is_empty());
+    // The zone's name servers first, then each one without recursion.
+    let ns = script
+        .find("-Type NS")
+        .expect("the name servers are looked up");
+    let mx = script
+        .find("-Type MX -Server $server")
+        .expect("MX is asked of each name server");
+    assert!(ns < mx);
+    let mx_line = script[mx..].lines().next().unwrap();
+    assert!(
+        mx_line.contains("-NoRecursion")
+            && mx_line.contains("-DnsOnly")
+            && mx_line.contains("-ErrorAction Stop"),
+        "{mx_line}"
+    );
+    // No MX query goes to the local resolver any more.
+    for line in script.lines().filter(|l| l.contains("-Type MX")) {
+        assert!(line.contains("-Server"), "{line}");
+    }
+}
