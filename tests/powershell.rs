@@ -632,3 +632,23 @@ fn the_lockdown_mx_check_asks_the_authoritative_servers() {
         assert!(line.contains("-Server"), "{line}");
     }
 }
+
+#[test]
+fn preflight_compares_the_microsoft_365_mx_host_with_what_exchange_expects() {
+    let files = common::build(&common::root().join("examples/cisco.toml"));
+    let script = &files["exchange/00-preflight.ps1"];
+    let read = script
+        .find("Get-DnssecStatusForVerifiedDomain -DomainName $route.Domain")
+        .expect("preflight reads the expected MX host");
+    assert!(script.contains("$status.ExpectedMxRecord.Record"));
+    // Each routed domain with the topology's host, and a stop on mismatch
+    // that names the key to set, before organization customization.
+    assert!(script.contains(
+        "@{ Domain = 'fabrikam.com'; Host = 'fabrikam-com.mail.protection.outlook.com' }"
+    ));
+    let stop = script.find("set organization.microsoft365_mx").unwrap();
+    assert!(read < stop);
+    if let Some(change) = script.find("Enable-OrganizationCustomization -Confirm") {
+        assert!(stop < change, "the check must come before any change");
+    }
+}

@@ -37,6 +37,9 @@ pub enum Script {
         /// Every object name mailflowc manages, to find unmarked namesakes.
         names: Vec<String>,
         enhanced_filtering: bool,
+        /// Each routed domain's Microsoft 365 MX host, as the topology has
+        /// it, to compare with what Exchange expects.
+        microsoft365_mx: Vec<(String, String)>,
     },
     /// Create or update one object.
     Object(Object),
@@ -230,6 +233,12 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 all
             },
             enhanced_filtering: inbound.enhanced_filtering.mode != EfMode::Off,
+            microsoft365_mx: topology
+                .organization
+                .microsoft365_mx
+                .iter()
+                .map(|r| (r.domain.clone(), r.host.clone()))
+                .collect(),
         },
     );
 

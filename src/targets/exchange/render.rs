@@ -262,11 +262,12 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
             entries,
             names,
             enhanced_filtering,
+            microsoft365_mx,
         } => (
             ids::PS_PREFLIGHT,
             Vec::new(),
             false,
-            minijinja::context! { domains, entries, names, enhanced_filtering },
+            minijinja::context! { domains, entries, names, enhanced_filtering, microsoft365_mx },
         ),
         Script::Object(object) => (
             ids::PS_OBJECT,
