@@ -652,3 +652,35 @@ fn preflight_compares_the_microsoft_365_mx_host_with_what_exchange_expects() {
         assert!(stop < change, "the check must come before any change");
     }
 }
+
+#[test]
+fn an_adopted_rule_is_restored_with_header_name_and_value_together() {
+    let files = common::build(&common::root().join("examples/cisco.toml"));
+    let apply = &files["exchange/60-outbound-rule.ps1"];
+    // A rule that already stamps a secret value is never adopted (the value
+    // is not recorded, so the rollback could not put it back).
+    let refuse = apply
+        .find("a secret mailflowc does not record")
+        .expect("adoption of a rule holding a secret is refused");
+    let record = apply.find("Save-MfcRecord -Path $recordPath").unwrap();
+    assert!(refuse < record, "the refusal must come before the record");
+    assert!(apply.contains("$masked = @('SetHeaderValue')") || apply.contains("'SetHeaderValue'"));
+    // The rollback sets the pair in one call.
+    let rollback = &files["exchange/rollback/40-remove-outbound-rule.ps1"];
+    let call: String = rollback
+        .split("Set-TransportRule -Identity $current.Identity")
+        .nth(1)
+        .expect("the rollback restores an adopted rule")
+        .split("-ErrorAction Stop")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        call.contains("-SetHeaderName") && call.contains("-SetHeaderValue $null"),
+        "{call}"
+    );
+    for script in [apply, rollback] {
+        let tree = common::parse_powershell(script);
+        assert!(common::syntax_errors(&tree, script).is_empty());
+    }
+}
