@@ -178,10 +178,11 @@ enum Command {
         #[arg(long)]
         server: Option<String>,
     },
-    /// Write a commented starter topology that passes `check` as it is
-    /// (never over an existing file). Values only you know come from flags,
-    /// or a prompt on a terminal; without them the file holds example
-    /// values, each named in a warning.
+    /// Write a commented starter topology (never over an existing file).
+    /// Values only you know come from flags, or a prompt on a terminal;
+    /// without them the file holds example values, each named in a warning,
+    /// which fail every command until replaced (MF0707). Flags whose values
+    /// would fail `check` are refused, and nothing is written.
     Init {
         /// The file to write.
         #[arg(default_value = "topology.toml")]

@@ -28,6 +28,11 @@ fn fleet(dir: &Path, count: usize) {
     }
 }
 
+/// A bundled example, copied into `dir`.
+fn copy_example(dir: &Path, name: &str) {
+    fs::copy(common::root().join("examples").join(name), dir.join(name)).unwrap();
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
@@ -383,11 +388,7 @@ fn turning_the_allow_list_off_says_what_leaves_it() {
 fn the_runbook_says_what_to_run_again_for_the_usual_changes() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::copy(
-        common::root().join("examples/cisco.toml"),
-        root.join("cisco.toml"),
-    )
-    .unwrap();
+    copy_example(root, "cisco.toml");
     ok(&mailflowc(root, &["build", "cisco.toml"]), 0);
     let runbook = fs::read_to_string(root.join("generated/RUNBOOK.md")).unwrap();
     let section: String = runbook
@@ -457,11 +458,7 @@ fn the_runbook_says_what_to_run_again_for_the_usual_changes() {
 fn plan_dns_check_and_the_runbook_share_one_set_of_phase_names() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::copy(
-        common::root().join("examples/cisco.toml"),
-        root.join("cisco.toml"),
-    )
-    .unwrap();
+    copy_example(root, "cisco.toml");
     ok(
         &mailflowc(root, &["build", "cisco.toml", "--out", "tree"]),
         0,

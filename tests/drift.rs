@@ -179,9 +179,9 @@ fn an_export_of_another_kind_is_refused() {
     assert_eq!(code, 2);
 }
 
-#[test]
-fn the_sample_export_shows_set_differences_as_plan_does() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+/// `mailflowc drift` on the sample under `examples/drift/`, as the README runs it.
+fn drift_sample(more: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
         .current_dir(common::root())
         .args([
             "drift",
@@ -189,8 +189,14 @@ fn the_sample_export_shows_set_differences_as_plan_does() {
             "--tenant",
             "examples/drift/tenant-export.json",
         ])
+        .args(more)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_sample_export_shows_set_differences_as_plan_does() {
+    let out = drift_sample(&[]);
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     insta::assert_snapshot!("drift-sample-export", text);
@@ -201,18 +207,7 @@ fn the_sample_export_shows_set_differences_as_plan_does() {
     );
     assert!(!text.contains("found ["), "{text}");
     // JSON carries the same two sets.
-    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
-        .current_dir(common::root())
-        .args([
-            "drift",
-            "examples/drift/topology.toml",
-            "--tenant",
-            "examples/drift/tenant-export.json",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = drift_sample(&["--format", "json"]);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let finding = report["findings"]
         .as_array()
