@@ -63,12 +63,13 @@ fn ok(output: &Output, code: i32) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// A change to the shared base: a third MX host.
+/// A change to the shared base: a third MX host, and the inbound
+/// connector renamed (a change that a PowerShell script applies).
 fn change_the_base(dir: &Path) {
     let base = BASE.replace(
         "priority = 20 }]",
         "priority = 20 }, { host = \"mx3.gw.example\", priority = 30 }]",
-    );
+    ) + "\n[names]\ninbound_connector = \"Gateway inbound (fleet)\"\n";
     assert_ne!(base, BASE);
     fs::write(dir.join("tenants/_gateway.toml"), base).unwrap();
 }
@@ -104,12 +105,26 @@ fn one_tenant_of_a_fleet_plans_against_its_fleet_tree_and_agrees_with_the_fleet(
         "{alone}"
     );
     assert_eq!(alone["base"]["status"], "found");
-    // One thing changed (the MX records of two DNS phases), not everything.
-    let changes = alone["changes"].as_array().unwrap();
-    assert!(
-        changes
-            .iter()
-            .all(|c| c["change"] == "changed" && c["target"] == "dns"),
+    // What changed (the MX records of two DNS phases, the connector's
+    // name), not everything as new.
+    let changes: Vec<(String, String)> = alone["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["target"].as_str().unwrap().to_owned(),
+                c["change"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("dns".to_owned(), "changed".to_owned()),
+            ("dns".to_owned(), "changed".to_owned()),
+            ("exchange".to_owned(), "renamed".to_owned()),
+        ],
         "{alone}"
     );
 
@@ -269,9 +284,26 @@ fn a_base_change_across_200_tenants_is_one_group_that_names_the_files_to_run() {
         .lines()
         .filter(|l| l.starts_with("| all 200"))
         .count();
-    assert_eq!(rows, 2, "one row per distinct change:\n{markdown}");
+    assert_eq!(rows, 3, "one row per distinct change:\n{markdown}");
     assert!(
         markdown.contains("`dns/<domain>/cutover.zone`"),
+        "{markdown}"
+    );
+    // The scripts to run, once for the whole group, in runbook order.
+    let apply: Vec<&str> = markdown
+        .lines()
+        .skip_while(|l| !l.starts_with("**To apply**"))
+        .filter_map(|l| l.split_once(". `").map(|(_, f)| f.trim_end_matches('`')))
+        .collect();
+    assert_eq!(
+        apply,
+        [
+            "exchange/00-preflight.ps1",
+            "exchange/10-inbound-connector.ps1",
+            "dns/<domain>/cutover.zone",
+            "dns/<domain>/stabilized.zone",
+            "exchange/verify.ps1",
+        ],
         "{markdown}"
     );
     let summary = ok(
