@@ -106,9 +106,12 @@ enum Command {
     /// Write the files that carry secrets, with the real values, to a
     /// directory marked not-for-commit.
     Reveal {
-        /// The topology file (TOML).
+        /// The topology file (TOML), or a fleet's directory: then every
+        /// tenant's files, and the relay guard of each appliance its tenants
+        /// share, in one directory.
         topology: PathBuf,
-        /// Output directory [default: `revealed/` beside the topology].
+        /// Output directory [default: `revealed/` beside the topology, or
+        /// inside the fleet's directory].
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -588,8 +591,6 @@ fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
 
 /// One topology of a call: where it was read from and its files.
 struct Input {
-    /// The path as given (`-` for standard input).
-    path: PathBuf,
     file_name: String,
     display: String,
     base_dir: PathBuf,
@@ -604,10 +605,6 @@ impl Input {
             today: Some(time::OffsetDateTime::now_utc().date()),
             check_git: true,
         }
-    }
-
-    fn is_stdin(&self) -> bool {
-        self.path.as_os_str() == "-"
     }
 }
 
@@ -667,7 +664,6 @@ fn load_topology(path: &Path) -> Result<Input, String> {
     let own = (!stdin).then_some(path);
     let sources = crate::pipeline::load(&source, &display, &context, own);
     Ok(Input {
-        path: path.to_owned(),
         file_name,
         display,
         base_dir,
@@ -727,9 +723,10 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Each topology's output directory: `out` (or `generated/` beside it) for
-/// one; `OUT/<stem>/` (or `generated/<stem>/` beside each) for several.
-fn out_dirs(files: &[PathBuf], out: Option<&Path>) -> Result<Vec<PathBuf>, String> {
-    if files.len() == 1 {
+/// one named on its own; `OUT/<stem>/` (or `generated/<stem>/` beside each)
+/// for a fleet (several, or a directory).
+fn out_dirs(files: &[PathBuf], out: Option<&Path>, fleet: bool) -> Result<Vec<PathBuf>, String> {
+    if !fleet {
         return Ok(vec![out.map_or_else(
             || crate::trees::tree_for(&files[0]),
             Path::to_path_buf,
@@ -828,6 +825,12 @@ struct Outcome {
     result: String,
     /// `plan`: the changes, for a fleet's grouped report.
     plan: Option<crate::targets::diff::PlanDiff>,
+    /// `build`: what compiled, until the whole call is known to be writable.
+    compiled: Option<crate::pipeline::Compiled>,
+    /// `check`: the model, for what only the whole call can check.
+    topology: Option<crate::model::Topology>,
+    /// A shared appliance's tree, not a topology's.
+    appliance: bool,
 }
 
 impl Outcome {
@@ -858,15 +861,6 @@ impl Outcome {
         }
         denied
     }
-}
-
-/// Runs `work` on every topology of the call, in parallel on every core, a
-/// crash in one caught for that one alone; then prints what each came to,
-/// in the order given, and a summary table when there are several.
-fn run_all(files: &[PathBuf], work: impl Fn(&Input, usize) -> Outcome + Sync) -> u8 {
-    let outcomes = collect_all(files, work);
-    print_outcomes(&outcomes);
-    combine(outcomes.iter().map(|o| o.code))
 }
 
 /// Runs `work` on every topology of the call, in parallel, a crash in one
@@ -1096,15 +1090,29 @@ fn summary(outcomes: &[Outcome]) -> String {
             o.result
         ));
     }
-    let failed = outcomes
-        .iter()
-        .filter(|o| o.code == EXIT_INVALID || o.code == EXIT_FAILURE)
-        .count();
+    let failed = |appliance: bool| {
+        let rows: Vec<&Outcome> = outcomes
+            .iter()
+            .filter(|o| o.appliance == appliance)
+            .collect();
+        let failed = rows
+            .iter()
+            .filter(|o| o.code == EXIT_INVALID || o.code == EXIT_FAILURE)
+            .count();
+        (rows.len(), failed)
+    };
+    let (topologies, failed_topologies) = failed(false);
     text.push_str(&format!(
-        "{} topologies: {} ok, {failed} failed",
-        outcomes.len(),
-        outcomes.len() - failed
+        "{topologies} topologies: {} ok, {failed_topologies} failed",
+        topologies - failed_topologies
     ));
+    let (appliances, failed_appliances) = failed(true);
+    if appliances > 0 {
+        text.push_str(&format!(
+            "; {appliances} appliance(s): {} ok, {failed_appliances} failed",
+            appliances - failed_appliances
+        ));
+    }
     text
 }
 
@@ -1157,7 +1165,10 @@ fn topologies_and_trees(
     paths: &[PathBuf],
     out: Option<&Path>,
 ) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
-    match expand(paths).and_then(|f| out_dirs(&f, out).map(|o| (f, o))) {
+    // A directory is a fleet, even of one tenant: each tenant's tree is
+    // `generated/<stem>/`, so the fleet's second tenant moves no tree.
+    let fleet = paths.iter().any(|p| p.is_dir());
+    match expand(paths).and_then(|f| out_dirs(&f, out, fleet || f.len() > 1).map(|o| (f, o))) {
         Ok(found) => Some(found),
         Err(message) => {
             warn!("{message}");
@@ -1171,14 +1182,48 @@ fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool) -> u8 {
         return EXIT_FAILURE;
     };
     let listings = Listings::default();
-    run_all(&files, |input, index| {
-        build_one(input, &outs[index], check, &listings)
-    })
+    // Everything compiles (and a fleet's appliances are checked) before
+    // anything is written: a refused tenant leaves its tree untouched.
+    let mut outcomes = collect_all(&files, |input, _| compile_one(input));
+    let fleet = files.len() > 1 || paths.iter().any(|p| p.is_dir());
+    let appliances = appliance_trees(&files, &outs, &mut outcomes, fleet, check);
+    {
+        use rayon::prelude::*;
+        outcomes
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(index, outcome)| {
+                if let Some(compiled) = outcome.compiled.take() {
+                    let shown = if files[index].as_os_str() == "-" {
+                        "-".to_owned()
+                    } else {
+                        files[index].display().to_string()
+                    };
+                    let files = compiled.files;
+                    let done = write_or_compare(&outs[index], &files, &shown, check, &listings);
+                    outcome.files = files.len();
+                    outcome.out.extend(done.out);
+                    outcome.err.extend(done.err);
+                    outcome.result = done.result;
+                    outcome.code = done.code;
+                }
+            });
+    }
+    for tree in appliances {
+        let mut done = write_or_compare(&tree.dir, &tree.files, &tree.fleet, check, &listings);
+        done.display = tree.display;
+        done.appliance = true;
+        done.files = tree.files.len();
+        outcomes.push(done);
+    }
+    print_outcomes(&outcomes);
+    combine(outcomes.iter().map(|o| o.code))
 }
 
-fn build_one(input: &Input, out: &Path, check: bool, listings: &Listings) -> Outcome {
+/// Compiles one topology of a build; the files stay in the outcome until
+/// the whole call is known to be writable.
+fn compile_one(input: &Input) -> Outcome {
     let mut outcome = Outcome::default();
-    let started = std::time::Instant::now();
     let compiled = match crate::pipeline::compile_sources(
         &input.sources,
         &input.file_name,
@@ -1195,25 +1240,247 @@ fn build_one(input: &Input, out: &Path, check: bool, listings: &Listings) -> Out
         outcome.result = "warnings denied".to_owned();
         return outcome;
     }
-    outcome.files = compiled.files.len();
+    outcome.compiled = Some(compiled);
+    outcome
+}
 
+/// One shared appliance's tree, to write beside the fleet's trees.
+struct ApplianceTree {
+    display: String,
+    dir: PathBuf,
+    /// How to build the fleet again, for a stale tree.
+    fleet: String,
+    files: crate::targets::Files,
+}
+
+/// Stops a tenant that compiled: nothing of it is written.
+fn refuse(outcome: &mut Outcome, code: u8, result: &str, message: String) {
+    outcome.compiled = None;
+    outcome.code = code;
+    outcome.result = result.to_owned();
+    outcome.err.push(message);
+}
+
+/// The relay guards of the appliances the tenants of this build share
+/// (`cisco.appliance`), one tree each in `_appliances/<label>/` beside the
+/// tenants' trees. Tenants that conflict on one appliance are refused with
+/// MF0522, all of that appliance's with them. A build of one tenant writes
+/// no appliance tree: it is refused unless the fleet's guard already
+/// accepts the tenant as it builds now.
+fn appliance_trees(
+    files: &[PathBuf],
+    outs: &[PathBuf],
+    outcomes: &mut [Outcome],
+    fleet: bool,
+    check: bool,
+) -> Vec<ApplianceTree> {
+    use crate::targets::cisco::appliance::{self, Tenant};
+    let label_of = |o: &Outcome| {
+        o.compiled
+            .as_ref()
+            .and_then(|c| appliance::label(&c.topology))
+            .map(str::to_owned)
+    };
+    let stems: Vec<String> = outs
+        .iter()
+        .map(|o| {
+            o.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let parent = |i: usize| outs[i].parent().map(Path::to_path_buf).unwrap_or_default();
+    // The directory of the fleet's topologies, as a build names it.
+    let fleet_dir = |i: usize| match files[i].parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => format!("{}/", dir.display()),
+        _ => "./".to_owned(),
+    };
+    if !fleet {
+        let Some(label) = label_of(&outcomes[0]) else {
+            return Vec::new();
+        };
+        let fleet = parent(0);
+        let reason = if crate::trees::is_fleet_parent(&fleet) {
+            outcomes[0].compiled.as_ref().and_then(|c| {
+                appliance::not_accepted(
+                    &fleet.join(appliance::tree(&label)),
+                    Tenant {
+                        stem: &stems[0],
+                        topology: &c.topology,
+                    },
+                )
+            })
+        } else {
+            Some(format!(
+                "`{}` is not among a fleet's trees, so there is no guard for it to join",
+                outs[0].display()
+            ))
+        };
+        if let Some(reason) = reason {
+            let display = outcomes[0].display.clone();
+            let (code, result) = if check {
+                (EXIT_DIFFERENT, "stale")
+            } else {
+                (EXIT_FAILURE, "not written")
+            };
+            refuse(
+                &mut outcomes[0],
+                code,
+                result,
+                format!(
+                    "error: `{display}` names appliance `{label}`, whose relay guard a build of \
+                     the whole fleet writes: {reason}; build the fleet's directory \
+                     (`mailflowc build {}`), so that the guard accepts this tenant's secret",
+                    fleet_dir(0)
+                ),
+            );
+        }
+        return Vec::new();
+    }
+    let mut groups: std::collections::BTreeMap<(PathBuf, String), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (index, outcome) in outcomes.iter().enumerate() {
+        if let Some(label) = label_of(outcome) {
+            groups
+                .entry((parent(index), label))
+                .or_default()
+                .push(index);
+        }
+    }
+    let mut trees = Vec::new();
+    for ((fleet, label), mut members) in groups {
+        members.sort_by(|&a, &b| stems[a].cmp(&stems[b]));
+        let dir = fleet.join(appliance::tree(&label));
+        let tenants: Vec<Tenant> = members
+            .iter()
+            .filter_map(|&i| {
+                outcomes[i].compiled.as_ref().map(|c| Tenant {
+                    stem: &stems[i],
+                    topology: &c.topology,
+                })
+            })
+            .collect();
+        let order: Vec<usize> = (0..tenants.len()).collect();
+        let conflicts = appliance::conflicts(&tenants, &order);
+        // A tenant the guard accepts today that this build cannot rebuild
+        // it with: one it does not name whose tree is still there, or one
+        // with errors. Leaving it out would drop its relayed mail.
+        let in_call: std::collections::BTreeMap<&str, bool> = (0..files.len())
+            .filter(|&i| parent(i) == fleet)
+            .map(|i| (stems[i].as_str(), outcomes[i].compiled.is_some()))
+            .collect();
+        let left_out: Vec<String> = std::fs::read_to_string(dir.join(appliance::MANIFEST_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<appliance::Manifest>(&t).ok())
+            .map(|m| {
+                m.tenants
+                    .into_keys()
+                    .filter(|stem| match in_call.get(stem.as_str()) {
+                        Some(&compiled) => !compiled,
+                        None => fleet.join(stem).join(crate::targets::MARKER_FILE).is_file(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rendered = if conflicts.is_empty() && left_out.is_empty() {
+            Some(appliance::files(&label, &tenants, &order, None))
+        } else {
+            None
+        };
+        drop(tenants);
+        let display = format!("appliance {label}");
+        match rendered {
+            Some(Ok(files)) if files.is_empty() => {}
+            Some(Ok(files)) => trees.push(ApplianceTree {
+                display,
+                dir,
+                fleet: fleet_dir(members[0]),
+                files,
+            }),
+            Some(Err(error)) => {
+                for &i in &members {
+                    refuse(
+                        &mut outcomes[i],
+                        EXIT_FAILURE,
+                        "internal error",
+                        format!("internal error: appliance `{label}`: template error: {error:#}"),
+                    );
+                }
+            }
+            None => {
+                for (position, &i) in members.iter().enumerate() {
+                    let own = conflicts.get(&position).cloned().unwrap_or_default();
+                    let message = if !left_out.is_empty() {
+                        let named = |stem: &String| match in_call.get(stem.as_str()) {
+                            Some(_) => format!("`{stem}` (it has errors)"),
+                            None => format!(
+                                "`{stem}` (not in this build; its tree `{}` is still there: delete \
+                                 that tree if the tenant has left the appliance)",
+                                fleet.join(stem).display()
+                            ),
+                        };
+                        format!(
+                            "error: not built: appliance `{label}`'s relay guard also accepts {}, \
+                             and a guard without it would drop its mail; then build the whole \
+                             fleet (`mailflowc build {}`)",
+                            left_out.iter().map(named).collect::<Vec<_>>().join(", "),
+                            fleet_dir(i)
+                        )
+                    } else if own.is_empty() {
+                        format!(
+                            "error: not built: tenants of appliance `{label}` conflict (MF0522, above), \
+                             and its relay guard is one for all of them"
+                        )
+                    } else {
+                        String::new()
+                    };
+                    let code = if left_out.is_empty() {
+                        EXIT_INVALID
+                    } else {
+                        EXIT_FAILURE
+                    };
+                    let outcome = &mut outcomes[i];
+                    outcome.found.extend(own);
+                    outcome.compiled = None;
+                    outcome.code = code;
+                    outcome.result = if outcome.errors() > 0 {
+                        "has errors"
+                    } else {
+                        "not built"
+                    }
+                    .to_owned();
+                    if !message.is_empty() {
+                        outcome.err.push(message);
+                    }
+                }
+            }
+        }
+    }
+    trees
+}
+
+/// Writes one tree, or compares it with the files (`--check`).
+fn write_or_compare(
+    out: &Path,
+    files: &crate::targets::Files,
+    shown: &str,
+    check: bool,
+    listings: &Listings,
+) -> Outcome {
+    let started = std::time::Instant::now();
+    let mut outcome = Outcome::default();
     if check {
-        match diff_tree_in(out, &compiled.files, Some(listings)) {
+        match diff_tree_in(out, files, Some(listings)) {
             Ok(diff) if diff.is_clean() => {
                 outcome.out.push(format!(
                     "{}: up to date ({} files)",
                     out.display(),
-                    compiled.files.len()
+                    files.len()
                 ));
                 outcome.result = "up to date".to_owned();
                 outcome.code = EXIT_OK;
             }
             Ok(diff) => {
-                let shown = if input.is_stdin() {
-                    "-".to_owned()
-                } else {
-                    input.path.display().to_string()
-                };
                 outcome.out.push(format!(
                     "{}: stale; run `mailflowc build {shown}`",
                     out.display(),
@@ -1241,19 +1508,16 @@ fn build_one(input: &Input, out: &Path, check: bool, listings: &Listings) -> Out
         }
         return outcome;
     }
-
-    match write_tree_in(out, &compiled.files, crate::targets::MARKER_FILE, listings) {
+    match write_tree_in(out, files, crate::targets::MARKER_FILE, listings) {
         Ok(written) => {
             for warning in &written.warnings {
                 outcome.err.push(format!("warning: {warning}"));
             }
-            outcome.out.push(format!(
-                "wrote {} files to {}",
-                compiled.files.len(),
-                out.display()
-            ));
+            outcome
+                .out
+                .push(format!("wrote {} files to {}", files.len(), out.display()));
             if output().verbose {
-                for file in compiled.files.keys() {
+                for file in files.keys() {
                     outcome.out.push(format!("  {file}"));
                 }
                 outcome.out.push(format!(
@@ -1306,18 +1570,74 @@ fn check_only(paths: &[PathBuf]) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    run_all(&files, |input, _| {
+    let mut outcomes = collect_all(&files, |input, _| {
         let mut outcome = Outcome::default();
-        if analyzed(input, &mut outcome).is_some() {
-            outcome.out.push(format!("{}: ok", input.display));
+        outcome.topology = analyzed(input, &mut outcome);
+        if outcome.topology.is_some() {
             outcome.result = "ok".to_owned();
             outcome.code = EXIT_OK;
         }
         outcome
-    })
+    });
+    // Tenants of one fleet that share an appliance must agree (MF0522):
+    // what `build` of that fleet would refuse, `check` reports.
+    let mut groups: std::collections::BTreeMap<(PathBuf, String), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (index, outcome) in outcomes.iter().enumerate() {
+        if let Some(label) = outcome
+            .topology
+            .as_ref()
+            .and_then(crate::targets::cisco::appliance::label)
+        {
+            let fleet = files[index]
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            groups
+                .entry((fleet, label.to_owned()))
+                .or_default()
+                .push(index);
+        }
+    }
+    let stems: Vec<String> = files.iter().map(|f| crate::trees::stem(f)).collect();
+    for members in groups.into_values() {
+        let found = {
+            let tenants: Vec<crate::targets::cisco::appliance::Tenant> = members
+                .iter()
+                .filter_map(|&i| {
+                    outcomes[i].topology.as_ref().map(|topology| {
+                        crate::targets::cisco::appliance::Tenant {
+                            stem: &stems[i],
+                            topology,
+                        }
+                    })
+                })
+                .collect();
+            let order: Vec<usize> = (0..tenants.len()).collect();
+            crate::targets::cisco::appliance::conflicts(&tenants, &order)
+        };
+        for (position, found) in found {
+            let outcome = &mut outcomes[members[position]];
+            outcome.found.extend(found);
+            outcome.topology = None;
+            outcome.result = "has errors".to_owned();
+            outcome.code = EXIT_INVALID;
+        }
+    }
+    for outcome in &mut outcomes {
+        if outcome.topology.is_some() {
+            let line = format!("{}: ok", outcome.display);
+            outcome.out.push(line);
+        }
+    }
+    print_outcomes(&outcomes);
+    combine(outcomes.iter().map(|o| o.code))
 }
 
 fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
+    if path.is_dir() {
+        return reveal_fleet(path, out);
+    }
     let input = match read_topology(path) {
         Ok(input) => input,
         Err(code) => return code,
@@ -1332,6 +1652,28 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
             Err(error) => return failed(&input, error),
         };
     let out = out.unwrap_or_else(|| crate::trees::beside(path, "revealed"));
+    if let Some(label) = crate::pipeline::analyze_sources(&input.sources, &input.context())
+        .0
+        .as_ref()
+        .and_then(crate::targets::cisco::appliance::label)
+    {
+        say!(
+            "{}: its relay guard is appliance `{label}`'s, with every tenant's secret: run `mailflowc reveal` on the fleet's directory",
+            input.display
+        );
+        let own = files
+            .keys()
+            .any(|path| path != crate::targets::REVEALED_MARKER_FILE && path != ".gitignore");
+        if !own {
+            return EXIT_OK;
+        }
+    }
+    write_revealed(&out, &files)
+}
+
+/// Writes a reveal directory, never below a committed build tree.
+fn write_revealed(out: &Path, files: &crate::targets::Files) -> u8 {
+    let out = out.to_path_buf();
     // Secrets never go below a build tree, which is committed.
     if let Some(tree) = marked_ancestor(&out, crate::targets::MARKER_FILE) {
         warn!(
@@ -1341,7 +1683,7 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
         );
         return EXIT_FAILURE;
     }
-    match write_private_tree(&out, &files, crate::targets::REVEALED_MARKER_FILE) {
+    match write_private_tree(&out, files, crate::targets::REVEALED_MARKER_FILE) {
         Ok(written) => {
             for warning in &written.warnings {
                 warn!("warning: {warning}");
@@ -1358,6 +1700,148 @@ fn reveal_secrets(path: &Path, out: Option<PathBuf>) -> u8 {
             EXIT_FAILURE
         }
     }
+}
+
+/// `reveal` of a fleet's directory: `<tree>/…` for each tenant with a
+/// secret, `_appliances/<label>/10-relay-guard-filter.txt` for each shared
+/// appliance, in one reveal directory (`revealed/` inside the fleet's
+/// directory). Any error, or a conflict on an appliance, writes nothing.
+fn reveal_fleet(dir: &Path, out: Option<PathBuf>) -> u8 {
+    use crate::targets::cisco::appliance::{self, Tenant};
+    let files = match expand(&[dir.to_path_buf()]) {
+        Ok(files) => files,
+        Err(message) => {
+            warn!("{message}");
+            return EXIT_FAILURE;
+        }
+    };
+    let stems: Vec<String> = files.iter().map(|f| crate::trees::stem(f)).collect();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut revealed: Vec<Option<(crate::model::Topology, crate::secret::RevealedSecrets)>> =
+        Vec::new();
+    let mut combined = crate::targets::Files::new();
+    for file in &files {
+        let mut outcome = Outcome::default();
+        let input = match load_topology(file) {
+            Ok(input) => input,
+            Err(message) => {
+                outcome.display = file.display().to_string();
+                outcome.err.push(message);
+                outcome.code = EXIT_FAILURE;
+                outcome.result = "cannot read".to_owned();
+                outcomes.push(outcome);
+                revealed.push(None);
+                continue;
+            }
+        };
+        outcome.display = input.display.clone();
+        outcome.sources = Some(input.sources.clone());
+        match crate::pipeline::revealed_secrets(&input.sources, &input.base_dir) {
+            Ok(found) => {
+                if let Some((topology, secrets)) = &found {
+                    match crate::targets::emit_revealed(topology, &input.file_name, secrets) {
+                        Ok(own) => {
+                            let stem = crate::trees::stem(file);
+                            for (path, text) in own {
+                                if path != crate::targets::REVEALED_MARKER_FILE
+                                    && path != ".gitignore"
+                                {
+                                    combined.insert(format!("{stem}/{path}"), text);
+                                }
+                            }
+                        }
+                        Err(error) => {
+                            failed_into(
+                                &mut outcome,
+                                CompileError::Internal(format!("template error: {error:#}")),
+                            );
+                        }
+                    }
+                }
+                if outcome.code == EXIT_OK {
+                    outcome.result = if found.is_some() {
+                        "revealed"
+                    } else {
+                        "no secret"
+                    }
+                    .to_owned();
+                }
+                revealed.push(found);
+            }
+            Err(error) => {
+                failed_into(&mut outcome, error);
+                revealed.push(None);
+            }
+        }
+        outcomes.push(outcome);
+    }
+    // The shared appliances' guards, with every tenant's real secret.
+    let tenants: Vec<Tenant> = revealed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.as_ref().map(|(t, _)| Tenant {
+                stem: &stems[i],
+                topology: t,
+            })
+        })
+        .collect();
+    let index: Vec<usize> = revealed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().map(|_| i))
+        .collect();
+    for (label, members) in appliance::groups(&tenants) {
+        let conflicts = appliance::conflicts(&tenants, &members);
+        if !conflicts.is_empty() {
+            for (at, found) in conflicts {
+                let outcome = &mut outcomes[index[members[at]]];
+                outcome.found.extend(found);
+                outcome.code = EXIT_INVALID;
+                outcome.result = "has errors".to_owned();
+            }
+            continue;
+        }
+        let secrets: std::collections::BTreeMap<usize, crate::secret::RevealedSecrets> = members
+            .iter()
+            .filter_map(|&m| revealed[index[m]].as_ref().map(|(_, s)| (m, s.clone())))
+            .collect();
+        match appliance::files(&label, &tenants, &members, Some(&secrets)) {
+            Ok(files) => {
+                for (path, text) in files {
+                    combined.insert(format!("{}/{path}", appliance::tree(&label)), text);
+                }
+            }
+            Err(error) => {
+                warn!("internal error: appliance `{label}`: template error: {error:#}");
+                return EXIT_FAILURE;
+            }
+        }
+    }
+    drop(tenants);
+    let code = combine(outcomes.iter().map(|o| o.code));
+    if code != EXIT_OK {
+        print_outcomes(&outcomes);
+        warn!("error: nothing revealed: correct the errors above");
+        return code;
+    }
+    if combined.is_empty() {
+        say!("{}: no outbound secret; nothing to reveal", dir.display());
+        return EXIT_OK;
+    }
+    combined.insert(
+        crate::targets::REVEALED_MARKER_FILE.to_owned(),
+        format!(
+            "This directory is written by `mailflowc reveal` from the fleet in {}.\n\
+             It holds secrets: never commit it; delete it once they are configured.\n",
+            crate::targets::source_label(&dir.display().to_string())
+        ),
+    );
+    combined.insert(
+        ".gitignore".to_owned(),
+        "# Written by mailflowc reveal: this directory holds secrets.\n*\n".to_owned(),
+    );
+    write_revealed(&out.unwrap_or_else(|| dir.join("revealed")), &combined)
 }
 
 fn list_vendors() -> u8 {

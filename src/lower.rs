@@ -227,6 +227,11 @@ fn cisco(raw: &RawCisco) -> Cisco {
         filter_name: text(raw.filter_name.as_ref()),
         inbound_listener: text(raw.inbound_listener.as_ref()),
         outbound_listener: text(raw.outbound_listener.as_ref()),
+        appliance: raw
+            .appliance
+            .as_ref()
+            .map(|a| a.get_ref().trim().to_owned()),
+        appliance_span: raw.appliance.as_ref().map(Spanned::span),
         destination_controls: DestinationControls {
             max_concurrency: controls
                 .and_then(|c| c.max_concurrency.as_ref())

@@ -144,6 +144,20 @@ pub fn reveal_sources(
     source_name: &str,
     base_dir: &std::path::Path,
 ) -> Result<Option<Files>, CompileError> {
+    let Some((topology, secrets)) = revealed_secrets(sources, base_dir)? else {
+        return Ok(None);
+    };
+    targets::emit_revealed(&topology, source_name, &secrets)
+        .map(Some)
+        .map_err(|error| CompileError::Internal(format!("template error: {error:#}")))
+}
+
+/// Compiles with secrets required; the model and the real secrets, or
+/// `Ok(None)` when the topology has no secret.
+pub fn revealed_secrets(
+    sources: &Sources,
+    base_dir: &std::path::Path,
+) -> Result<Option<(Topology, RevealedSecrets)>, CompileError> {
     let ctx = reveal_context(base_dir);
     let (topology, found) = analyze_sources(sources, &ctx);
     let Some(topology) = topology else {
@@ -164,8 +178,5 @@ pub fn reveal_sources(
         CompileError::Internal("a checked secret could not be read again".to_owned())
     })?;
     let previous = header.previous_value_from.as_deref().and_then(read);
-    let secrets = RevealedSecrets { current, previous };
-    targets::emit_revealed(&topology, source_name, &secrets)
-        .map(Some)
-        .map_err(|error| CompileError::Internal(format!("template error: {error:#}")))
+    Ok(Some((topology, RevealedSecrets { current, previous })))
 }

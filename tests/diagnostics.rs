@@ -72,13 +72,71 @@ fn each_invalid_fixture_yields_exactly_its_code_with_span_and_help() {
     }
 }
 
+/// What only a whole fleet shows (tenants that conflict on one appliance),
+/// each fixture a fleet's directory: `check DIR/` reports exactly its code,
+/// on every tenant that conflicts, with a span and help; `build DIR/`
+/// writes nothing. Run on a copy outside the repository, where the shared
+/// `secrets/` are not tracked files.
+#[test]
+fn each_fleet_fixture_yields_exactly_its_code_on_check_and_build() {
+    for fixture in common::fleet_fixtures("invalid") {
+        let name = common::file_name(&fixture);
+        let code = name.split('-').next().unwrap();
+        assert!(
+            Code::from_id(code).is_some(),
+            "fixture for unknown code {code}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_dir(
+            &fixture.parent().unwrap().join("secrets"),
+            &dir.path().join("secrets"),
+        );
+        common::copy_dir(&fixture, &dir.path().join("fleet"));
+        let output = common::mailflowc_in(dir.path(), &["check", "fleet", "--format", "json"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let found: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+        let codes: BTreeSet<&str> = found.iter().filter_map(|d| d["code"].as_str()).collect();
+        assert_eq!(codes, BTreeSet::from([code]), "{name}: {found:#?}");
+        for d in &found {
+            assert!(d["line"].as_u64().is_some_and(|l| l > 0), "{name}: no span");
+            assert!(
+                d["help"].as_str().is_some_and(|h| !h.is_empty()),
+                "{name}: no help"
+            );
+        }
+        // Every tenant of the fixture conflicts with another.
+        let tenants: BTreeSet<&str> = found
+            .iter()
+            .filter_map(|d| d["message"].as_str())
+            .filter_map(|m| m.strip_prefix('`')?.split('`').next())
+            .collect();
+        assert_eq!(tenants, BTreeSet::from(["a", "b"]), "{name}");
+        let output = common::mailflowc_in(dir.path(), &["build", "fleet"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(code),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            !dir.path().join("fleet/generated").exists(),
+            "{name}: build wrote"
+        );
+    }
+}
+
 #[test]
 fn every_code_has_a_fixture() {
     let fixtures = fixtures();
+    let fleets: BTreeSet<String> = common::fleet_fixtures("invalid")
+        .iter()
+        .map(|f| common::file_name(f).split('-').next().unwrap().to_owned())
+        .collect();
     for code in Code::ALL {
         assert!(
-            fixtures.contains_key(code.id()),
-            "no tests/fixtures/invalid/{}-*.toml",
+            fixtures.contains_key(code.id()) || fleets.contains(code.id()),
+            "no tests/fixtures/invalid/{}-*.toml (or fleets/{}-*/)",
+            code.id(),
             code.id()
         );
     }
@@ -107,6 +165,11 @@ fn explanation_examples_yield_their_code() {
     // The example in each explanation is the first ```toml block; it must
     // show the problem it explains.
     for code in Code::ALL {
+        // A fleet's diagnostic needs two tenants: its example shows one of
+        // them (and the fleet fixtures yield it).
+        if *code == Code::ApplianceConflict {
+            continue;
+        }
         let text = code.explanation();
         let Some(start) = text.find("```toml\n") else {
             continue;

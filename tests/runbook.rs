@@ -79,7 +79,21 @@ fn items(source: &str, name: &str) -> (Vec<Item>, mailflowc::targets::Files) {
         .into_iter()
         .flat_map(|s| s.items)
         .collect();
-    (items, common::build_in(source, name, &ctx))
+    let mut files = common::build_in(source, name, &ctx);
+    // A tenant of a shared Cisco appliance runs the appliance's guard and
+    // steps, which the fleet's build writes beside its tree: here, as a
+    // fleet of this one tenant writes them (tests/appliance.rs builds more).
+    if let Some(label) = mailflowc::targets::cisco::appliance::label(&topology) {
+        use mailflowc::targets::cisco::appliance::{files as appliance_files, tree, Tenant};
+        let tenant = Tenant {
+            stem: "tenant",
+            topology: &topology,
+        };
+        for (path, text) in appliance_files(label, &[tenant], &[0], None).unwrap() {
+            files.insert(format!("../{}/{path}", tree(label)), text);
+        }
+    }
+    (items, files)
 }
 
 fn position(items: &[Item], id: &str) -> Option<usize> {

@@ -25,6 +25,19 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             check_name(key, name, found);
         }
     }
+    if let Some(label) = &cisco.appliance {
+        if let Some(problem) = appliance_label_problem(label.get_ref().trim()) {
+            found.push(
+                Diagnostic::new(
+                    Code::InvalidApplianceLabel,
+                    "`cisco.appliance` is not a plain name",
+                )
+                .at(label.span())
+                .with_label(problem)
+                .with_help("use letters, digits, `.`, `_` and `-`, starting with a letter or digit, such as `esa-hq`: the label names the directory of the appliance's relay guard"),
+            );
+        }
+    }
     if let Some(group) = cisco
         .relay_sender_group
         .as_ref()
@@ -85,6 +98,27 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                 );
             }
         }
+    }
+}
+
+/// What is wrong with an appliance label, if anything: it names a directory
+/// (`generated/_appliances/<label>/`) and appears in Markdown and AsyncOS
+/// comments, so it is a plain name of at most 63 characters.
+pub fn appliance_label_problem(label: &str) -> Option<&'static str> {
+    let mut chars = label.chars();
+    match chars.next() {
+        None => Some("empty"),
+        Some(first) if !first.is_ascii_alphanumeric() => {
+            Some("must start with a letter or a digit")
+        }
+        _ if label.len() > 63 => Some("longer than 63 characters"),
+        _ if !label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) =>
+        {
+            Some("holds a character other than letters, digits, `.`, `_` and `-`")
+        }
+        _ => None,
     }
 }
 

@@ -112,6 +112,8 @@ codes! {
     SecretNotVerified       => "MF0518", Warning, "secret not available: its fingerprint is not verified";
     SecretFileMissing       => "MF0520", Error,   "a `file:` secret that does not exist";
     SharedRelayGroup        => "MF0519", Error,   "relay guard on the shared RELAYLIST sender group";
+    InvalidApplianceLabel   => "MF0521", Error,   "appliance label is not a plain name";
+    ApplianceConflict       => "MF0522", Error,   "tenants on one appliance would need different relay guards";
 
     InvalidMxHost           => "MF0601", Error,   "MX target is not a host name";
     Microsoft365MxBesideGateway => "MF0602", Error, "Microsoft 365 MX kept beside the gateway's";

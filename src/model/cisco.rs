@@ -8,6 +8,13 @@ pub struct Cisco {
     pub filter_name: String,
     pub inbound_listener: String,
     pub outbound_listener: String,
+    /// The label of a gateway several tenants of a fleet share: their
+    /// relay guard is one, built for the fleet (see `crate::appliance`).
+    pub appliance: Option<String>,
+    /// Where the topology (or its base) names the appliance, for a fleet's
+    /// diagnostics.
+    #[serde(skip)]
+    pub appliance_span: Option<std::ops::Range<usize>>,
     pub destination_controls: DestinationControls,
 }
 

@@ -63,6 +63,7 @@ pub const DOCS: &[(&str, &str)] = &[
     ("cisco.filter_name", "The relay guard message filter's name."),
     ("cisco.inbound_listener", "The listener receiving mail from the internet."),
     ("cisco.outbound_listener", "The listener Microsoft 365 relays to; must differ from inbound_listener."),
+    ("cisco.appliance", "A label for a Cisco gateway that several tenants of a fleet share: a fleet build writes one relay guard for all of them, in generated/_appliances/<label>/."),
     ("cisco.destination_controls", "Destination controls towards Microsoft 365, per routed domain."),
     ("cisco.destination_controls.max_concurrency", "Concurrent connections, as Cisco's Microsoft 365 guide sets them."),
     ("cisco.destination_controls.max_messages_per_connection", "Messages per connection."),

@@ -217,6 +217,8 @@ pub struct RawCisco {
     #[serde(default)]
     pub outbound_listener: Option<Spanned<String>>,
     #[serde(default)]
+    pub appliance: Option<Spanned<String>>,
+    #[serde(default)]
     pub destination_controls: Option<Spanned<RawDestinationControls>>,
 }
 

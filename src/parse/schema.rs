@@ -211,6 +211,7 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("filter_name", Kind::Str, "filter_name = \"mailflowc_relay_guard\""),
             opt("inbound_listener", Kind::Str, "inbound_listener = \"IncomingMail\""),
             opt("outbound_listener", Kind::Str, "outbound_listener = \"OutgoingMail\""),
+            opt("appliance", Kind::Str, "appliance = \"esa-hq\""),
             opt("destination_controls", Kind::Table, "[cisco.destination_controls]"),
         ],
     ),

@@ -203,7 +203,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
 }
 
 /// Exactly one trailing newline, whatever the template's last block left.
-fn normalize_newlines(text: &str) -> String {
+pub(crate) fn normalize_newlines(text: &str) -> String {
     let mut out = text.to_owned();
     while out.ends_with('\n') {
         out.pop();

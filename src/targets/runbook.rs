@@ -190,10 +190,14 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
     if !outbound_steps.is_empty() {
         let mut items = Vec::new();
         if let Some(step) = gateway("gateway.relay") {
+            // The steps, then the relay guard they paste: both before the
+            // connector and the rule that stamps the secret.
+            let mut files = vec![step.file.clone()];
+            files.extend(gateway("gateway.relay-guard-filter").map(|s| s.file.clone()));
             items.push(item(
                 "gateway.relay",
                 "gateway-relay",
-                vec![step.file.clone()],
+                files,
                 &step.summary,
                 &[],
             ));

@@ -28,6 +28,7 @@ templates![
     "powershell/_readonly.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
     "cisco/STEPS.md.j2",
+    "cisco/APPLIANCE-STEPS.md.j2",
     "gateway/STEPS.md.j2",
     "dns/mx.zone.j2",
     "dns/mx.octodns.yaml.j2",
@@ -51,6 +52,7 @@ pub mod ids {
     pub const PS_CONVERGE: &str = "powershell/converge.ps1.j2";
     pub const PS_VERIFY: &str = "powershell/verify.ps1.j2";
     pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";
+    pub const CISCO_APPLIANCE_STEPS: &str = "cisco/APPLIANCE-STEPS.md.j2";
     pub const GATEWAY_STEPS: &str = "gateway/STEPS.md.j2";
     pub const CISCO_RELAY_GUARD: &str = "cisco/relay-guard-filter.txt.j2";
     pub const DNS_ZONE: &str = "dns/mx.zone.j2";

@@ -197,3 +197,31 @@ for e in sorted(cls(schema).iter_errors(instance), key=lambda e: e.json_path):
         .map(str::to_owned)
         .collect()
 }
+
+/// Copies the files of `from` (one level of sub-directories deep) into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The fleet fixtures of one kind (`tests/fixtures/<kind>/fleets/MFxxxx-*/`
+/// for the invalid ones), by directory name: each a fleet's directory of
+/// topologies, beside the `secrets/` they share.
+pub fn fleet_fixtures(kind: &str) -> Vec<PathBuf> {
+    let dir = root().join("tests/fixtures").join(kind).join("fleets");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "secrets"))
+        .collect();
+    found.sort();
+    found
+}

@@ -1,5 +1,6 @@
 //! Cisco Secure Email (AsyncOS): plan, rendering, quoting and limits.
 
+pub mod appliance;
 pub mod audit;
 pub mod plan;
 pub mod quote;

@@ -97,7 +97,11 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
             target: Target::Gateway,
             phase: Phase::Outbound,
             action: Action::Apply,
-            file: FILTER_FILE.to_owned(),
+            // A shared appliance's guard is beside the fleet's trees.
+            file: cisco.appliance.as_deref().map_or_else(
+                || FILTER_FILE.to_owned(),
+                super::appliance::guard_from_tenant,
+            ),
             title: "The relay guard: drops relayed mail without the tenant's secret header"
                 .to_owned(),
             summary: String::new(),

@@ -48,10 +48,21 @@ pub fn files(
                 outbound => context(&topology.outbound),
                 inbound => topology.inbound.through_gateway,
                 commit_comment => format!("mailflowc: Microsoft 365 integration from {source}"),
+                appliance => cisco.appliance.as_deref().map(|label| minijinja::context! {
+                    label => label,
+                    steps => super::appliance::steps_from_tenant(label),
+                    guard => super::appliance::guard_from_tenant(label),
+                }),
             },
         ));
     }
-    if let Some(outbound) = &topology.outbound {
+    // On a shared appliance, the relay guard is the appliance's, built
+    // for the whole fleet (`appliance::files`).
+    if let Some(outbound) = topology
+        .outbound
+        .as_ref()
+        .filter(|_| cisco.appliance.is_none())
+    {
         let header = &outbound.secret_header;
         let secrets: Vec<String> = match revealed {
             Some(secrets) => std::iter::once(secrets.current.clone())
@@ -66,6 +77,8 @@ pub fn files(
             ids::CISCO_RELAY_GUARD,
             minijinja::context! {
                 revealed => revealed.is_some(),
+                appliance => None::<String>,
+                tenants => Vec::<String>::new(),
                 filter_name => &cisco.filter_name,
                 outbound_listener => &cisco.outbound_listener,
                 relay_sender_group => &cisco.relay_sender_group,
