@@ -990,7 +990,9 @@ fn print_outcomes(outcomes: &[Outcome]) {
                     }
                 }
             }
-            let what = match outcomes {
+            // Topologies only: a shared appliance's tree is not one.
+            let topologies: Vec<&Outcome> = outcomes.iter().filter(|o| !o.appliance).collect();
+            let what = match topologies.as_slice() {
                 [one] => one.display.clone(),
                 many => format!("{} topologies", many.len()),
             };

@@ -201,6 +201,17 @@ fn the_fleet_builds_the_same_bytes_in_any_order_and_checks_clean() {
         out.contains("esa-hq/generated/_appliances/esa-hq: up to date"),
         "{out}"
     );
+    assert!(
+        out.contains("3 topologies: 3 ok, 0 failed; 1 appliance(s): 1 ok, 0 failed"),
+        "{out}"
+    );
+    // An appliance's tree is no topology in a CI summary either.
+    let (code, out, err) = run(
+        dir.path(),
+        &["build", "--check", "esa-hq", "--format", "github"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("mailflowc: 3 topologies: 0 error(s)"), "{out}");
     // The tenants named one by one, in reverse: the same trees.
     let (code, out, err) = run(
         dir.path(),
