@@ -1255,6 +1255,11 @@ struct ApplianceTree {
     files: crate::targets::Files,
 }
 
+/// The directory holding `path` (empty for a bare name).
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
 /// Stops a tenant that compiled: nothing of it is written.
 fn refuse(outcome: &mut Outcome, code: u8, result: &str, message: String) {
     outcome.compiled = None;
@@ -1291,7 +1296,7 @@ fn appliance_trees(
                 .unwrap_or_default()
         })
         .collect();
-    let parent = |i: usize| outs[i].parent().map(Path::to_path_buf).unwrap_or_default();
+    let parent = |i: usize| parent_dir(&outs[i]);
     // The directory of the fleet's topologies, as a build names it.
     let fleet_dir = |i: usize| match files[i].parent() {
         Some(dir) if !dir.as_os_str().is_empty() => format!("{}/", dir.display()),
@@ -1339,31 +1344,22 @@ fn appliance_trees(
         }
         return Vec::new();
     }
-    let mut groups: std::collections::BTreeMap<(PathBuf, String), Vec<usize>> =
-        std::collections::BTreeMap::new();
-    for (index, outcome) in outcomes.iter().enumerate() {
-        if let Some(label) = label_of(outcome) {
-            groups
-                .entry((parent(index), label))
-                .or_default()
-                .push(index);
-        }
-    }
-    let mut trees = Vec::new();
-    for ((fleet, label), mut members) in groups {
-        members.sort_by(|&a, &b| stems[a].cmp(&stems[b]));
-        let dir = fleet.join(appliance::tree(&label));
-        let tenants: Vec<Tenant> = members
+    let (groups, mut conflicts) = {
+        let models: Vec<_> = outcomes
             .iter()
-            .filter_map(|&i| {
-                outcomes[i].compiled.as_ref().map(|c| Tenant {
-                    stem: &stems[i],
-                    topology: &c.topology,
-                })
-            })
+            .map(|o| o.compiled.as_ref().map(|c| &c.topology))
             .collect();
-        let order: Vec<usize> = (0..tenants.len()).collect();
-        let conflicts = appliance::conflicts(&tenants, &order);
+        appliance::groups(&stems, &models, parent)
+    };
+    let mut trees = Vec::new();
+    for appliance::Group {
+        fleet,
+        label,
+        members,
+    } in groups
+    {
+        let dir = fleet.join(appliance::tree(&label));
+        let conflicted = members.iter().any(|i| conflicts.contains_key(i));
         // A tenant the guard accepts today that this build cannot rebuild
         // it with: one it does not name whose tree is still there, or one
         // with errors. Leaving it out would drop its relayed mail.
@@ -1384,12 +1380,17 @@ fn appliance_trees(
                     .collect()
             })
             .unwrap_or_default();
-        let rendered = if conflicts.is_empty() && left_out.is_empty() {
+        let rendered = if !conflicted && left_out.is_empty() {
+            let models: Vec<_> = outcomes
+                .iter()
+                .map(|o| o.compiled.as_ref().map(|c| &c.topology))
+                .collect();
+            let tenants = appliance::tenants_of(&stems, &models, &members);
+            let order: Vec<usize> = (0..tenants.len()).collect();
             Some(appliance::files(&label, &tenants, &order, None))
         } else {
             None
         };
-        drop(tenants);
         let display = format!("appliance {label}");
         match rendered {
             Some(Ok(files)) if files.is_empty() => {}
@@ -1410,8 +1411,8 @@ fn appliance_trees(
                 }
             }
             None => {
-                for (position, &i) in members.iter().enumerate() {
-                    let own = conflicts.get(&position).cloned().unwrap_or_default();
+                for &i in &members {
+                    let own = conflicts.remove(&i).unwrap_or_default();
                     let message = if !left_out.is_empty() {
                         let named = |stem: &String| match in_call.get(stem.as_str()) {
                             Some(_) => format!("`{stem}` (it has errors)"),
@@ -1583,48 +1584,17 @@ fn check_only(paths: &[PathBuf]) -> u8 {
     });
     // Tenants of one fleet that share an appliance must agree (MF0522):
     // what `build` of that fleet would refuse, `check` reports.
-    let mut groups: std::collections::BTreeMap<(PathBuf, String), Vec<usize>> =
-        std::collections::BTreeMap::new();
-    for (index, outcome) in outcomes.iter().enumerate() {
-        if let Some(label) = outcome
-            .topology
-            .as_ref()
-            .and_then(crate::targets::cisco::appliance::label)
-        {
-            let fleet = files[index]
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            groups
-                .entry((fleet, label.to_owned()))
-                .or_default()
-                .push(index);
-        }
-    }
     let stems: Vec<String> = files.iter().map(|f| crate::trees::stem(f)).collect();
-    for members in groups.into_values() {
-        let found = {
-            let tenants: Vec<crate::targets::cisco::appliance::Tenant> = members
-                .iter()
-                .filter_map(|&i| {
-                    outcomes[i].topology.as_ref().map(|topology| {
-                        crate::targets::cisco::appliance::Tenant {
-                            stem: &stems[i],
-                            topology,
-                        }
-                    })
-                })
-                .collect();
-            let order: Vec<usize> = (0..tenants.len()).collect();
-            crate::targets::cisco::appliance::conflicts(&tenants, &order)
-        };
-        for (position, found) in found {
-            let outcome = &mut outcomes[members[position]];
-            outcome.found.extend(found);
-            outcome.topology = None;
-            outcome.result = "has errors".to_owned();
-            outcome.code = EXIT_INVALID;
-        }
+    let (_, conflicts) = {
+        let models: Vec<_> = outcomes.iter().map(|o| o.topology.as_ref()).collect();
+        crate::targets::cisco::appliance::groups(&stems, &models, |i| parent_dir(&files[i]))
+    };
+    for (index, found) in conflicts {
+        let outcome = &mut outcomes[index];
+        outcome.found.extend(found);
+        outcome.topology = None;
+        outcome.result = "has errors".to_owned();
+        outcome.code = EXIT_INVALID;
     }
     for outcome in &mut outcomes {
         if outcome.topology.is_some() {
@@ -1709,7 +1679,7 @@ fn write_revealed(out: &Path, files: &crate::targets::Files) -> u8 {
 /// appliance, in one reveal directory (`revealed/` inside the fleet's
 /// directory). Any error, or a conflict on an appliance, writes nothing.
 fn reveal_fleet(dir: &Path, out: Option<PathBuf>) -> u8 {
-    use crate::targets::cisco::appliance::{self, Tenant};
+    use crate::targets::cisco::appliance;
     let files = match expand(&[dir.to_path_buf()]) {
         Ok(files) => files,
         Err(message) => {
@@ -1778,49 +1748,44 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>) -> u8 {
         outcomes.push(outcome);
     }
     // The shared appliances' guards, with every tenant's real secret.
-    let tenants: Vec<Tenant> = revealed
+    let models: Vec<_> = revealed
         .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            r.as_ref().map(|(t, _)| Tenant {
-                stem: &stems[i],
-                topology: t,
-            })
-        })
+        .map(|r| r.as_ref().map(|(topology, _)| topology))
         .collect();
-    let index: Vec<usize> = revealed
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.as_ref().map(|_| i))
-        .collect();
-    for (label, members) in appliance::groups(&tenants) {
-        let conflicts = appliance::conflicts(&tenants, &members);
-        if !conflicts.is_empty() {
-            for (at, found) in conflicts {
-                let outcome = &mut outcomes[index[members[at]]];
-                outcome.found.extend(found);
-                outcome.code = EXIT_INVALID;
-                outcome.result = "has errors".to_owned();
-            }
+    let (groups, conflicts) = appliance::groups(&stems, &models, |_| dir.to_path_buf());
+    for group in groups {
+        if group.members.iter().any(|i| conflicts.contains_key(i)) {
             continue;
         }
-        let secrets: std::collections::BTreeMap<usize, crate::secret::RevealedSecrets> = members
+        let tenants = appliance::tenants_of(&stems, &models, &group.members);
+        let order: Vec<usize> = (0..tenants.len()).collect();
+        let secrets: std::collections::BTreeMap<usize, crate::secret::RevealedSecrets> = group
+            .members
             .iter()
-            .filter_map(|&m| revealed[index[m]].as_ref().map(|(_, s)| (m, s.clone())))
+            .enumerate()
+            .filter_map(|(position, &i)| revealed[i].as_ref().map(|(_, s)| (position, s.clone())))
             .collect();
-        match appliance::files(&label, &tenants, &members, Some(&secrets)) {
+        match appliance::files(&group.label, &tenants, &order, Some(&secrets)) {
             Ok(files) => {
                 for (path, text) in files {
-                    combined.insert(format!("{}/{path}", appliance::tree(&label)), text);
+                    combined.insert(format!("{}/{path}", appliance::tree(&group.label)), text);
                 }
             }
             Err(error) => {
-                warn!("internal error: appliance `{label}`: template error: {error:#}");
+                warn!(
+                    "internal error: appliance `{}`: template error: {error:#}",
+                    group.label
+                );
                 return EXIT_FAILURE;
             }
         }
     }
-    drop(tenants);
+    for (index, found) in conflicts {
+        let outcome = &mut outcomes[index];
+        outcome.found.extend(found);
+        outcome.code = EXIT_INVALID;
+        outcome.result = "has errors".to_owned();
+    }
     let code = combine(outcomes.iter().map(|o| o.code));
     if code != EXIT_OK {
         print_outcomes(&outcomes);

@@ -478,9 +478,33 @@ fn reveal_of_a_conflicting_fleet_writes_nothing() {
             ),
     )
     .unwrap();
+    // A tenant with a secret of its own, on no appliance, sorted first: the
+    // conflicts land on the tenants that have them.
+    let own = "AardvarkOwnSecret0123456789abcdefABCDEF";
+    std::fs::write(dir.path().join("secrets/aardvark.secret"), own).unwrap();
+    let base = read(dir.path(), "esa-hq/_appliance.toml");
+    let base = &base[..base.find("[cisco]").unwrap()];
+    std::fs::write(
+        dir.path().join("esa-hq/aardvark.toml"),
+        format!(
+            "{base}[organization]\nname = \"Aardvark\"\ntenant = \"aardvark.onmicrosoft.com\"\n\
+             domains = [\"aardvark.example\"]\n\n[outbound.secret_header]\n\
+             value_from = \"file:../secrets/aardvark.secret\"\nsha256 = \"{}\"\n",
+            mailflowc::secret::fingerprint(own)
+        ),
+    )
+    .unwrap();
     let (code, out, err) = run(dir.path(), &["reveal", "esa-hq"]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(err.contains("MF0522"), "{err}");
+    assert!(
+        err.contains("`contoso` shares appliance `esa-hq` with `fabrikam`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`fabrikam` shares appliance `esa-hq` with `contoso`"),
+        "{err}"
+    );
+    assert!(!err.contains("`aardvark` shares"), "{err}");
     assert!(!dir.path().join("esa-hq/revealed").exists());
 }
 

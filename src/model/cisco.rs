@@ -9,7 +9,8 @@ pub struct Cisco {
     pub inbound_listener: String,
     pub outbound_listener: String,
     /// The label of a gateway several tenants of a fleet share: their
-    /// relay guard is one, built for the fleet (see `crate::appliance`).
+    /// relay guard is one, built for the fleet (see
+    /// `crate::targets::cisco::appliance`).
     pub appliance: Option<String>,
     /// Where the topology (or its base) names the appliance, for a fleet's
     /// diagnostics.

@@ -60,18 +60,68 @@ pub fn label(topology: &Topology) -> Option<&str> {
     topology.cisco.as_ref()?.appliance.as_deref()
 }
 
-/// The tenants of each appliance (indexes into `tenants`), by label.
-pub fn groups(tenants: &[Tenant]) -> BTreeMap<String, Vec<usize>> {
-    let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (index, tenant) in tenants.iter().enumerate() {
-        if let Some(label) = label(tenant.topology) {
-            out.entry(label.to_owned()).or_default().push(index);
+/// The tenants of one appliance in one fleet, as a call names them.
+pub struct Group {
+    /// The directory holding the fleet's trees (or topologies).
+    pub fleet: std::path::PathBuf,
+    pub label: String,
+    /// Indexes into the call's topologies, in tree-name order.
+    pub members: Vec<usize>,
+}
+
+/// The appliances of a call: `models[i]` is the model of its `i`th
+/// topology (`None` when it has none), `stems[i]` its tree's name,
+/// `fleet_of(i)` the fleet it belongs to. Each group in tree-name order,
+/// with the MF0522 of every tenant that conflicts, by index into the call.
+pub fn groups(
+    stems: &[String],
+    models: &[Option<&Topology>],
+    fleet_of: impl Fn(usize) -> std::path::PathBuf,
+) -> (Vec<Group>, BTreeMap<usize, Vec<Diagnostic>>) {
+    let mut by_key: BTreeMap<(std::path::PathBuf, String), Vec<usize>> = BTreeMap::new();
+    for (index, model) in models.iter().enumerate() {
+        if let Some(label) = model.and_then(label) {
+            by_key
+                .entry((fleet_of(index), label.to_owned()))
+                .or_default()
+                .push(index);
         }
     }
-    for members in out.values_mut() {
-        members.sort_by_key(|&i| tenants[i].stem);
-    }
-    out
+    let mut found = BTreeMap::new();
+    let groups = by_key
+        .into_iter()
+        .map(|((fleet, label), mut members)| {
+            members.sort_by(|&a, &b| stems[a].cmp(&stems[b]));
+            let tenants = tenants_of(stems, models, &members);
+            let order: Vec<usize> = (0..tenants.len()).collect();
+            for (position, diagnostics) in conflicts(&tenants, &order) {
+                found.insert(members[position], diagnostics);
+            }
+            Group {
+                fleet,
+                label,
+                members,
+            }
+        })
+        .collect();
+    (groups, found)
+}
+
+/// The tenants of a group, in its order (every member has a model).
+pub fn tenants_of<'a>(
+    stems: &'a [String],
+    models: &[Option<&'a Topology>],
+    members: &[usize],
+) -> Vec<Tenant<'a>> {
+    members
+        .iter()
+        .filter_map(|&i| {
+            models[i].map(|topology| Tenant {
+                stem: &stems[i],
+                topology,
+            })
+        })
+        .collect()
 }
 
 /// What one appliance's relay guard is made of; every tenant that relays
