@@ -26,6 +26,7 @@ templates![
     "powershell/converge.ps1.j2",
     "powershell/verify.ps1.j2",
     "powershell/_readonly.ps1.j2",
+    "powershell/_mx_check.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
     "cisco/STEPS.md.j2",
     "cisco/APPLIANCE-STEPS.md.j2",
