@@ -153,6 +153,7 @@ pub fn lower(raw: &RawTopology) -> Topology {
             lockdown: raw.lockdown().then(|| Lockdown {
                 by: raw.lockdown_by(),
             }),
+            reject_direct_send: raw.reject_direct_send(),
             scl_bypass_rule: raw.scl_bypass_rule(),
         },
         outbound: outbound(raw),

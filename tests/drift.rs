@@ -63,7 +63,7 @@ fn in_sync_is_exit_0() {
 #[test]
 fn each_kind_of_drift_is_reported_with_exit_3() {
     type Edit = fn(&mut Value);
-    let cases: [(&str, Edit, (&str, &str, &str)); 7] = [
+    let cases: [(&str, Edit, (&str, &str, &str)); 8] = [
         (
             "connector disabled by hand",
             |e| {
@@ -131,6 +131,13 @@ fn each_kind_of_drift_is_reported_with_exit_3() {
             ),
         ),
         (
+            "direct send allowed again by hand",
+            |e| {
+                e["OrganizationConfig"]["RejectDirectSend"] = json!(false);
+            },
+            ("differs", "organization", "RejectDirectSend"),
+        ),
+        (
             "connector gone",
             |e| {
                 e["InboundConnector"]
@@ -171,6 +178,30 @@ fn what_the_tenant_had_before_is_not_drift() {
             "Name": "yet another connector", "Enabled": false, "Comment": null
         }));
     assert_eq!(run(&export).0, 0);
+}
+
+/// An export written before verify.ps1 read the organization's settings
+/// cannot say whether direct send is rejected: refused, not "missing".
+#[test]
+fn an_export_without_the_organization_settings_is_refused() {
+    let mut export = in_sync();
+    export.as_object_mut().unwrap().remove("OrganizationConfig");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .args(["drift"])
+        .arg(fixture("topology.toml"))
+        .arg("--tenant")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("OrganizationConfig") && stderr.contains("verify.ps1 -ExportPath"),
+        "{stderr}"
+    );
 }
 
 #[test]

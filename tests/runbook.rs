@@ -54,6 +54,7 @@ fn inputs() -> Vec<(String, String)> {
             ![
                 "spf_hard_fail_off",
                 "lockdown",
+                "reject_direct_send",
                 "scl_bypass_rule",
                 "mode =",
                 "skip_ips",
@@ -109,6 +110,7 @@ fn before(items: &[Item], name: &str, first: &str, then: &str) {
 #[test]
 fn nothing_goes_live_before_what_it_needs() {
     let mut checked = 0;
+    let mut direct_send = 0;
     for (name, source) in inputs() {
         let (items, files) = items(&source, &name);
         for (index, item) in items.iter().enumerate() {
@@ -172,6 +174,25 @@ fn nothing_goes_live_before_what_it_needs() {
             "exchange.lockdown-connector",
             "dns.stabilized",
         );
+        // Reject Direct Send: after the cutover has settled, the direct
+        // senders have moved, the gateway's mail matches the inbound
+        // connector, and the lock-down connector works.
+        direct_send += usize::from(position(&items, "exchange.reject-direct-send").is_some());
+        for first in [
+            "dns.cutover",
+            "wait.lockdown",
+            "direct-senders",
+            "exchange.inbound-connector",
+            "exchange.lockdown-connector",
+        ] {
+            before(&items, &name, first, "exchange.reject-direct-send");
+        }
+        before(
+            &items,
+            &name,
+            "exchange.reject-direct-send",
+            "verify.reject-direct-send",
+        );
         if position(&items, "exchange.outbound-rule").is_some() {
             assert!(
                 position(&items, "gateway.relay").is_some(),
@@ -191,6 +212,7 @@ fn nothing_goes_live_before_what_it_needs() {
         checked += 1;
     }
     assert!(checked >= 5);
+    assert!(direct_send >= 1, "no input rejects direct send");
 }
 
 #[test]

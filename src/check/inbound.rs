@@ -178,6 +178,10 @@ fn outbound_only(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         ("lockdown", table.lockdown.as_ref().map(|f| f.span())),
         ("lockdown_by", table.lockdown_by.as_ref().map(|f| f.span())),
         (
+            "reject_direct_send",
+            table.reject_direct_send.as_ref().map(|f| f.span()),
+        ),
+        (
             "scl_bypass_rule",
             table.scl_bypass_rule.as_ref().map(|f| f.span()),
         ),

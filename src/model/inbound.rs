@@ -14,6 +14,9 @@ pub struct Inbound {
     pub spf_hard_fail_off: bool,
     /// The connector that rejects mail not arriving through the gateway.
     pub lockdown: Option<Lockdown>,
+    /// Reject Direct Send: Exchange Online refuses anonymous mail from the
+    /// tenant's own accepted domains that matches no inbound connector.
+    pub reject_direct_send: bool,
     /// The opt-in transport rule that sets SCL -1 for the gateway's addresses.
     pub scl_bypass_rule: bool,
 }

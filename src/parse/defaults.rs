@@ -115,6 +115,22 @@ pub fn apply(document: &mut DeTable<'_>) {
         };
         if through {
             fill(inbound, Some(inbound_defaults));
+            // Reject Direct Send takes lockdown's value (written or the
+            // default) when unset: both refuse mail that does not come
+            // through the gateway. Its spans are lockdown's, so a diagnostic
+            // points at what decided it.
+            if inbound.get("reject_direct_send").is_none() {
+                let lockdown = inbound
+                    .get_key_value("lockdown")
+                    .filter(|(_, v)| v.get_ref().as_bool().is_some())
+                    .map(|(k, v)| (k.span(), v.clone()));
+                if let Some((span, value)) = lockdown {
+                    inbound.insert(
+                        Spanned::new(span, std::borrow::Cow::Borrowed("reject_direct_send")),
+                        value,
+                    );
+                }
+            }
             if inbound.get("enhanced_filtering").is_none() {
                 if let Some((key, value)) = inbound_defaults.get_key_value("enhanced_filtering") {
                     inbound.insert(key.clone(), value.clone());

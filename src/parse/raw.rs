@@ -101,6 +101,8 @@ pub struct RawInbound {
     #[serde(default)]
     pub lockdown_by: Option<Spanned<LockdownBy>>,
     #[serde(default)]
+    pub reject_direct_send: Option<Spanned<bool>>,
+    #[serde(default)]
     pub scl_bypass_rule: Option<Spanned<bool>>,
 }
 
@@ -301,6 +303,11 @@ impl RawTopology {
             .as_ref()
             .and_then(|i| i.get_ref().lockdown_by.as_ref())
             .map_or(LockdownBy::IpAddresses, |b| *b.get_ref())
+    }
+
+    /// `Set-OrganizationConfig -RejectDirectSend $true`, after the cutover.
+    pub fn reject_direct_send(&self) -> bool {
+        self.inbound_flag(|i| i.reject_direct_send.as_ref())
     }
 
     /// SCL -1 bypass rule.

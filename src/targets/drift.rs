@@ -6,7 +6,8 @@
 //! Export format (`mailflowc-tenant-export`, version 1): an object with
 //! `format`, `version`, `tenant`, and one member per cmdlet noun
 //! (`InboundConnector`, `OutboundConnector`, `TransportRule`,
-//! `HostedConnectionFilterPolicy`, `HostedContentFilterPolicy`) holding what
+//! `HostedConnectionFilterPolicy`, `HostedContentFilterPolicy`, and
+//! `OrganizationConfig` with only `Name` and `RejectDirectSend`) holding what
 //! `Get-<noun> | ConvertTo-Json -Depth 4` printed: an array, or a single
 //! object when there was one (exchange-readback R-02). Member and property
 //! names are matched case-insensitively. `SetHeaderValue` holds the
@@ -217,6 +218,16 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
                     });
                 }
             }
+            // One object, whatever its name (exchange-readback §6); an
+            // export written before verify.ps1 read it cannot tell.
+            "OrganizationConfig" => match candidates.first() {
+                Some(found) => compare_properties(key, entry, found, &mut findings),
+                None => {
+                    return Err(format!(
+                        "the export has no `OrganizationConfig`, which `{key}` is compared with: export again with this build's exchange/verify.ps1 -ExportPath"
+                    ))
+                }
+            },
             _ => {
                 let by_name: Vec<&&Json> = candidates
                     .iter()

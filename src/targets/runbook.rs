@@ -72,8 +72,10 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
             &step.summary,
             needs,
         );
-        if step.id == "exchange.preflight" {
-            i.kind = "preflight";
+        match step.id.as_str() {
+            "exchange.preflight" => i.kind = "preflight",
+            "exchange.reject-direct-send" => i.kind = "reject-direct-send",
+            _ => {}
         }
         i
     };
@@ -250,8 +252,11 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
         });
     }
 
-    if let Some(step) = exchange(Phase::Lockdown, Action::Apply).first() {
-        let items = vec![
+    // Lock-down: what rejects mail that did not come through the gateway,
+    // once stale MX records have expired and direct senders have moved.
+    let lockdown_steps = exchange(Phase::Lockdown, Action::Apply);
+    if !lockdown_steps.is_empty() {
+        let mut items = vec![
             item(
                 "wait.lockdown",
                 "wait-lockdown",
@@ -266,23 +271,48 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
                 "find senders that deliver straight to Microsoft 365",
                 &["dns.cutover"],
             ),
-            script(
-                step,
-                &[
-                    "dns.cutover",
-                    "wait.lockdown",
-                    "direct-senders",
-                    "exchange.inbound-connector",
-                ],
-            ),
-            item(
-                "verify.lockdown",
-                "verify-lockdown",
-                Vec::new(),
-                "check the lock-down",
-                &["exchange.lockdown-connector"],
-            ),
         ];
+        for step in lockdown_steps {
+            match step.id.as_str() {
+                "exchange.reject-direct-send" => {
+                    items.push(script(
+                        step,
+                        &[
+                            "dns.cutover",
+                            "wait.lockdown",
+                            "direct-senders",
+                            "exchange.inbound-connector",
+                            "exchange.lockdown-connector",
+                        ],
+                    ));
+                    items.push(item(
+                        "verify.reject-direct-send",
+                        "verify-reject-direct-send",
+                        Vec::new(),
+                        "check that direct send is rejected",
+                        &["exchange.reject-direct-send"],
+                    ));
+                }
+                _ => {
+                    items.push(script(
+                        step,
+                        &[
+                            "dns.cutover",
+                            "wait.lockdown",
+                            "direct-senders",
+                            "exchange.inbound-connector",
+                        ],
+                    ));
+                    items.push(item(
+                        "verify.lockdown",
+                        "verify-lockdown",
+                        Vec::new(),
+                        "check the lock-down",
+                        &["exchange.lockdown-connector"],
+                    ));
+                }
+            }
+        }
         out.push(Section {
             id: "lockdown",
             title: "Lock-down",
@@ -292,17 +322,23 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
 
     let mut stabilize = Vec::new();
     if moves_mx {
-        let after = if topology.inbound.lockdown.is_some() {
-            "exchange.lockdown-connector"
-        } else {
-            "dns.cutover"
-        };
+        // After whatever the lock-down does, or the cutover without one.
+        let mut after: Vec<&str> = Vec::new();
+        if topology.inbound.lockdown.is_some() {
+            after.push("exchange.lockdown-connector");
+        }
+        if topology.inbound.reject_direct_send {
+            after.push("exchange.reject-direct-send");
+        }
+        if after.is_empty() {
+            after.push("dns.cutover");
+        }
         stabilize.push(item(
             "dns.stabilized",
             "dns-stabilized",
             dns_files(plan, "stabilized"),
             "raise the gateway MX's TTL",
-            &[after],
+            &after,
         ));
     }
     for step in exchange(Phase::Stabilize, Action::Apply) {
@@ -312,6 +348,7 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
                 "dns.cutover",
                 "wait.lockdown",
                 "exchange.lockdown-connector",
+                "exchange.reject-direct-send",
                 "exchange.outbound-rule",
             ],
         );
@@ -523,6 +560,7 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         ef_on => topology.inbound.enhanced_filtering.mode != EfMode::Off,
         inbound => topology.inbound.through_gateway,
         lockdown => topology.inbound.lockdown.is_some(),
+        reject_direct_send => topology.inbound.reject_direct_send,
         outbound => topology.outbound.is_some(),
         mx_is_example => topology.gateway.vendor.as_ref().is_some_and(|v| v.mx_is_example),
         gateway_mx => topology.gateway.mx.iter().map(|r| r.host.clone()).collect::<Vec<_>>(),

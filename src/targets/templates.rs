@@ -23,6 +23,9 @@ templates![
     "powershell/rollback.ps1.j2",
     "powershell/rollback-allow-list.ps1.j2",
     "powershell/rollback-spf-hard-fail.ps1.j2",
+    "powershell/reject-direct-send.ps1.j2",
+    "powershell/rollback-reject-direct-send.ps1.j2",
+    "powershell/_restore-direct-send.ps1.j2",
     "powershell/converge.ps1.j2",
     "powershell/verify.ps1.j2",
     "powershell/_readonly.ps1.j2",
@@ -50,6 +53,9 @@ pub mod ids {
     pub const PS_ROLLBACK: &str = "powershell/rollback.ps1.j2";
     pub const PS_ROLLBACK_ALLOW_LIST: &str = "powershell/rollback-allow-list.ps1.j2";
     pub const PS_ROLLBACK_SPF_HARD_FAIL: &str = "powershell/rollback-spf-hard-fail.ps1.j2";
+    pub const PS_REJECT_DIRECT_SEND: &str = "powershell/reject-direct-send.ps1.j2";
+    pub const PS_ROLLBACK_REJECT_DIRECT_SEND: &str =
+        "powershell/rollback-reject-direct-send.ps1.j2";
     pub const PS_CONVERGE: &str = "powershell/converge.ps1.j2";
     pub const PS_VERIFY: &str = "powershell/verify.ps1.j2";
     pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";

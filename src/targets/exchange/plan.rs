@@ -58,6 +58,15 @@ pub enum Script {
         domains: Vec<String>,
         connector: Object,
     },
+    /// Turn Reject Direct Send on for the organization, after a check of
+    /// every domain's MX and of the connector the gateway's mail matches.
+    RejectDirectSend {
+        domains: Vec<String>,
+        /// The inbound connector from the gateway, when there is one.
+        inbound_connector: Option<String>,
+    },
+    /// Put Reject Direct Send back to what it was before mailflowc changed it.
+    RestoreDirectSend,
     /// Remove one object, found by name; an adopted one gets its prior
     /// state back instead. Holds the object as the apply step wants it.
     Remove(Object),
@@ -71,6 +80,8 @@ pub enum Script {
         objects: Vec<Object>,
         entries: Vec<String>,
         spf: bool,
+        /// Whether Reject Direct Send must be on.
+        direct_send: bool,
         ef_on: bool,
         names: Vec<String>,
         outbound_rule: Option<String>,
@@ -80,6 +91,9 @@ pub enum Script {
     Converge {
         roles: Vec<String>,
         entries: Vec<String>,
+        /// Whether Reject Direct Send stays on: if not, a value recorded by
+        /// an earlier run is put back.
+        direct_send: bool,
     },
 }
 
@@ -87,6 +101,10 @@ pub enum Script {
 pub const CONNECTION_FILTER_POLICY: &str = "HostedConnectionFilterPolicy";
 pub const CONTENT_FILTER_POLICY: &str = "HostedContentFilterPolicy";
 pub const DEFAULT_POLICY: &str = "Default";
+/// The organization's settings: one object, no Identity in Exchange Online
+/// (exchange-readback §6, F-ORG-02), so a fixed name stands for it.
+pub const ORGANIZATION_CONFIG: &str = "OrganizationConfig";
+pub const ORGANIZATION: &str = "organization";
 
 impl Script {
     /// The objects this script owns, for the generic plan.
@@ -105,6 +123,19 @@ impl Script {
                 CONTENT_FILTER_POLICY,
                 DEFAULT_POLICY,
                 vec![property("MarkAsSpamSpfRecordHardFail", Value::text("Off"))],
+            )],
+            Script::RejectDirectSend { .. } => vec![Object::new(
+                ORGANIZATION_CONFIG,
+                ORGANIZATION,
+                vec![property("RejectDirectSend", Value::Bool(true))],
+            )],
+            Script::RestoreDirectSend => vec![Object::new(
+                ORGANIZATION_CONFIG,
+                ORGANIZATION,
+                vec![property(
+                    "RejectDirectSend",
+                    Value::text("(the value recorded before 75-reject-direct-send.ps1 ran)"),
+                )],
             )],
             Script::Remove(object) => vec![Object {
                 properties: Vec::new(),
@@ -418,6 +449,32 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         ));
     }
 
+    // Reject Direct Send, after the cutover like the lock-down connector:
+    // before it, mail from senders using the tenant's own domains still
+    // reaches Microsoft 365 straight, matching no connector.
+    if inbound.reject_direct_send {
+        set.apply(
+            "reject-direct-send",
+            "75-reject-direct-send.ps1",
+            Phase::Lockdown,
+            "Turns Reject Direct Send on for the organization.",
+            "turns Reject Direct Send on: anonymous mail from your own domains that matches no inbound connector is rejected",
+            Script::RejectDirectSend {
+                domains: domains.clone(),
+                inbound_connector: inbound
+                    .through_gateway
+                    .then(|| names.inbound_connector.clone()),
+            },
+        );
+        rollbacks.push(Rollback {
+            undoes: "reject-direct-send",
+            slug: "restore-direct-send",
+            phase: Phase::Lockdown,
+            title: "Puts Reject Direct Send back to what it was before mailflowc.",
+            script: Script::RestoreDirectSend,
+        });
+    }
+
     // Convergence, last: what earlier runs added and this topology retires.
     let mut roles: Vec<String> = set
         .out
@@ -441,6 +498,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             } else {
                 Vec::new()
             },
+            direct_send: inbound.reject_direct_send,
         },
     );
 
@@ -461,7 +519,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         "verify.ps1",
         Phase::Stabilize,
         "Compares the tenant with the wanted state, read-only.",
-        "compares every managed object, the allow list and the SPF setting with the wanted state, changes nothing; exit 3 on drift; -ExportPath writes what it read for `mailflowc drift`",
+        "compares every managed object, the allow list, the SPF and Reject Direct Send settings with the wanted state, changes nothing; exit 3 on drift; -ExportPath writes what it read for `mailflowc drift`",
         Script::Verify {
             objects: managed,
             entries: if inbound.allow_list {
@@ -470,6 +528,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 Vec::new()
             },
             spf: inbound.spf_hard_fail_off,
+            direct_send: inbound.reject_direct_send,
             ef_on: inbound.enhanced_filtering.mode != EfMode::Off,
             names: all_names,
             outbound_rule: topology.outbound.as_ref().map(|_| names.outbound_rule.clone()),

@@ -215,6 +215,12 @@ pub const TABLE: &[(&str, &str, Rule, &str)] = &[
         Rule::Word,
         "§5 SG-T (O)",
     ),
+    (
+        "OrganizationConfig",
+        "RejectDirectSend",
+        Rule::Bool,
+        "§6 has no sample: a Boolean (PS Set-OrganizationConfig, D); Maester Test-MtExoRejectDirectSend reads (Get-OrganizationConfig).RejectDirectSend as True (I)",
+    ),
 ];
 
 /// The rule for one property of one kind of object.

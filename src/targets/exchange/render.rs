@@ -326,6 +326,7 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
             objects,
             entries,
             spf,
+            direct_send,
             ef_on,
             names,
             outbound_rule,
@@ -342,17 +343,41 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
                     objects => views,
                     entries,
                     spf,
+                    direct_send,
                     ef_on,
                     names,
                     outbound_rule,
                 },
             )
         }
-        Script::Converge { roles, entries } => (
+        Script::Converge {
+            roles,
+            entries,
+            direct_send,
+        } => (
             ids::PS_CONVERGE,
             vec![STATE_PATH],
             false,
-            minijinja::context! { roles, entries },
+            minijinja::context! { roles, entries, direct_send },
+        ),
+        Script::RejectDirectSend {
+            domains,
+            inbound_connector,
+        } => (
+            ids::PS_REJECT_DIRECT_SEND,
+            vec![STATE_PATH, SKIP_MX_CHECK],
+            false,
+            minijinja::context! {
+                domains,
+                inbound_connector,
+                inbound_marker => crate::targets::plan::marker("inbound-connector"),
+            },
+        ),
+        Script::RestoreDirectSend => (
+            ids::PS_ROLLBACK_REJECT_DIRECT_SEND,
+            vec![STATE_PATH_ROLLBACK],
+            false,
+            minijinja::context! {},
         ),
         Script::RestoreSpfHardFail => (
             ids::PS_ROLLBACK_SPF_HARD_FAIL,
