@@ -1812,6 +1812,11 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>) -> u8 {
 }
 
 fn list_vendors() -> u8 {
+    let width = crate::catalog::vendors()
+        .iter()
+        .map(|v| v.id.len())
+        .max()
+        .unwrap_or(0);
     for vendor in crate::catalog::vendors() {
         let regions: Vec<&str> = vendor.regions.iter().map(|r| r.id.as_str()).collect();
         let regions = if regions.is_empty() {
@@ -1819,7 +1824,11 @@ fn list_vendors() -> u8 {
         } else {
             regions.join(", ")
         };
-        say!("{:<16} {:<48} regions: {regions}", vendor.id, vendor.name);
+        say!(
+            "{:<width$} {:<48} regions: {regions}",
+            vendor.id,
+            vendor.name
+        );
     }
     EXIT_OK
 }

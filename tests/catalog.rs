@@ -154,6 +154,19 @@ fn every_list_names_a_known_source_with_a_date() {
                 );
             }
         }
+        if let Some(certificate) = &vendor.certificate {
+            assert!(
+                vendor.source(&certificate.source).is_some(),
+                "{}: certificate source",
+                vendor.id
+            );
+            assert!(
+                certificate.name.starts_with("*.") || !certificate.name.contains('*'),
+                "{}: {}",
+                vendor.id,
+                certificate.name
+            );
+        }
         if let Some(default) = &vendor.default_region {
             assert!(
                 vendor.region(default).is_some(),
@@ -221,4 +234,52 @@ fn every_disposition_rule_cites_a_source_and_reaches_the_gateway_steps() {
         steps.contains("m365-email-security-mx/") && steps.contains("page dated 2026-04-17"),
         "{steps}"
     );
+}
+
+/// The gateways MSPs run whose addresses are published only on pages that
+/// change (or only in third-party captures): the catalog carries none of
+/// their addresses, `vendors show` says where to get them and that the page
+/// changes, a topology without them is refused, and a topology with them
+/// builds the vendor's own gateway steps.
+#[test]
+fn vendors_without_a_stable_published_list_say_so_and_need_the_addresses() {
+    for id in ["mimecast", "proofpoint-essentials", "barracuda", "sophos"] {
+        let vendor = catalog::find(id).unwrap_or_else(|| panic!("{id} is not in the catalog"));
+        assert!(
+            all_addresses(vendor).is_empty(),
+            "{id}: third-party addresses"
+        );
+        assert_eq!(vendor.needs, ["gateway.egress", "gateway.mx"], "{id}");
+        let shown = catalog::describe(vendor);
+        assert!(shown.contains("changes"), "{id}: {shown}");
+        assert!(
+            shown.contains("you must give: gateway.egress, gateway.mx"),
+            "{id}: {shown}"
+        );
+
+        let fixture = common::root().join(format!("tests/fixtures/valid/vendor-{id}.toml"));
+        let source = std::fs::read_to_string(&fixture).unwrap();
+        let files = common::build(&fixture);
+        let steps = &files["gateway/STEPS.md"];
+        assert!(
+            !steps.contains("no documented onboarding"),
+            "{id}: generic steps"
+        );
+        assert!(steps.contains("**documented**"), "{id}");
+        // Without the addresses the user gives, the topology is refused.
+        let bare: String = source
+            .lines()
+            .filter(|l| !l.starts_with("egress"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (_, found) = mailflowc::analyze_with(&bare, &common::context_for(&fixture));
+        assert!(
+            found
+                .iter()
+                .any(|d| d.is_error() && d.message.contains("gateway.egress")),
+            "{id}: {found:#?}"
+        );
+    }
+    let mimecast = catalog::describe(catalog::find("mimecast").unwrap());
+    assert!(mimecast.contains("*.mimecast.com (give it as gateway.tls_certificate)"));
 }

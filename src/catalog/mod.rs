@@ -10,11 +10,12 @@
 
 mod vendor;
 
-pub use vendor::{CatalogMx, Egress, Region, Source, Vendor};
+pub use vendor::{CatalogMx, Certificate, Egress, Region, Source, Vendor};
 
 use std::sync::OnceLock;
 
 const FILES: &[(&str, &str)] = &[
+    ("barracuda", include_str!("vendors/barracuda.toml")),
     ("cisco", include_str!("vendors/cisco.toml")),
     ("cisco-etd", include_str!("vendors/cisco-etd.toml")),
     ("cloudflare", include_str!("vendors/cloudflare.toml")),
@@ -22,6 +23,12 @@ const FILES: &[(&str, &str)] = &[
         "hornetsecurity",
         include_str!("vendors/hornetsecurity.toml"),
     ),
+    ("mimecast", include_str!("vendors/mimecast.toml")),
+    (
+        "proofpoint-essentials",
+        include_str!("vendors/proofpoint-essentials.toml"),
+    ),
+    ("sophos", include_str!("vendors/sophos.toml")),
     ("trend-micro", include_str!("vendors/trend-micro.toml")),
 ];
 
@@ -87,6 +94,14 @@ pub fn describe(vendor: &Vendor) -> String {
         Some(s) => format!("[{}, {}]", s.id, s.date()),
         None => format!("[{id}]"),
     };
+    if let Some(certificate) = &vendor.certificate {
+        let _ = writeln!(
+            out,
+            "\nTLS certificate the gateway presents {}: {} (give it as gateway.tls_certificate)",
+            source_line(&certificate.source),
+            certificate.name
+        );
+    }
     if let Some(egress) = &vendor.egress {
         let _ = writeln!(
             out,

@@ -26,10 +26,23 @@ pub struct Vendor {
     pub egress: Option<Egress>,
     #[serde(default)]
     pub regions: Vec<Region>,
+    /// The certificate name the vendor documents for Microsoft 365 to check
+    /// (`TlsSenderCertificateName`); shown, never applied: it may differ by
+    /// region.
+    #[serde(default)]
+    pub certificate: Option<Certificate>,
     /// Exchange transport rules the vendor's guide asks for, acting on the
     /// verdict header it stamps; mailflowc documents them as a step.
     #[serde(default)]
     pub disposition_rules: Vec<DispositionRule>,
+}
+
+/// A certificate name a vendor documents, with its source's id.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    pub name: String,
+    pub source: String,
 }
 
 /// A transport rule a vendor documents for its verdict header.

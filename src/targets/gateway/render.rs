@@ -16,6 +16,7 @@ pub fn files(topology: &Topology, source: &str) -> Vec<Rendered> {
         vendor_name => vendor.map_or(topology.gateway.name.as_str(), |v| v.name.as_str()),
         mx_is_example => vendor.is_some_and(|v| v.mx_is_example),
         routes => context(&topology.organization.microsoft365_mx),
+        tenant => &topology.organization.tenant,
         outbound => topology.outbound.is_some(),
         smart_hosts => topology.outbound.as_ref().map(|o| o.smart_hosts.clone()).unwrap_or_default(),
         disposition_rules => context(&vendor.map(|v| v.disposition_rules.clone()).unwrap_or_default()),
