@@ -35,6 +35,11 @@ pub struct Answers {
     /// The gateway's outgoing listener, with --outbound (repeatable).
     #[arg(long = "smart-host", value_name = "HOST")]
     pub smart_hosts: Vec<String>,
+    /// The domain the gateway ARC-seals with (the d= of the ARC-Seal header
+    /// it adds); written for a vendor the catalog records as changing
+    /// messages.
+    #[arg(long = "arc-sealer", value_name = "DOMAIN")]
+    pub arc_sealer: Option<String>,
 }
 
 /// A starter topology and the example values it holds.
@@ -58,6 +63,8 @@ struct Context<'a> {
     mx: Vec<String>,
     outbound: bool,
     smart_hosts: Vec<String>,
+    arc_sealer: Option<String>,
+    modifies: Option<&'a str>,
     secret_from: &'a str,
     secret_sha256: String,
     examples: &'a [String],
@@ -78,6 +85,7 @@ pub const EXAMPLE_DOMAIN: &str = "replace-me.example";
 pub const EXAMPLE_EGRESS: &str = "8.8.8.8";
 pub const EXAMPLE_MX: &str = "mx1.replace-me.example";
 pub const EXAMPLE_SMART_HOST: &str = "relay.replace-me.example";
+pub const EXAMPLE_ARC_SEALER: &str = "seal.replace-me.example";
 /// The fingerprint written until the secret is set: no SHA-256 of a real
 /// secret is all zeros.
 pub const EXAMPLE_SHA256: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -156,6 +164,13 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
     let smart_hosts = given_or(&answers.smart_hosts, answers.outbound, EXAMPLE_SMART_HOST, format!(
         "outbound.smart_hosts = [\"{EXAMPLE_SMART_HOST}\"]: the gateway's outgoing listener (--smart-host)"
     ));
+    // A vendor that changes messages is trusted as an ARC sealer (MF0210).
+    let sealers: Vec<String> = answers.arc_sealer.iter().cloned().collect();
+    let arc_sealer = given_or(&sealers, vendor.modifies.is_some(), EXAMPLE_ARC_SEALER, format!(
+        "gateway.arc_sealer = \"{EXAMPLE_ARC_SEALER}\": the d= of the ARC-Seal header on a message the gateway delivered (--arc-sealer)"
+    ))
+    .into_iter()
+    .next();
     // The secret's fingerprint: of the variable's value when it is set,
     // otherwise an example that `check` cannot verify (MF0518) until it is.
     let secret_sha256 = match std::env::var(SECRET_VARIABLE) {
@@ -190,6 +205,8 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
         mx,
         outbound: answers.outbound,
         smart_hosts,
+        arc_sealer,
+        modifies: vendor.modifies.as_ref().map(|m| m.what.as_str()),
         secret_from: &secret_from,
         secret_sha256,
         examples: &examples,

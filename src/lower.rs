@@ -109,6 +109,7 @@ pub fn lower(raw: &RawTopology) -> Topology {
                         .map(|r| (normalize_host(&r.host), r.priority)),
                 ),
             },
+            arc_sealer: raw.arc_sealer(),
             vendor: selection.map(|s| VendorData {
                 id: s.vendor.id.clone(),
                 name: s.vendor.name.clone(),

@@ -167,6 +167,13 @@ fn every_list_names_a_known_source_with_a_date() {
                 certificate.name
             );
         }
+        if let Some(modifies) = &vendor.modifies {
+            assert!(
+                vendor.source(&modifies.source).is_some(),
+                "{}: modifies source",
+                vendor.id
+            );
+        }
         if let Some(default) = &vendor.default_region {
             assert!(
                 vendor.region(default).is_some(),

@@ -56,6 +56,8 @@ fn inputs() -> Vec<(String, String)> {
                 "lockdown",
                 "reject_direct_send",
                 "scl_bypass_rule",
+                "arc_sealer",
+                "modifies_messages",
                 "mode =",
                 "skip_ips",
                 "pilot_recipients",

@@ -169,6 +169,9 @@ fn init_writes_a_starter_that_checks_for_every_vendor() {
         if !vendor.no_outbound_relay {
             args.extend(["--outbound", "--smart-host", "relay.fabrikam-gw.example"]);
         }
+        if vendor.modifies.is_some() {
+            args.extend(["--arc-sealer", "seal.fabrikam-gw.example"]);
+        }
         args.push(&given);
         let output = mailflowc(dir.path(), &args);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output));

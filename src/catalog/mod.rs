@@ -102,6 +102,22 @@ pub fn describe(vendor: &Vendor) -> String {
             certificate.name
         );
     }
+    match &vendor.modifies {
+        Some(modifies) => {
+            let _ = writeln!(
+                out,
+                "\nchanges messages {}: {}; trust it as an ARC sealer: give gateway.arc_sealer (the vendor publishes no sealer domain: take the d= of the ARC-Seal header on a message it delivered)",
+                source_line(&modifies.source),
+                modifies.what
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\nchanges messages: not recorded; if yours does, give gateway.modifies_messages = true and gateway.arc_sealer"
+            );
+        }
+    }
     if let Some(egress) = &vendor.egress {
         let _ = writeln!(
             out,

@@ -35,6 +35,19 @@ pub struct Vendor {
     /// verdict header it stamps; mailflowc documents them as a step.
     #[serde(default)]
     pub disposition_rules: Vec<DispositionRule>,
+    /// How the vendor documents changing messages on their way in (link
+    /// rewriting, banners): such a gateway breaks DKIM, and Microsoft
+    /// recommends trusting it as an ARC sealer.
+    #[serde(default)]
+    pub modifies: Option<Modifies>,
+}
+
+/// What a vendor documents it changes in messages, with its source's id.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Modifies {
+    pub what: String,
+    pub source: String,
 }
 
 /// A certificate name a vendor documents, with its source's id.

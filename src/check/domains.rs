@@ -161,4 +161,23 @@ fn check_microsoft365_mx(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
             );
         }
     }
+
+    if let Some(sealer) = &raw.gateway.get_ref().arc_sealer {
+        let normalized = sealer
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if let Some(problem) = domain_problem(&normalized) {
+            found.push(
+                Diagnostic::new(
+                    Code::InvalidDomain,
+                    format!("`{}` is not a valid ARC sealer domain", sealer.get_ref()),
+                )
+                .at(sealer.span())
+                .with_label(problem)
+                .with_help("give the domain of the `d=` tag in the ARC-Seal header the gateway adds, such as `gateway.example`"),
+            );
+        }
+    }
 }

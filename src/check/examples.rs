@@ -5,7 +5,8 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::init::{
-    EXAMPLE_DOMAIN, EXAMPLE_EGRESS, EXAMPLE_MX, EXAMPLE_SHA256, EXAMPLE_SMART_HOST, EXAMPLE_TENANT,
+    EXAMPLE_ARC_SEALER, EXAMPLE_DOMAIN, EXAMPLE_EGRESS, EXAMPLE_MX, EXAMPLE_SHA256,
+    EXAMPLE_SMART_HOST, EXAMPLE_TENANT,
 };
 use crate::parse::defaults::written;
 use crate::parse::RawTopology;
@@ -50,6 +51,13 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         if is(host, EXAMPLE_MX) {
             example("gateway.mx", host, found);
         }
+    }
+    if let Some(sealer) = gateway
+        .arc_sealer
+        .as_ref()
+        .filter(|s| is(s, EXAMPLE_ARC_SEALER))
+    {
+        example("gateway.arc_sealer", sealer, found);
     }
     if let Some(outbound) = raw.outbound() {
         for host in outbound.smart_hosts.iter().flat_map(|list| list.get_ref()) {

@@ -10,6 +10,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         outbound_only(raw, found);
         return;
     }
+    arc_sealer(raw, found);
     let mode = raw.ef_mode();
     let inbound = raw.inbound.as_ref().map(|i| i.get_ref());
     let ef = raw.ef();
@@ -169,7 +170,7 @@ fn outbound_only(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         .through_gateway
         .as_ref()
         .map_or(inbound.span(), |f| f.span());
-    let set: Vec<(&str, std::ops::Range<usize>)> = [
+    let set: Vec<(String, std::ops::Range<usize>)> = [
         ("allow_list", table.allow_list.as_ref().map(|f| f.span())),
         (
             "spf_hard_fail_off",
@@ -191,19 +192,22 @@ fn outbound_only(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         ),
     ]
     .into_iter()
+    .map(|(key, span)| (format!("inbound.{key}"), span))
+    .chain(gateway_inbound_keys(raw))
     .filter_map(|(key, span)| span.map(|s| (key, s)))
     .collect();
     for (key, span) in set {
         found.push(
             Diagnostic::new(
                 Code::InboundStaysOnMicrosoft365,
-                format!("`inbound.{key}` has no effect: inbound mail stays on Microsoft 365"),
+                format!("`{key}` has no effect: inbound mail stays on Microsoft 365"),
             )
             .at(span)
             .with_label("an inbound option")
             .also_at(flag_span.clone(), "`through_gateway = false`")
             .with_help(format!(
-                "remove `{key}`, or route inbound mail through the gateway"
+                "remove `{}`, or route inbound mail through the gateway",
+                key.rsplit('.').next().unwrap_or(&key)
             )),
         );
     }
@@ -226,4 +230,65 @@ fn mode_name(mode: EfMode) -> &'static str {
         EfMode::SkipLastIp => "skip-last-ip",
         EfMode::SkipListed => "skip-listed",
     }
+}
+
+/// The gateway's keys that act on inbound mail only: ARC sealing is of the
+/// mail the gateway delivers to Microsoft 365.
+fn gateway_inbound_keys(
+    raw: &RawTopology,
+) -> impl Iterator<Item = (String, Option<std::ops::Range<usize>>)> + '_ {
+    let gateway = raw.gateway.get_ref();
+    [
+        (
+            "gateway.arc_sealer",
+            gateway.arc_sealer.as_ref().map(|f| f.span()),
+        ),
+        (
+            "gateway.modifies_messages",
+            gateway.modifies_messages.as_ref().map(|f| f.span()),
+        ),
+    ]
+    .into_iter()
+    .map(|(key, span)| (key.to_owned(), span))
+}
+
+/// A gateway that changes messages (rewrites links, adds banners) breaks
+/// the DKIM signatures Microsoft 365 checks; Microsoft recommends adding
+/// such a gateway as a trusted ARC sealer (exchange-facts F-EF-09).
+fn arc_sealer(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    if !raw.inbound_through_gateway() || !raw.modifies_messages() {
+        return;
+    }
+    let gateway = raw.gateway.get_ref();
+    if gateway.arc_sealer.is_some() {
+        return;
+    }
+    let (span, label, what) = match (&gateway.modifies_messages, raw.vendor_selection()) {
+        (Some(flag), _) => (
+            flag.span(),
+            "`modifies_messages = true`".to_owned(),
+            "the gateway changes messages".to_owned(),
+        ),
+        (None, Some(selection)) => (
+            gateway
+                .vendor
+                .as_ref()
+                .map_or(raw.gateway.span(), |v| v.span()),
+            match &selection.vendor.modifies {
+                Some(m) => format!("the catalog: {}", m.what),
+                None => "the catalog".to_owned(),
+            },
+            format!("{} changes messages", selection.vendor.name),
+        ),
+        (None, None) => return,
+    };
+    found.push(
+        Diagnostic::new(
+            Code::ArcSealerMissing,
+            format!("{what}, and it is not a trusted ARC sealer"),
+        )
+        .at(span)
+        .with_label(label)
+        .with_help("give `gateway.arc_sealer`, the domain in the `d=` tag of the ARC-Seal header on a message the gateway delivered; or `gateway.modifies_messages = false` if that feature is off"),
+    );
 }

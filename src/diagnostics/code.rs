@@ -81,6 +81,7 @@ codes! {
     PilotOutsideDomains     => "MF0207", Warning, "pilot recipient outside the organization's domains";
     CertificateLockdownWithoutName => "MF0208", Error, "certificate lock-down without a certificate name";
     InboundStaysOnMicrosoft365 => "MF0209", Error, "inbound options while inbound mail stays on Microsoft 365";
+    ArcSealerMissing        => "MF0210", Warning, "gateway changes messages but is not a trusted ARC sealer";
 
     InvalidObjectName       => "MF0301", Error,   "connector or rule name Exchange refuses";
     DuplicateObjectName     => "MF0302", Error,   "two objects share one name";

@@ -11,6 +11,10 @@ pub struct Gateway {
     pub tls_certificate: Option<String>,
     /// The gateway's MX records, by priority then host; empty when unknown.
     pub mx: Vec<MxRecord>,
+    /// The domain the gateway ARC-seals with, lowercase: added to Exchange
+    /// Online's trusted ARC sealers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arc_sealer: Option<String>,
     /// The catalog entry values came from, if any.
     pub vendor: Option<VendorData>,
 }

@@ -81,6 +81,14 @@ pub struct RawGateway {
     /// The gateway's inbound MX records.
     #[serde(default)]
     pub mx: Option<Spanned<Vec<Spanned<RawMx>>>>,
+    /// The domain the gateway ARC-seals with (the `d=` of its ARC-Seal),
+    /// added to Exchange Online's trusted ARC sealers.
+    #[serde(default)]
+    pub arc_sealer: Option<Spanned<String>>,
+    /// Whether the gateway changes messages (rewrites links, adds banners);
+    /// unset, what the catalog says of the vendor.
+    #[serde(default)]
+    pub modifies_messages: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -308,6 +316,31 @@ impl RawTopology {
     /// `Set-OrganizationConfig -RejectDirectSend $true`, after the cutover.
     pub fn reject_direct_send(&self) -> bool {
         self.inbound_flag(|i| i.reject_direct_send.as_ref())
+    }
+
+    /// Whether the gateway changes messages: as written, or what the
+    /// catalog records of its vendor.
+    pub fn modifies_messages(&self) -> bool {
+        match &self.gateway.get_ref().modifies_messages {
+            Some(flag) => *flag.get_ref(),
+            None => self
+                .vendor_selection()
+                .is_some_and(|s| s.vendor.modifies.is_some()),
+        }
+    }
+
+    /// The gateway's ARC sealer domain, trimmed, lowercase, without a
+    /// trailing dot; none while inbound mail stays on Microsoft 365.
+    pub fn arc_sealer(&self) -> Option<String> {
+        if !self.inbound_through_gateway() {
+            return None;
+        }
+        self.gateway.get_ref().arc_sealer.as_ref().map(|s| {
+            s.get_ref()
+                .trim()
+                .trim_end_matches('.')
+                .to_ascii_lowercase()
+        })
     }
 
     /// SCL -1 bypass rule.

@@ -147,6 +147,8 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("egress", Kind::StrList, "egress = [\"192.0.2.0/24\"]").at_most(MAX_ADDRESSES),
             opt("tls_certificate", Kind::Str, "tls_certificate = \"mx.gateway.example\""),
             opt("mx", Kind::TableList, "mx = [{ host = \"mx1.gateway.example\", priority = 10 }]").at_most(MAX_HOSTS),
+            opt("arc_sealer", Kind::Str, "arc_sealer = \"gateway.example\""),
+            opt("modifies_messages", Kind::Bool, "modifies_messages = true"),
         ],
     ),
     (

@@ -7,7 +7,8 @@
 //! `format`, `version`, `tenant`, and one member per cmdlet noun
 //! (`InboundConnector`, `OutboundConnector`, `TransportRule`,
 //! `HostedConnectionFilterPolicy`, `HostedContentFilterPolicy`, and
-//! `OrganizationConfig` with only `Name` and `RejectDirectSend`) holding what
+//! `OrganizationConfig` with only `Name` and `RejectDirectSend`, `ArcConfig`
+//! with only `ArcTrustedSealers`) holding what
 //! `Get-<noun> | ConvertTo-Json -Depth 4` printed: an array, or a single
 //! object when there was one (exchange-readback R-02). Member and property
 //! names are matched case-insensitively. `SetHeaderValue` holds the
@@ -183,41 +184,19 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
                 let policy = candidates
                     .iter()
                     .find(|o| name_of(o).eq_ignore_ascii_case(&entry.name));
-                let wanted = entry
-                    .properties
-                    .get("IPAllowList")
-                    .cloned()
-                    .unwrap_or(Json::Null);
-                let have = policy
-                    .and_then(|p| member(p, "IPAllowList"))
-                    .cloned()
-                    .unwrap_or(Json::Null);
-                let have: std::collections::BTreeSet<String> =
-                    readback::canonical(Rule::IpSet, &have)
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect();
-                let missing: Vec<String> = readback::canonical(Rule::IpSet, &wanted)
-                    .split(',')
-                    .filter(|s| !s.is_empty() && !have.contains(*s))
-                    .map(str::to_owned)
-                    .collect();
-                if !missing.is_empty() {
-                    // The tenant's own entries are not drift: no `extra`.
-                    findings.push(Finding {
-                        property: Some("IPAllowList".to_owned()),
-                        found: Some(format!(
-                            "{} entries, without {}",
-                            have.len(),
-                            missing.join(", ")
-                        )),
-                        wanted: Some("every gateway entry".to_owned()),
-                        missing,
-                        ..finding(key, entry, "differs")
-                    });
-                }
+                contained(key, entry, policy.copied(), "IPAllowList", Rule::IpSet, "every gateway entry", &mut findings);
             }
+            // One list, whatever its name; the tenant's other sealers are
+            // not drift. An export written before verify.ps1 read it cannot
+            // tell.
+            "ArcConfig" => match candidates.first() {
+                Some(found) => contained(key, entry, Some(found), "ArcTrustedSealers", Rule::SealerSet, "the gateway's sealer", &mut findings),
+                None => {
+                    return Err(format!(
+                        "the export has no `ArcConfig`, which `{key}` is compared with: export again with this build's exchange/verify.ps1 -ExportPath"
+                    ))
+                }
+            },
             // One object, whatever its name (exchange-readback §6); an
             // export written before verify.ps1 read it cannot tell.
             "OrganizationConfig" => match candidates.first() {
@@ -262,6 +241,51 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
         tenant: state.tenant.clone(),
         findings,
     })
+}
+
+/// A set the tenant must hold every wanted item of; what else it holds is
+/// the tenant's own, not drift (no `extra`).
+fn contained(
+    key: &str,
+    entry: &Entry,
+    found: Option<&Json>,
+    property: &str,
+    rule: Rule,
+    wanted_text: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let wanted = entry
+        .properties
+        .get(property)
+        .cloned()
+        .unwrap_or(Json::Null);
+    let have = found
+        .and_then(|p| member(p, property))
+        .cloned()
+        .unwrap_or(Json::Null);
+    let have: std::collections::BTreeSet<String> = readback::canonical(rule, &have)
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let missing: Vec<String> = readback::canonical(rule, &wanted)
+        .split(',')
+        .filter(|s| !s.is_empty() && !have.contains(*s))
+        .map(str::to_owned)
+        .collect();
+    if !missing.is_empty() {
+        findings.push(Finding {
+            property: Some(property.to_owned()),
+            found: Some(format!(
+                "{} entries, without {}",
+                have.len(),
+                missing.join(", ")
+            )),
+            wanted: Some(wanted_text.to_owned()),
+            missing,
+            ..finding(key, entry, "differs")
+        });
+    }
 }
 
 fn show(text: &str) -> String {

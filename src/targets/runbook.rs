@@ -75,6 +75,7 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
         match step.id.as_str() {
             "exchange.preflight" => i.kind = "preflight",
             "exchange.reject-direct-send" => i.kind = "reject-direct-send",
+            "exchange.arc-sealer" => i.kind = "arc-sealer",
             _ => {}
         }
         i
@@ -561,6 +562,7 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         inbound => topology.inbound.through_gateway,
         lockdown => topology.inbound.lockdown.is_some(),
         reject_direct_send => topology.inbound.reject_direct_send,
+        arc_sealer => topology.gateway.arc_sealer,
         outbound => topology.outbound.is_some(),
         mx_is_example => topology.gateway.vendor.as_ref().is_some_and(|v| v.mx_is_example),
         gateway_mx => topology.gateway.mx.iter().map(|r| r.host.clone()).collect::<Vec<_>>(),

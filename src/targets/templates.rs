@@ -26,6 +26,9 @@ templates![
     "powershell/reject-direct-send.ps1.j2",
     "powershell/rollback-reject-direct-send.ps1.j2",
     "powershell/_restore-direct-send.ps1.j2",
+    "powershell/arc-sealer.ps1.j2",
+    "powershell/rollback-arc-sealer.ps1.j2",
+    "powershell/_remove-arc-sealers.ps1.j2",
     "powershell/converge.ps1.j2",
     "powershell/verify.ps1.j2",
     "powershell/_readonly.ps1.j2",
@@ -56,6 +59,8 @@ pub mod ids {
     pub const PS_REJECT_DIRECT_SEND: &str = "powershell/reject-direct-send.ps1.j2";
     pub const PS_ROLLBACK_REJECT_DIRECT_SEND: &str =
         "powershell/rollback-reject-direct-send.ps1.j2";
+    pub const PS_ARC_SEALER: &str = "powershell/arc-sealer.ps1.j2";
+    pub const PS_ROLLBACK_ARC_SEALER: &str = "powershell/rollback-arc-sealer.ps1.j2";
     pub const PS_CONVERGE: &str = "powershell/converge.ps1.j2";
     pub const PS_VERIFY: &str = "powershell/verify.ps1.j2";
     pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";

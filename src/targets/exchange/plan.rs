@@ -67,6 +67,10 @@ pub enum Script {
     },
     /// Put Reject Direct Send back to what it was before mailflowc changed it.
     RestoreDirectSend,
+    /// Add the gateway to the trusted ARC sealers, keeping the others.
+    ArcSealer { sealer: String },
+    /// Remove the sealer mailflowc added, and only it.
+    RemoveArcSealer { sealer: String },
     /// Remove one object, found by name; an adopted one gets its prior
     /// state back instead. Holds the object as the apply step wants it.
     Remove(Object),
@@ -82,6 +86,8 @@ pub enum Script {
         spf: bool,
         /// Whether Reject Direct Send must be on.
         direct_send: bool,
+        /// The trusted ARC sealer that must be listed.
+        arc_sealer: Option<String>,
         ef_on: bool,
         names: Vec<String>,
         outbound_rule: Option<String>,
@@ -94,6 +100,8 @@ pub enum Script {
         /// Whether Reject Direct Send stays on: if not, a value recorded by
         /// an earlier run is put back.
         direct_send: bool,
+        /// The ARC sealer still wanted: others mailflowc added are removed.
+        arc_sealer: Option<String>,
     },
 }
 
@@ -105,6 +113,8 @@ pub const DEFAULT_POLICY: &str = "Default";
 /// (exchange-readback §6, F-ORG-02), so a fixed name stands for it.
 pub const ORGANIZATION_CONFIG: &str = "OrganizationConfig";
 pub const ORGANIZATION: &str = "organization";
+/// The trusted ARC sealers: one list, `Identity Default` (Set-ArcConfig).
+pub const ARC_CONFIG: &str = "ArcConfig";
 
 impl Script {
     /// The objects this script owns, for the generic plan.
@@ -137,6 +147,16 @@ impl Script {
                     Value::text("(the value recorded before 75-reject-direct-send.ps1 ran)"),
                 )],
             )],
+            Script::ArcSealer { sealer } | Script::RemoveArcSealer { sealer } => {
+                vec![Object::new(
+                    ARC_CONFIG,
+                    DEFAULT_POLICY,
+                    vec![property(
+                        "ArcTrustedSealers",
+                        Value::List(vec![sealer.clone()]),
+                    )],
+                )]
+            }
             Script::Remove(object) => vec![Object {
                 properties: Vec::new(),
                 ..object.clone()
@@ -334,6 +354,30 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         });
     }
 
+    // A trusted ARC sealer, before the cutover: trusting it changes nothing
+    // until mail arrives sealed by it.
+    if let Some(sealer) = &topology.gateway.arc_sealer {
+        set.apply(
+            "arc-sealer",
+            "35-arc-sealer.ps1",
+            Phase::Prepare,
+            "Adds the gateway to the trusted ARC sealers.",
+            "adds the gateway's ARC sealer domain to the trusted ARC sealers, keeping the tenant's others",
+            Script::ArcSealer {
+                sealer: sealer.clone(),
+            },
+        );
+        rollbacks.push(Rollback {
+            undoes: "arc-sealer",
+            slug: "remove-arc-sealer",
+            phase: Phase::Prepare,
+            title: "Removes the ARC sealer mailflowc added from the trusted ARC sealers.",
+            script: Script::RemoveArcSealer {
+                sealer: sealer.clone(),
+            },
+        });
+    }
+
     if inbound.scl_bypass_rule {
         let (text, marker) = comment(
             "scl-bypass-rule",
@@ -490,7 +534,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         "80-converge.ps1",
         Phase::Stabilize,
         "Removes what earlier runs added and the topology no longer wants.",
-        "removes objects mailflowc marked for a role this topology no longer has, and allow-list entries it added that are no longer wanted",
+        "removes objects mailflowc marked for a role this topology no longer has, and allow-list entries and ARC sealers it added that are no longer wanted",
         Script::Converge {
             roles,
             entries: if inbound.allow_list {
@@ -499,6 +543,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 Vec::new()
             },
             direct_send: inbound.reject_direct_send,
+            arc_sealer: topology.gateway.arc_sealer.clone(),
         },
     );
 
@@ -519,7 +564,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         "verify.ps1",
         Phase::Stabilize,
         "Compares the tenant with the wanted state, read-only.",
-        "compares every managed object, the allow list, the SPF and Reject Direct Send settings with the wanted state, changes nothing; exit 3 on drift; -ExportPath writes what it read for `mailflowc drift`",
+        "compares every managed object, the allow list, the ARC sealers, the SPF and Reject Direct Send settings with the wanted state, changes nothing; exit 3 on drift; -ExportPath writes what it read for `mailflowc drift`",
         Script::Verify {
             objects: managed,
             entries: if inbound.allow_list {
@@ -529,6 +574,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             },
             spf: inbound.spf_hard_fail_off,
             direct_send: inbound.reject_direct_send,
+            arc_sealer: topology.gateway.arc_sealer.clone(),
             ef_on: inbound.enhanced_filtering.mode != EfMode::Off,
             names: all_names,
             outbound_rule: topology.outbound.as_ref().map(|_| names.outbound_rule.clone()),

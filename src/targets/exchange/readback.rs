@@ -34,6 +34,10 @@ pub enum Rule {
     /// `AssociatedAcceptedDomains`: names or object paths (EOPMOVE keeps the
     /// text after the last `/`): a case-insensitive set of names.
     AcceptedDomainSet,
+    /// `ArcTrustedSealers`: domains, as an array or one comma-separated text
+    /// (Set-ArcConfig's examples split the read-back on `,`): a
+    /// case-insensitive set, a trailing dot dropped.
+    SealerSet,
     /// A secret: exact, never printed.
     Secret,
 }
@@ -50,6 +54,7 @@ impl Rule {
             Rule::AddressSpaceSet => "address-space-set",
             Rule::IpSet => "ip-set",
             Rule::AcceptedDomainSet => "accepted-domain-set",
+            Rule::SealerSet => "sealer-set",
             Rule::Secret => "secret",
         }
     }
@@ -221,6 +226,12 @@ pub const TABLE: &[(&str, &str, Rule, &str)] = &[
         Rule::Bool,
         "§6 has no sample: a Boolean (PS Set-OrganizationConfig, D); Maester Test-MtExoRejectDirectSend reads (Get-OrganizationConfig).RejectDirectSend as True (I)",
     ),
+    (
+        "ArcConfig",
+        "ArcTrustedSealers",
+        Rule::SealerSet,
+        "no sample: String[] written (PS Set-ArcConfig, D); its examples 3 and 4 read it back with Split(',') (D), so both forms are taken",
+    ),
 ];
 
 /// The rule for one property of one kind of object.
@@ -326,6 +337,10 @@ pub fn canonical(rule: Rule, value: &Json) -> String {
         })),
         Rule::AddressSpaceSet => set(items.iter().map(|s| strip_smtp_space(s))),
         Rule::IpSet => set(items.iter().map(|s| network(s))),
+        Rule::SealerSet => set(items
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(|s| s.trim().trim_end_matches('.').to_ascii_lowercase())),
         Rule::AcceptedDomainSet => set(items
             .iter()
             .map(|s| s.rsplit('/').next().unwrap_or(s).to_ascii_lowercase())),
@@ -359,6 +374,24 @@ mod tests {
                 "§1 /32 echo U",
             ),
             (Rule::IpSet, json!([]), Json::Null, "R-02 empty"),
+            (
+                Rule::SealerSet,
+                json!("Fabrikam.com, cohovineyard.com."),
+                json!(["cohovineyard.com", "fabrikam.com"]),
+                "Set-ArcConfig examples 3 and 4: one comma-separated text",
+            ),
+            (
+                Rule::SealerSet,
+                json!(["fabrikam.com", "tailspintoys.com"]),
+                json!(["tailspintoys.com", "FABRIKAM.com"]),
+                "Set-ArcConfig String[]",
+            ),
+            (
+                Rule::SealerSet,
+                json!(" "),
+                Json::Null,
+                "Set-ArcConfig: ' ' empties the list",
+            ),
             (
                 Rule::IpSet,
                 json!(["2001:0DB8:0:0::1/128", "198.51.100.7/24"]),
