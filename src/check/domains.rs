@@ -163,11 +163,7 @@ fn check_microsoft365_mx(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     }
 
     if let Some(sealer) = &raw.gateway.get_ref().arc_sealer {
-        let normalized = sealer
-            .get_ref()
-            .trim()
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
+        let normalized = crate::knowledge::hosts::normalize_host(sealer.get_ref());
         if let Some(problem) = domain_problem(&normalized) {
             found.push(
                 Diagnostic::new(

@@ -335,12 +335,11 @@ impl RawTopology {
         if !self.inbound_through_gateway() {
             return None;
         }
-        self.gateway.get_ref().arc_sealer.as_ref().map(|s| {
-            s.get_ref()
-                .trim()
-                .trim_end_matches('.')
-                .to_ascii_lowercase()
-        })
+        self.gateway
+            .get_ref()
+            .arc_sealer
+            .as_ref()
+            .map(|s| crate::knowledge::hosts::normalize_host(s.get_ref()))
     }
 
     /// SCL -1 bypass rule.
