@@ -166,6 +166,23 @@ enum Command {
         #[command(flatten)]
         reporting: SideReporting,
     },
+    /// List every path by which mail can reach the tenant's mailboxes
+    /// without passing the gateway, from a tenant export (written by
+    /// `exchange/verify.ps1 -ExportPath`), offline. With the topology, the
+    /// gateway and mailflowc's own objects are known by it. Exit 0 when no
+    /// error-severity path is found, 3 when one is.
+    Audit {
+        /// The tenant export (JSON).
+        #[arg(long)]
+        tenant: PathBuf,
+        /// The topology file (TOML), if the tenant has one.
+        topology: Option<PathBuf>,
+        /// Text, JSON, SARIF 2.1.0 or GitHub Actions annotations.
+        #[arg(long, value_enum, default_value = "text")]
+        format: AuditFormat,
+        #[command(flatten)]
+        reporting: SideReporting,
+    },
     /// Ask each routed domain's authoritative name servers (or --server) for
     /// its MX records and compare them, and their served TTL, with a DNS
     /// phase. Exit 0 when every domain matches, 3 when one does not.
@@ -293,6 +310,14 @@ enum DiagnosticFormat {
 static REPORTING: std::sync::OnceLock<Reporting> = std::sync::OnceLock::new();
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum AuditFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum DriftFormat {
     Text,
     Json,
@@ -332,7 +357,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         EXIT_DIFFERENT,
-        "a difference was found: `build --check` on a stale tree, `plan` with changes, `drift`, `dns-check`",
+        "a difference was found: `build --check` on a stale tree, `plan` with changes, `drift`, `dns-check`, an `audit` error",
     ),
 ];
 
@@ -439,6 +464,18 @@ fn run(command: Command) -> u8 {
             DIAGNOSTICS_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
             match set_reporting(reporting.into_reporting()) {
                 Ok(()) => drift(&topology, &tenant, format),
+                Err(code) => code,
+            }
+        }
+        Command::Audit {
+            tenant,
+            topology,
+            format,
+            reporting,
+        } => {
+            DIAGNOSTICS_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+            match set_reporting(reporting.into_reporting()) {
+                Ok(()) => audit(topology.as_deref(), &tenant, format),
                 Err(code) => code,
             }
         }
@@ -1848,12 +1885,21 @@ fn show_vendor(name: &str) -> u8 {
 
 fn explain(code: Option<&str>) -> u8 {
     let Some(id) = code else {
+        let word = |severity| match severity {
+            diagnostics::Severity::Error => "error",
+            diagnostics::Severity::Warning => "warning",
+        };
         for code in Code::ALL {
-            let severity = match code.severity() {
-                diagnostics::Severity::Error => "error",
-                diagnostics::Severity::Warning => "warning",
-            };
-            say!("{}  {severity:<7}  {}", code.id(), code.title());
+            say!(
+                "{}  {:<7}  {}",
+                code.id(),
+                word(code.severity()),
+                code.title()
+            );
+        }
+        for code in crate::audit::AuditCode::ALL {
+            let severity = word(code.severity());
+            say!("{}  {severity:<7}  audit: {}", code.id(), code.title());
         }
         say!("exit-codes  the exit codes every command uses");
         return EXIT_OK;
@@ -1863,6 +1909,10 @@ fn explain(code: Option<&str>) -> u8 {
         for (code, meaning) in EXIT_CODES {
             say!("  {code}  {meaning}");
         }
+        return EXIT_OK;
+    }
+    if let Some(code) = crate::audit::AuditCode::from_id(id) {
+        say_raw(code.explanation());
         return EXIT_OK;
     }
     match Code::from_id(id) {
@@ -2073,26 +2123,87 @@ fn dns_check(path: &Path, phase: &str, server: Option<&str>) -> u8 {
     }
 }
 
+/// A tenant export's text and JSON; a Windows PowerShell byte-order mark
+/// is dropped.
+fn read_export(export: &Path) -> Result<(String, serde_json::Value), u8> {
+    let text = match read_limited(export) {
+        Ok(text) => text,
+        Err(error) => {
+            warn!("error: cannot read `{}`: {error}", export.display());
+            return Err(EXIT_FAILURE);
+        }
+    };
+    let text = text.trim_start_matches('\u{feff}').to_owned();
+    match serde_json::from_str(&text) {
+        Ok(json) => Ok((text, json)),
+        Err(error) => {
+            warn!("error: `{}` is not JSON: {error}", export.display());
+            Err(EXIT_FAILURE)
+        }
+    }
+}
+
+fn audit(path: Option<&Path>, export: &Path, format: AuditFormat) -> u8 {
+    use crate::audit;
+    use crate::targets::state;
+    let expected = match path {
+        None => None,
+        Some(path) => {
+            let (_, topology) = match analyze_file(path) {
+                Ok(found) => found,
+                Err(code) => return code,
+            };
+            let desired = state::desired_state(&topology, &crate::targets::plan(&topology));
+            match audit::Expected::from_topology(&topology, &desired) {
+                Ok(expected) => Some(expected),
+                Err(message) => {
+                    warn!("error: `{}`: {message}", path.display());
+                    return EXIT_FAILURE;
+                }
+            }
+        }
+    };
+    let (text, json) = match read_export(export) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let report = match audit::audit(&json, expected.as_ref()) {
+        Ok(report) => report,
+        Err(message) => {
+            warn!("error: `{}`: {message}", export.display());
+            return EXIT_FAILURE;
+        }
+    };
+    let file = export.to_string_lossy();
+    match format {
+        AuditFormat::Text => say_raw(&audit::text(&report)),
+        AuditFormat::Github => say_raw(&audit::github(&report, &file, &text)),
+        AuditFormat::Json | AuditFormat::Sarif => {
+            let value = match format {
+                AuditFormat::Json => audit::json(&report),
+                _ => audit::sarif(&report, &file, &text),
+            };
+            let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
+            out.push('\n');
+            say_raw(&out);
+        }
+    }
+    if report.count(diagnostics::Severity::Error) == 0 {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERENT
+    }
+}
+
 fn drift(path: &Path, export: &Path, format: DriftFormat) -> u8 {
     use crate::targets::{drift, state};
     let (_, topology) = match analyze_file(path) {
         Ok(found) => found,
         Err(code) => return code,
     };
-    let text = match read_limited(export) {
-        Ok(text) => text,
-        Err(error) => {
-            warn!("error: cannot read `{}`: {error}", export.display());
-            return EXIT_FAILURE;
-        }
-    };
-    // Windows PowerShell writes UTF-8 with a byte-order mark.
-    let json: serde_json::Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
-        Ok(json) => json,
-        Err(error) => {
-            warn!("error: `{}` is not JSON: {error}", export.display());
-            return EXIT_FAILURE;
-        }
+    let json = match read_export(export) {
+        Ok((_, json)) => json,
+        Err(code) => return code,
     };
     let desired = state::desired_state(&topology, &crate::targets::plan(&topology));
     let report = match drift::drift(&desired, &json) {

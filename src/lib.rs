@@ -11,6 +11,7 @@
 //! place problems are rendered; [`knowledge`] holds the facts every stage
 //! shares.
 
+pub mod audit;
 pub mod catalog;
 pub mod check;
 pub mod cli;

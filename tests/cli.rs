@@ -197,9 +197,12 @@ fn explain_prints_the_long_form_and_lists_codes() {
     assert_eq!(code(&all), 0);
     assert_eq!(
         text(&all).lines().count(),
-        mailflowc::diagnostics::Code::ALL.len() + 1,
-        "every code, and the exit-codes topic"
+        mailflowc::diagnostics::Code::ALL.len() + mailflowc::audit::AuditCode::ALL.len() + 1,
+        "every code, every audit code, and the exit-codes topic"
     );
+    let audit = mailflowc(&["explain", "mfa003"]);
+    assert_eq!(code(&audit), 0);
+    assert!(text(&audit).starts_with("# MFA003: "));
     let exits = mailflowc(&["explain", "exit-codes"]);
     assert_eq!(code(&exits), 0);
     for (number, _) in mailflowc::cli::EXIT_CODES {

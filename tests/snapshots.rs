@@ -120,6 +120,9 @@ fn no_snapshot_is_left_without_an_input() {
     expected.insert("toolchain__topology-schema.snap".to_owned());
     expected.insert("day_two__fleet-plan-base-change.snap".to_owned());
     expected.insert("drift__drift-sample-export.snap".to_owned());
+    for format in ["text", "json", "github"] {
+        expected.insert(format!("audit__audit-three-bypasses-{format}.snap"));
+    }
     for name in ["guard", "steps", "manifest", "tenant-steps"] {
         expected.insert(format!("appliance__appliance-{name}.snap"));
     }

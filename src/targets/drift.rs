@@ -8,7 +8,8 @@
 //! (`InboundConnector`, `OutboundConnector`, `TransportRule`,
 //! `HostedConnectionFilterPolicy`, `HostedContentFilterPolicy`, and
 //! `OrganizationConfig` with only `Name` and `RejectDirectSend`, `ArcConfig`
-//! with only `ArcTrustedSealers`) holding what
+//! with only `ArcTrustedSealers`; `AcceptedDomain` and `MxRecord`, which
+//! only `mailflowc audit` reads) holding what
 //! `Get-<noun> | ConvertTo-Json -Depth 4` printed: an array, or a single
 //! object when there was one (exchange-readback R-02). Member and property
 //! names are matched case-insensitively. `SetHeaderValue` holds the
@@ -55,7 +56,7 @@ impl DriftReport {
 }
 
 /// A member of a JSON object, its name matched case-insensitively.
-fn member<'a>(object: &'a Json, name: &str) -> Option<&'a Json> {
+pub fn member<'a>(object: &'a Json, name: &str) -> Option<&'a Json> {
     object
         .as_object()?
         .iter()
@@ -65,7 +66,7 @@ fn member<'a>(object: &'a Json, name: &str) -> Option<&'a Json> {
 
 /// The objects of one noun in the export: an array or a single object;
 /// `null` entries (`[null]`) are nothing.
-fn objects<'a>(export: &'a Json, noun: &str) -> Vec<&'a Json> {
+pub fn objects<'a>(export: &'a Json, noun: &str) -> Vec<&'a Json> {
     match member(export, noun) {
         Some(Json::Array(list)) => list.iter().filter(|v| v.is_object()).collect(),
         Some(object @ Json::Object(_)) => vec![object],

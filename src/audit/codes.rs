@@ -1,0 +1,68 @@
+//! The registry of audit codes. Like the diagnostic codes (`MF….`), an audit
+//! code names one way around the gateway forever: never renumbered, never
+//! reused. Each has an explanation (`mailflowc explain MFA…`, files in
+//! `explain/`) and a fixture export under `tests/fixtures/audit/` that yields
+//! exactly that code; `tests/audit.rs` enforces both.
+
+use crate::diagnostics::Severity;
+
+macro_rules! audit_codes {
+    ($( $variant:ident => $id:literal, $severity:ident, $title:literal; )*) => {
+        /// One kind of path around the gateway an audit can find.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum AuditCode {
+            $( $variant, )*
+        }
+
+        impl AuditCode {
+            /// Every code, in registry order.
+            pub const ALL: &'static [AuditCode] = &[ $( AuditCode::$variant, )* ];
+
+            /// The stable identifier, such as `MFA001`.
+            pub fn id(self) -> &'static str {
+                match self { $( AuditCode::$variant => $id, )* }
+            }
+
+            /// Whether a finding of this kind makes `audit` exit 3.
+            pub fn severity(self) -> Severity {
+                match self { $( AuditCode::$variant => Severity::$severity, )* }
+            }
+
+            /// A short title for tables and `explain`.
+            pub fn title(self) -> &'static str {
+                match self { $( AuditCode::$variant => $title, )* }
+            }
+
+            /// The long explanation printed by `mailflowc explain`.
+            pub fn explanation(self) -> &'static str {
+                match self { $( AuditCode::$variant => include_str!(concat!("explain/", $id, ".md")), )* }
+            }
+        }
+    };
+}
+
+audit_codes! {
+    LockdownMissing      => "MFA001", Error,   "no connector restricts inbound mail to the gateway";
+    LockdownPartial      => "MFA002", Error,   "accepted domain outside the lock-down connector's domains";
+    BroadPartnerConnector => "MFA003", Error,  "another Partner inbound connector accepts every sender domain";
+    BroadOnPremisesConnector => "MFA004", Warning, "an OnPremises inbound connector accepts every sender domain";
+    SclBypassRule        => "MFA005", Error,   "transport rule skips spam filtering for mail not from the gateway";
+    SclBypassWithEf      => "MFA006", Warning, "SCL -1 rule for the gateway while Enhanced Filtering is on";
+    ForeignAllowListEntry => "MFA007", Warning, "connection-filter allow list holds an address that is not the gateway's";
+    MxAtMicrosoft365     => "MFA008", Error,   "accepted domain's MX points at Microsoft 365";
+    MxNotExamined        => "MFA009", Warning, "accepted domain's MX not in the export";
+    DirectSendAllowed    => "MFA010", Warning, "Direct Send is not rejected";
+    EnhancedFilteringOff => "MFA011", Warning, "Enhanced Filtering off on the gateway's connector";
+    EnhancedFilteringPilot => "MFA012", Warning, "Enhanced Filtering only for some recipients";
+    ArcSealerNotTrusted  => "MFA013", Warning, "the gateway is not a trusted ARC sealer";
+    GatewayUnidentified  => "MFA014", Warning, "the gateway's connector cannot be told from the export";
+}
+
+impl AuditCode {
+    pub fn from_id(id: &str) -> Option<AuditCode> {
+        AuditCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.id().eq_ignore_ascii_case(id))
+    }
+}

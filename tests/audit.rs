@@ -1,0 +1,312 @@
+//! `mailflowc audit`: every audit code has an explanation and a fixture
+//! export that yields exactly it; the export with three planted bypasses
+//! yields exactly those three, with and without the topology; every printed
+//! command is one PowerShell command of documented Exchange Online cmdlets
+//! and parameters, whatever the object's name; the export `verify.ps1`
+//! writes has every member the audit reads.
+
+mod common;
+
+use mailflowc::audit::{self, AuditCode};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn dir() -> PathBuf {
+    common::root().join("tests/fixtures/audit")
+}
+
+fn load(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn expected() -> audit::Expected {
+    let path = dir().join("topology.toml");
+    let ctx = common::context_for(&path);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let (topology, found) = mailflowc::pipeline::analyze_with(&source, &ctx);
+    let topology = topology.unwrap_or_else(|| panic!("{found:?}"));
+    let state =
+        mailflowc::targets::state::desired_state(&topology, &mailflowc::targets::plan(&topology));
+    audit::Expected::from_topology(&topology, &state).unwrap()
+}
+
+fn codes(export: &serde_json::Value, expected: Option<&audit::Expected>) -> BTreeSet<&'static str> {
+    audit::audit(export, expected)
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.code.id())
+        .collect()
+}
+
+#[test]
+fn every_audit_code_has_an_explanation_and_a_fixture_that_yields_exactly_it() {
+    let expected = expected();
+    let mut covered = BTreeSet::new();
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = common::file_name(&path);
+        let Some(id) = name
+            .strip_prefix("MFA")
+            .map(|rest| format!("MFA{}", &rest[..3]))
+        else {
+            continue;
+        };
+        let code = AuditCode::from_id(&id).unwrap_or_else(|| panic!("{name}: no code {id}"));
+        let export = load(&path);
+        let only = BTreeSet::from([code.id()]);
+        match code {
+            // Needs the topology's sealer.
+            AuditCode::ArcSealerNotTrusted => {
+                assert_eq!(codes(&export, Some(&expected)), only, "{name}");
+                assert!(codes(&export, None).is_empty(), "{name} without topology");
+            }
+            // The topology tells the two lock-downs apart: the second is a
+            // path around the gateway.
+            AuditCode::GatewayUnidentified => {
+                assert_eq!(codes(&export, None), only, "{name}");
+                assert_eq!(
+                    codes(&export, Some(&expected)),
+                    BTreeSet::from([AuditCode::BroadPartnerConnector.id()]),
+                    "{name} with topology"
+                );
+            }
+            _ => {
+                assert_eq!(
+                    codes(&export, Some(&expected)),
+                    only,
+                    "{name} with topology"
+                );
+                assert_eq!(codes(&export, None), only, "{name} without topology");
+            }
+        }
+        covered.insert(code);
+    }
+    for code in AuditCode::ALL {
+        assert!(covered.contains(code), "{} has no fixture", code.id());
+        let explanation = code.explanation();
+        assert!(
+            explanation.starts_with(&format!("# {}: {}", code.id(), code.title())),
+            "{} explanation heading",
+            code.id()
+        );
+    }
+    assert!(codes(&load(&dir().join("clean.json")), Some(&expected)).is_empty());
+    assert!(codes(&load(&dir().join("clean.json")), None).is_empty());
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = common::mailflowc_in(&common::root(), args);
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn three_planted_bypasses_are_found_exactly() {
+    let export = "tests/fixtures/audit/three-bypasses.json";
+    for with_topology in [true, false] {
+        let mut args = vec!["audit", "--tenant", export, "--format", "json"];
+        if with_topology {
+            args.push("tests/fixtures/audit/topology.toml");
+        }
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 3, "{err}");
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let found: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_owned(),
+                    f["object"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("MFA003", "Legacy relay"),
+                ("MFA005", "Allow partner newsletters"),
+                ("MFA008", "fabrikam.com"),
+            ]
+            .map(|(c, o)| (c.to_owned(), o.to_owned())),
+            "with topology: {with_topology}"
+        );
+        if with_topology {
+            insta::assert_snapshot!("audit-three-bypasses-json", out);
+        }
+    }
+    let (_, text, _) = run(&[
+        "audit",
+        "--tenant",
+        export,
+        "tests/fixtures/audit/topology.toml",
+    ]);
+    insta::assert_snapshot!("audit-three-bypasses-text", text);
+    let (_, github, _) = run(&["audit", "--tenant", export, "--format", "github"]);
+    insta::assert_snapshot!("audit-three-bypasses-github", github);
+    let (code, _, _) = run(&["audit", "--tenant", "tests/fixtures/audit/clean.json"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_schema() {
+    let (_, sarif, _) = run(&[
+        "audit",
+        "--tenant",
+        "tests/fixtures/audit/three-bypasses.json",
+        "--format",
+        "sarif",
+    ]);
+    let errors = common::json_schema_errors(
+        &common::root().join("tests/data/sarif-schema-2.1.0.json"),
+        &sarif,
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    // Located on the line of the object in the export.
+    let text = std::fs::read_to_string(dir().join("three-bypasses.json")).unwrap();
+    let line = results[0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+        .as_u64()
+        .unwrap() as usize;
+    assert!(text.lines().nth(line - 1).unwrap().contains("Legacy relay"));
+}
+
+#[test]
+fn input_order_does_not_change_the_report() {
+    let export = load(&dir().join("three-bypasses.json"));
+    let mut reversed = export.clone();
+    for value in reversed.as_object_mut().unwrap().values_mut() {
+        if let Some(list) = value.as_array_mut() {
+            list.reverse();
+        }
+    }
+    let expected = expected();
+    assert_eq!(
+        audit::text(&audit::audit(&export, Some(&expected)).unwrap()),
+        audit::text(&audit::audit(&reversed, Some(&expected)).unwrap())
+    );
+}
+
+#[test]
+fn printed_commands_are_one_documented_powershell_command_whatever_the_names() {
+    let documented: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("tests/data/exo-cmdlets.json")).unwrap(),
+    )
+    .unwrap();
+    let hostile = "x'; Remove-Item -Recurse C:\\ #\u{2019}";
+    let mut commands = Vec::new();
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        // Every name and allow-list entry made hostile.
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace(
+                "\"Legacy relay\"",
+                &serde_json::to_string(&format!("Legacy {hostile}")).unwrap(),
+            )
+            .replace(
+                "\"Allow partner newsletters\"",
+                &serde_json::to_string(&format!("Allow {hostile}")).unwrap(),
+            )
+            .replace(
+                "\"Hybrid on-premises\"",
+                &serde_json::to_string(&format!("Hybrid {hostile}")).unwrap(),
+            )
+            .replace(
+                "\"198.51.100.7\"",
+                &serde_json::to_string(&format!("198.51.100.7{hostile}")).unwrap(),
+            );
+        let export: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for f in audit::audit(&export, Some(&expected())).unwrap().findings {
+            commands.extend(f.command);
+        }
+    }
+    assert!(commands.len() >= 8, "{commands:#?}");
+    assert!(
+        commands
+            .iter()
+            .filter(|c| c.contains("Remove-Item"))
+            .count()
+            >= 3,
+        "the hostile names reach the commands: {commands:#?}"
+    );
+    for command in &commands {
+        let tree = common::parse_powershell(command);
+        assert!(
+            common::syntax_errors(&tree, command).is_empty(),
+            "{command}"
+        );
+        let calls: Vec<_> = common::nodes(&tree)
+            .into_iter()
+            .filter(|n| n.kind() == "command")
+            .collect();
+        assert_eq!(calls.len(), 1, "one command: {command}");
+        let mut cursor = calls[0].walk();
+        let children: Vec<_> = calls[0].named_children(&mut cursor).collect();
+        let name = children
+            .iter()
+            .find(|c| c.kind() == "command_name")
+            .unwrap();
+        let name = &command[name.byte_range()];
+        let params = documented["cmdlets"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is not a documented cmdlet"));
+        for element in children.iter().filter(|c| c.kind() == "command_elements") {
+            let mut c2 = element.walk();
+            for part in element.named_children(&mut c2) {
+                if part.kind() == "command_parameter" {
+                    let param = command[part.byte_range()].trim_start_matches('-');
+                    assert!(
+                        params.iter().any(|p| p.as_str() == Some(param)),
+                        "{name} -{param}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn verify_exports_every_member_the_audit_reads() {
+    let files = common::build(&dir().join("topology.toml"));
+    let (_, verify) = files
+        .iter()
+        .find(|(path, _)| path.ends_with("exchange/verify.ps1"))
+        .expect("verify.ps1");
+    let start = verify.find("$export = [ordered]@{").expect("the export");
+    let block = &verify[start..start + verify[start..].find("\n    }\n").unwrap()];
+    for member in audit::REQUIRED {
+        assert!(
+            block
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{member} = "))),
+            "verify.ps1 does not export {member}"
+        );
+    }
+}
+
+#[test]
+fn an_export_without_what_the_audit_reads_or_of_another_tenant_is_refused() {
+    // The drift fixture is an export of an older build: no accepted domains.
+    let (code, out, err) = run(&["audit", "--tenant", "tests/fixtures/drift/in-sync.json"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("AcceptedDomain") && err.contains("MxRecord"),
+        "{err}"
+    );
+    let mut other = load(&dir().join("clean.json"));
+    other["tenant"] = "fabrikam.onmicrosoft.com".into();
+    let error = audit::audit(&other, Some(&expected())).unwrap_err();
+    assert!(error.contains("fabrikam.onmicrosoft.com"), "{error}");
+}
