@@ -497,7 +497,7 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
                     (true, true) => "from any address".to_owned(),
                 };
                 let message = match code {
-                    AuditCode::BroadOnPremisesConnector => format!("accepts mail for every sender domain {source}, which is not the gateway, and treats it as the organization's own"),
+                    AuditCode::BroadOnPremisesConnector => format!("accepts mail for every sender domain {source}, which is not the gateway, and grants it the rights of the organization's own mail (relay to the internet, internal in hybrid)"),
                     _ => format!("accepts mail for every sender domain {source}, which is not the gateway: that mail passes the lock-down and reaches mailboxes without the gateway's filtering"),
                 };
                 let mut f = finding(
