@@ -1885,20 +1885,16 @@ fn show_vendor(name: &str) -> u8 {
 
 fn explain(code: Option<&str>) -> u8 {
     let Some(id) = code else {
-        let word = |severity| match severity {
-            diagnostics::Severity::Error => "error",
-            diagnostics::Severity::Warning => "warning",
-        };
         for code in Code::ALL {
             say!(
                 "{}  {:<7}  {}",
                 code.id(),
-                word(code.severity()),
+                code.severity().word(),
                 code.title()
             );
         }
         for code in crate::audit::AuditCode::ALL {
-            let severity = word(code.severity());
+            let severity = code.severity().word();
             say!("{}  {severity:<7}  audit: {}", code.id(), code.title());
         }
         say!("exit-codes  the exit codes every command uses");

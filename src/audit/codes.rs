@@ -4,44 +4,11 @@
 //! `explain/`) and a fixture export under `tests/fixtures/audit/` that yields
 //! exactly that code; `tests/audit.rs` enforces both.
 
-use crate::diagnostics::Severity;
+use crate::diagnostics::code::code_registry;
 
-macro_rules! audit_codes {
-    ($( $variant:ident => $id:literal, $severity:ident, $title:literal; )*) => {
-        /// One kind of path around the gateway an audit can find.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum AuditCode {
-            $( $variant, )*
-        }
-
-        impl AuditCode {
-            /// Every code, in registry order.
-            pub const ALL: &'static [AuditCode] = &[ $( AuditCode::$variant, )* ];
-
-            /// The stable identifier, such as `MFA001`.
-            pub fn id(self) -> &'static str {
-                match self { $( AuditCode::$variant => $id, )* }
-            }
-
-            /// Whether a finding of this kind makes `audit` exit 3.
-            pub fn severity(self) -> Severity {
-                match self { $( AuditCode::$variant => Severity::$severity, )* }
-            }
-
-            /// A short title for tables and `explain`.
-            pub fn title(self) -> &'static str {
-                match self { $( AuditCode::$variant => $title, )* }
-            }
-
-            /// The long explanation printed by `mailflowc explain`.
-            pub fn explanation(self) -> &'static str {
-                match self { $( AuditCode::$variant => include_str!(concat!("explain/", $id, ".md")), )* }
-            }
-        }
-    };
-}
-
-audit_codes! {
+code_registry! {
+    /// One kind of path around the gateway an audit can find.
+    AuditCode, "../audit/explain",
     LockdownMissing      => "MFA001", Error,   "no connector restricts inbound mail to the gateway";
     LockdownPartial      => "MFA002", Error,   "accepted domain outside the lock-down connector's domains";
     BroadPartnerConnector => "MFA003", Error,  "another Partner inbound connector accepts every sender domain";

@@ -725,10 +725,7 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
 }
 
 fn severity_word(code: AuditCode) -> &'static str {
-    match code.severity() {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    code.severity().word()
 }
 
 /// The report as JSON.

@@ -16,42 +16,59 @@ pub enum Severity {
     Error,
 }
 
-macro_rules! codes {
-    ($( $variant:ident => $id:literal, $severity:ident, $title:literal; )*) => {
-        /// One kind of problem mailflowc can report.
+impl Severity {
+    /// `error` or `warning`, as every report writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A registry of codes: an enum `$name` with `ALL`, `id`, `severity`,
+/// `title` and `explanation` (the file `$dir/<id>.md`, relative to this
+/// file). The diagnostic codes and the audit codes (`crate::audit`) are
+/// both made by it.
+macro_rules! code_registry {
+    ($(#[$meta:meta])* $name:ident, $dir:literal, $( $variant:ident => $id:literal, $severity:ident, $title:literal; )*) => {
+        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Code {
+        pub enum $name {
             $( $variant, )*
         }
 
-        impl Code {
+        impl $name {
             /// Every code, in registry order.
-            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+            pub const ALL: &'static [$name] = &[ $( $name::$variant, )* ];
 
             /// The stable identifier, such as `MF0101`.
             pub fn id(self) -> &'static str {
-                match self { $( Code::$variant => $id, )* }
+                match self { $( $name::$variant => $id, )* }
             }
 
-            /// Whether a finding of this kind stops the build.
-            pub fn severity(self) -> Severity {
-                match self { $( Code::$variant => Severity::$severity, )* }
+            /// How bad a finding of this kind is.
+            pub fn severity(self) -> $crate::diagnostics::Severity {
+                match self { $( $name::$variant => $crate::diagnostics::Severity::$severity, )* }
             }
 
             /// A short title for tables and `explain`.
             pub fn title(self) -> &'static str {
-                match self { $( Code::$variant => $title, )* }
+                match self { $( $name::$variant => $title, )* }
             }
 
             /// The long explanation printed by `mailflowc explain`.
             pub fn explanation(self) -> &'static str {
-                match self { $( Code::$variant => include_str!(concat!("explain/", $id, ".md")), )* }
+                match self { $( $name::$variant => include_str!(concat!($dir, "/", $id, ".md")), )* }
             }
         }
     };
 }
+pub(crate) use code_registry;
 
-codes! {
+code_registry! {
+    /// One kind of problem mailflowc can report.
+    Code, "explain",
     TomlSyntax              => "MF0001", Error,   "TOML syntax error";
     UnknownKey              => "MF0002", Error,   "unknown key";
     WrongType               => "MF0003", Error,   "invalid value for a key";

@@ -3,7 +3,7 @@
 //! columns counted in characters (spans are byte offsets inside).
 
 use super::render::{sanitize, Source};
-use super::{Diagnostic, Severity, Sources};
+use super::{Diagnostic, Sources};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -31,10 +31,7 @@ pub struct JsonDiagnostic {
 }
 
 fn severity(d: &Diagnostic) -> &'static str {
-    match d.severity() {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    d.severity().word()
 }
 
 fn position(sources: &Sources, files: &[Source<'_>], span: &std::ops::Range<usize>) -> Position {
@@ -220,10 +217,7 @@ pub fn sarif(reports: &[(&Sources, &[Diagnostic])], failures: &[String]) -> serd
     let rules: Vec<serde_json::Value> = codes
         .iter()
         .map(|code| {
-            let level = match code.severity() {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
+            let level = code.severity().word();
             json!({
                 "id": code.id(),
                 "name": code.title(),

@@ -5,7 +5,7 @@
 //! text. Only this module (and `main`) knows how they are rendered; stages never
 //! print.
 
-mod code;
+pub(crate) mod code;
 pub mod formats;
 mod render;
 mod sources;
