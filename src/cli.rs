@@ -183,6 +183,27 @@ enum Command {
         #[command(flatten)]
         reporting: SideReporting,
     },
+    /// Write a topology from a tenant export (written by
+    /// `exchange/verify.ps1 -ExportPath`), offline, naming the tenant's
+    /// objects it adopts, so that building it plans no change. Refused
+    /// (exit 3, nothing written) when building it would change the tenant,
+    /// unless --allow-changes; exit 1 when the tenant holds what mailflowc
+    /// refuses.
+    Import {
+        /// The tenant export (JSON).
+        #[arg(long)]
+        tenant: PathBuf,
+        /// Where to write the topology (never overwritten); standard output
+        /// without it.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Write the topology even when building it would change the
+        /// tenant; the changes are listed in its header.
+        #[arg(long)]
+        allow_changes: bool,
+        #[command(flatten)]
+        reporting: SideReporting,
+    },
     /// Ask each routed domain's authoritative name servers (or --server) for
     /// its MX records and compare them, and their served TTL, with a DNS
     /// phase. Exit 0 when every domain matches, 3 when one does not.
@@ -350,14 +371,17 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
         EXIT_OK,
         "success: warnings allowed; nothing to do; the tree is up to date",
     ),
-    (EXIT_INVALID, "the topology has errors"),
+    (
+        EXIT_INVALID,
+        "the topology has errors (for `import`: the one the tenant makes)",
+    ),
     (
         EXIT_FAILURE,
         "usage, I/O or internal error (a crash is caught and reported as one)",
     ),
     (
         EXIT_DIFFERENT,
-        "a difference was found: `build --check` on a stale tree, `plan` with changes, `drift`, `dns-check`, an `audit` error",
+        "a difference was found: `build --check` on a stale tree, `plan` with changes, `drift`, `dns-check`, an `audit` error, an `import` that would change the tenant",
     ),
 ];
 
@@ -476,6 +500,18 @@ fn run(command: Command) -> u8 {
             DIAGNOSTICS_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
             match set_reporting(reporting.into_reporting()) {
                 Ok(()) => audit(topology.as_deref(), &tenant, format),
+                Err(code) => code,
+            }
+        }
+        Command::Import {
+            tenant,
+            out,
+            allow_changes,
+            reporting,
+        } => {
+            DIAGNOSTICS_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+            match set_reporting(reporting.into_reporting()) {
+                Ok(()) => import(&tenant, out.as_deref(), allow_changes),
                 Err(code) => code,
             }
         }
@@ -2189,6 +2225,122 @@ fn audit(path: Option<&Path>, export: &Path, format: AuditFormat) -> u8 {
     } else {
         EXIT_DIFFERENT
     }
+}
+
+fn import(export: &Path, out: Option<&Path>, allow_changes: bool) -> u8 {
+    use crate::import::{self, ImportError};
+    use std::io::Write as _;
+    if let Some(out) = out {
+        if out.exists() {
+            warn!(
+                "error: `{}` exists; `mailflowc import` never overwrites a file",
+                out.display()
+            );
+            return EXIT_FAILURE;
+        }
+    }
+    let (_, json) = match read_export(export) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let base_dir = out
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let context = Context {
+        base_dir,
+        reveal: false,
+        today: Some(time::OffsetDateTime::now_utc().date()),
+        check_git: false,
+    };
+    let label = out.map_or_else(|| "topology.toml".to_owned(), |p| p.display().to_string());
+    let imported = match import::import(&json, &export.to_string_lossy(), &context) {
+        Ok(imported) => imported,
+        Err(ImportError::Export(message)) => {
+            warn!("error: `{}`: {message}", export.display());
+            return EXIT_FAILURE;
+        }
+        Err(ImportError::Invalid { text, found }) => {
+            let errors: Vec<Diagnostic> = found.into_iter().filter(Diagnostic::is_error).collect();
+            let shown = diagnostics::render(&errors, &label, &text, color_on_stderr());
+            let _ = std::io::stderr().lock().write_all(shown.as_bytes());
+            warn!(
+                "error: the tenant holds what mailflowc refuses ({} error(s) in the topology it makes, above); nothing was written",
+                errors.len()
+            );
+            return EXIT_INVALID;
+        }
+    };
+    // Line by line, so the lines stay lines and a name cannot start one.
+    let changes: String = crate::targets::drift::text(&imported.changes)
+        .lines()
+        .map(|line| format!("{}\n", diagnostics::sanitize(line)))
+        .collect();
+    if !imported.changes.in_sync() && !allow_changes {
+        warn!(
+            "{}error: building the imported topology would change the tenant (above); nothing was written. \
+             Run again with --allow-changes to write it with these changes listed in its header",
+            changes
+        );
+        return EXIT_DIFFERENT;
+    }
+    let warnings: Vec<Diagnostic> = imported
+        .warnings
+        .iter()
+        .filter(|d| !d.is_error())
+        .cloned()
+        .collect();
+    if !warnings.is_empty() {
+        let shown = diagnostics::render(&warnings, &label, &imported.text, color_on_stderr());
+        let _ = std::io::stderr().lock().write_all(shown.as_bytes());
+    }
+    match out {
+        None => say_raw(&imported.text),
+        Some(out) => {
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(out)
+                .and_then(|mut file| file.write_all(imported.text.as_bytes()));
+            if let Err(error) = written {
+                warn!("error: cannot write `{}`: {error}", out.display());
+                return EXIT_FAILURE;
+            }
+        }
+    }
+    if !output().quiet {
+        for note in &imported.notes {
+            warn!("note: {}", diagnostics::sanitize(note));
+        }
+        for a in &imported.adopted {
+            match &a.refused {
+                None => warn!(
+                    "adopt: {} `{}`: run {} -Adopt the first time",
+                    a.kind,
+                    diagnostics::sanitize(&a.name),
+                    a.file
+                ),
+                Some(why) => warn!(
+                    "adopt: {} `{}`: {}",
+                    a.kind,
+                    diagnostics::sanitize(&a.name),
+                    why
+                ),
+            }
+        }
+        if !imported.changes.in_sync() {
+            warn!("{}", changes.trim_end());
+        }
+        if let Some(out) = out {
+            say!(
+                "wrote {}; next: mailflowc drift {} --tenant {}",
+                out.display(),
+                out.display(),
+                export.display()
+            );
+        }
+    }
+    EXIT_OK
 }
 
 fn drift(path: &Path, export: &Path, format: DriftFormat) -> u8 {

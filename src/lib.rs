@@ -18,6 +18,7 @@ pub mod cli;
 pub mod context;
 pub mod diagnostics;
 pub mod dnscheck;
+pub mod import;
 pub mod init;
 pub mod knowledge;
 pub mod lower;

@@ -123,6 +123,9 @@ fn no_snapshot_is_left_without_an_input() {
     for format in ["text", "json", "github"] {
         expected.insert(format!("audit__audit-three-bypasses-{format}.snap"));
     }
+    for fixture in ["cloudflare-by-hand", "relay-by-hand"] {
+        expected.insert(format!("import__import-{fixture}.snap"));
+    }
     for name in ["guard", "steps", "manifest", "tenant-steps"] {
         expected.insert(format!("appliance__appliance-{name}.snap"));
     }

@@ -132,7 +132,7 @@ pub const REQUIRED: &[&str] = &[
     "MxRecord",
 ];
 
-fn scalar(value: Option<&Json>) -> String {
+pub(crate) fn scalar(value: Option<&Json>) -> String {
     match value {
         Some(Json::String(s)) => s.trim().to_owned(),
         Some(Json::Number(n)) => n.to_string(),
@@ -141,16 +141,16 @@ fn scalar(value: Option<&Json>) -> String {
     }
 }
 
-fn name_of(object: &Json) -> String {
+pub(crate) fn name_of(object: &Json) -> String {
     scalar(member(object, "Name"))
 }
 
 /// A property under a read-back rule, as its entries (sets) or its one word.
-fn property(object: &Json, name: &str, rule: Rule) -> String {
+pub(crate) fn property(object: &Json, name: &str, rule: Rule) -> String {
     canonical(rule, member(object, name).unwrap_or(&Json::Null))
 }
 
-fn list(object: &Json, name: &str, rule: Rule) -> Vec<String> {
+pub(crate) fn list(object: &Json, name: &str, rule: Rule) -> Vec<String> {
     property(object, name, rule)
         .split(',')
         .filter(|s| !s.is_empty())
@@ -160,11 +160,11 @@ fn list(object: &Json, name: &str, rule: Rule) -> Vec<String> {
 
 /// True unless the property says `false`: an object whose export lacks the
 /// property is audited as if it acted.
-fn on(object: &Json, name: &str) -> bool {
+pub(crate) fn on(object: &Json, name: &str) -> bool {
     property(object, name, Rule::Bool) != "false"
 }
 
-fn is(object: &Json, name: &str) -> bool {
+pub(crate) fn is(object: &Json, name: &str) -> bool {
     property(object, name, Rule::Bool) == "true"
 }
 
@@ -183,7 +183,7 @@ fn span(entry: &str) -> Option<(IpAddr, IpAddr)> {
     Some((net.network(), net.broadcast()))
 }
 
-fn within(nets: &[IpNet], entry: &str) -> bool {
+pub(crate) fn within(nets: &[IpNet], entry: &str) -> bool {
     span(entry)
         .is_some_and(|(first, last)| nets.iter().any(|n| n.contains(&first) && n.contains(&last)))
 }
@@ -213,19 +213,19 @@ impl Gateway {
     }
 }
 
-fn covers_every_sender(connector: &Json) -> bool {
+pub(crate) fn covers_every_sender(connector: &Json) -> bool {
     list(connector, "SenderDomains", Rule::AddressSpaceSet)
         .iter()
         .any(|d| d == "*")
 }
 
-fn kind_of(connector: &Json) -> String {
+pub(crate) fn kind_of(connector: &Json) -> String {
     property(connector, "ConnectorType", Rule::Word)
 }
 
 /// Partner connectors for every sender domain that reject mail from
 /// elsewhere (exchange-facts F-IN-04, F-IN-05, F-IN-08).
-fn is_lockdown(connector: &Json) -> bool {
+pub(crate) fn is_lockdown(connector: &Json) -> bool {
     on(connector, "Enabled")
         && kind_of(connector) == "partner"
         && covers_every_sender(connector)

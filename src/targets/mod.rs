@@ -184,6 +184,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("toml_str", |text: &str| {
         toml::Value::String(text.to_owned()).to_string()
     });
+    // A TOML boolean (minijinja prints `True`).
+    env.add_filter(
+        "toml_bool",
+        |value: bool| if value { "true" } else { "false" },
+    );
     env.add_filter(
         "asyncos_name",
         |name: &str| -> Result<String, minijinja::Error> {

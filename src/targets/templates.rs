@@ -42,6 +42,7 @@ templates![
     "dns/spf.txt.j2",
     "runbook/RUNBOOK.md.j2",
     "init/topology.toml.j2",
+    "import/topology.toml.j2",
 ];
 
 /// Template ids, one constant each, so a renamed template fails to compile
@@ -72,4 +73,5 @@ pub mod ids {
     pub const DNS_SPF: &str = "dns/spf.txt.j2";
     pub const RUNBOOK: &str = "runbook/RUNBOOK.md.j2";
     pub const INIT_TOPOLOGY: &str = "init/topology.toml.j2";
+    pub const IMPORT_TOPOLOGY: &str = "import/topology.toml.j2";
 }

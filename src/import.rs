@@ -1,0 +1,695 @@
+//! Import: a topology from a tenant export (`exchange/verify.ps1
+//! -ExportPath`), for a tenant configured by hand to come under mailflowc.
+//!
+//! What the export says is read with the audit's helpers (the read-back
+//! rules of `exchange::readback`), written through the import template
+//! (every value through `toml_str`), and then proven: the topology is
+//! checked like any other, its desired state is compared with the same
+//! export by drift, and the only differences allowed are the ownership
+//! markers `-Adopt` writes on the objects it takes over. Anything else is a
+//! change building the topology would make, listed, and the import is
+//! refused unless the caller accepts them.
+
+use crate::audit::{
+    covers_every_sender, is, is_lockdown, kind_of, list, name_of, on, property, scalar, within,
+};
+use crate::catalog;
+use crate::context::Context;
+use crate::diagnostics::Diagnostic;
+use crate::knowledge::hosts;
+use crate::targets::drift::{self, member, objects, DriftReport, Finding, EXPORT_FORMAT};
+use crate::targets::exchange::readback::Rule;
+use crate::targets::state::{self, DesiredState};
+use crate::targets::templates::ids;
+use ipnet::IpNet;
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+/// What an import reads; an export without one of them is refused.
+pub const REQUIRED: &[&str] = &[
+    "InboundConnector",
+    "OutboundConnector",
+    "TransportRule",
+    "HostedConnectionFilterPolicy",
+    "HostedContentFilterPolicy",
+    "OrganizationConfig",
+    "ArcConfig",
+    "AcceptedDomain",
+];
+
+/// The environment variable the imported outbound secret is read from.
+pub const SECRET_VARIABLE: &str = crate::init::SECRET_VARIABLE;
+
+/// An object of the tenant the topology names, which its script takes over.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Adopted {
+    pub kind: String,
+    pub name: String,
+    /// The generated script that applies it (to run once with `-Adopt`).
+    pub file: String,
+    /// Why `-Adopt` will refuse it, when it will.
+    pub refused: Option<String>,
+}
+
+/// The topology written, and what building it does to the tenant.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub text: String,
+    pub adopted: Vec<Adopted>,
+    /// What building the topology would change (drift of the topology
+    /// against the export, markers aside, and marked objects converge
+    /// would remove).
+    pub changes: DriftReport,
+    pub notes: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why an import was refused.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The export cannot be imported: not an export, or nothing in it says
+    /// which gateway to import.
+    Export(String),
+    /// The topology the export makes fails `check`: the tenant holds a
+    /// value mailflowc refuses. The text is the topology, for the spans.
+    Invalid {
+        text: String,
+        found: Vec<Diagnostic>,
+    },
+}
+
+/// The values of the import template.
+#[derive(Debug, Serialize, Default)]
+struct Draft {
+    source: String,
+    tenant: String,
+    organization_name: String,
+    domains: Vec<String>,
+    domains_from: String,
+    microsoft365_mx: Vec<(String, String)>,
+    gateway_name: String,
+    vendor: Option<String>,
+    region: Option<String>,
+    egress: Vec<String>,
+    egress_from: String,
+    mx: Vec<String>,
+    tls_certificate: Option<String>,
+    sealers: Vec<String>,
+    allow_list: bool,
+    spf_hard_fail_off: bool,
+    lockdown: bool,
+    lockdown_by_certificate: bool,
+    reject_direct_send: bool,
+    scl_bypass_rule: bool,
+    ef_mode: String,
+    skip_ips: Vec<String>,
+    pilot_recipients: Vec<String>,
+    outbound: Option<Outbound>,
+    names: Vec<(String, String)>,
+    notes: Vec<String>,
+    adopted: Vec<Adopted>,
+    changes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Outbound {
+    smart_hosts: Vec<String>,
+    tls: String,
+    tls_domain: Option<String>,
+    header: String,
+    sha256: String,
+    secret_from: String,
+}
+
+fn nets(addresses: &[String]) -> Vec<IpNet> {
+    addresses
+        .iter()
+        .filter_map(|a| {
+            a.parse::<IpNet>()
+                .ok()
+                .or_else(|| a.parse::<IpAddr>().ok().map(IpNet::from))
+        })
+        .collect()
+}
+
+fn has_marker(object: &Json, role: &str) -> bool {
+    ["Comment", "Comments"].iter().any(|p| {
+        member(object, p)
+            .and_then(Json::as_str)
+            .is_some_and(|c| c.contains(&format!("mailflowc:{role}")))
+    })
+}
+
+/// The one object of `candidates` that is the gateway's: the one carrying
+/// mailflowc's marker for `role`, or the only one; `Err` names them when
+/// more than one could be.
+fn the_one<'a>(
+    candidates: &[&'a Json],
+    role: &str,
+    what: &str,
+) -> Result<Option<&'a Json>, String> {
+    let marked: Vec<&Json> = candidates
+        .iter()
+        .copied()
+        .filter(|c| has_marker(c, role))
+        .collect();
+    let pool = if marked.is_empty() {
+        candidates
+    } else {
+        &marked[..]
+    };
+    match pool {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => {
+            let mut names: Vec<String> = many.iter().map(|c| format!("`{}`", name_of(c))).collect();
+            names.sort();
+            Err(format!(
+                "{} {what}, and any of them could be the gateway's: mailflowc imports one gateway; disable the ones that are not (the audit lists them: `mailflowc audit --tenant`) and export again",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// Addresses in address order (IPv4 first), as an admin lists them.
+fn in_address_order(addresses: &[String]) -> Vec<String> {
+    let mut keyed: Vec<(Option<IpNet>, String)> = addresses
+        .iter()
+        .map(|a| (nets(std::slice::from_ref(a)).into_iter().next(), a.clone()))
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|(_, a)| a).collect()
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items.dedup();
+    items
+}
+
+/// The IPv4 addresses a list covers, merged: a vendor's published prefix
+/// and the /24 pieces a connector holds of it compare the same, and an IPv6
+/// prefix, which no connector holds (`AddressSet`), is not compared.
+fn coverage(addresses: &[String]) -> Vec<ipnet::Ipv4Net> {
+    crate::model::address_set::AddressSet::new(nets(addresses))
+        .ipv4()
+        .to_vec()
+}
+
+/// The catalog's MX hosts of a vendor's region, sorted.
+fn catalog_mx(vendor: &str, region: Option<&str>) -> Vec<String> {
+    catalog::select(vendor, region)
+        .and_then(|s| s.mx())
+        .map(|(mx, _)| sorted(mx.iter().map(|m| hosts::normalize_host(&m.host)).collect()))
+        .unwrap_or_default()
+}
+
+/// The catalog vendor whose published egress covers exactly what the
+/// connector admits, when one vendor does (its region told by the MX hosts,
+/// when its regions share the egress); or the one vendor whose documented
+/// certificate name the connector checks (then its egress is written too).
+/// `(vendor, region, egress is the catalog's)`.
+fn vendor_of(
+    egress: &[String],
+    certificate: Option<&str>,
+    mx: &[String],
+) -> Option<(String, Option<String>, bool)> {
+    let want = coverage(egress);
+    let mut found: Vec<(&catalog::Vendor, Option<&catalog::Region>)> = Vec::new();
+    for vendor in catalog::vendors() {
+        let regions = vendor.regions.iter().map(Some).chain([None]);
+        for region in regions {
+            if let Some((addresses, _)) = vendor.egress_for(region) {
+                if !want.is_empty() && coverage(addresses) == want {
+                    found.push((vendor, region));
+                }
+            }
+        }
+    }
+    let vendors: BTreeSet<&str> = found.iter().map(|(v, _)| v.id.as_str()).collect();
+    if vendors.len() == 1 {
+        let vendor = found[0].0;
+        let region = found
+            .iter()
+            .filter_map(|(_, r)| *r)
+            .find(|r| !mx.is_empty() && catalog_mx(&vendor.id, Some(&r.id)) == mx)
+            .map(|r| r.id.clone())
+            .or_else(|| {
+                // Regions that differ only in MX: without the MX, the
+                // vendor's default (no `region`), else its first matching.
+                if found.iter().any(|(_, r)| r.is_none()) {
+                    None
+                } else {
+                    found[0].1.map(|r| r.id.clone())
+                }
+            });
+        return Some((vendor.id.clone(), region, true));
+    }
+    let certificate = hosts::normalize_host(certificate?);
+    let by_certificate: Vec<&catalog::Vendor> = catalog::vendors()
+        .iter()
+        .filter(|v| {
+            v.certificate
+                .as_ref()
+                .is_some_and(|c| hosts::normalize_host(&c.name) == certificate)
+        })
+        .collect();
+    match by_certificate[..] {
+        [vendor] => Some((vendor.id.clone(), None, false)),
+        _ => None,
+    }
+}
+
+/// Reads the export into the template's values.
+fn draft(export: &Json, source: &str) -> Result<Draft, String> {
+    if scalar(member(export, "format")) != EXPORT_FORMAT {
+        return Err(format!(
+            "not a tenant export (expected `format = {EXPORT_FORMAT}`, as `verify.ps1 -ExportPath` writes)"
+        ));
+    }
+    let lacking: Vec<String> = REQUIRED
+        .iter()
+        .filter(|noun| member(export, noun).is_none())
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if !lacking.is_empty() {
+        return Err(format!(
+            "the export has no {}: an import needs them; export again with this build's exchange/verify.ps1 -ExportPath",
+            lacking.join(", ")
+        ));
+    }
+    let mut d = Draft {
+        source: source.to_owned(),
+        tenant: scalar(member(export, "tenant")),
+        ..Draft::default()
+    };
+    d.organization_name = d
+        .tenant
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("Imported")
+        .to_owned();
+
+    // The gateway: the Partner connectors for every sender domain.
+    let inbound = objects(export, "InboundConnector");
+    let broad: Vec<&Json> = inbound
+        .iter()
+        .copied()
+        .filter(|c| on(c, "Enabled") && kind_of(c) == "partner" && covers_every_sender(c))
+        .collect();
+    let (lockdowns, plain): (Vec<&Json>, Vec<&Json>) = broad.iter().partition(|c| is_lockdown(c));
+    let gateway_in = the_one(
+        &plain,
+        "inbound-connector",
+        "are Partner connectors for every sender domain",
+    )?;
+    let lockdown = the_one(&lockdowns, "lockdown-connector", "are lock-down connectors")?;
+    let Some(identifying) = gateway_in.or(lockdown) else {
+        return Err(
+            "no enabled Partner inbound connector accepts every sender domain, so nothing in the export says which addresses are the gateway's: `mailflowc init` writes a starter topology instead".to_owned(),
+        );
+    };
+
+    // The domains: the lock-down connector's, else every accepted domain
+    // that is not the tenant's onmicrosoft.com one.
+    let accepted: Vec<String> = sorted(
+        objects(export, "AcceptedDomain")
+            .iter()
+            .map(|a| hosts::normalize_host(&scalar(member(a, "DomainName"))))
+            .filter(|a| !a.is_empty() && !a.ends_with(".onmicrosoft.com"))
+            .collect(),
+    );
+    let scoped = lockdown
+        .map(|l| list(l, "AssociatedAcceptedDomains", Rule::AcceptedDomainSet))
+        .unwrap_or_default();
+    if scoped.is_empty() {
+        d.domains = accepted;
+        d.domains_from = "the accepted domains (onmicrosoft.com aside)".to_owned();
+    } else {
+        d.domains = sorted(scoped);
+        d.domains_from = "the lock-down connector's accepted domains".to_owned();
+    }
+    if d.domains.is_empty() {
+        return Err("the tenant has no accepted domain besides onmicrosoft.com: there is no MX to move to a gateway".to_owned());
+    }
+
+    // MX: the Microsoft 365 host of a domain that has another than the
+    // default, and the gateway's hosts when every domain's agree.
+    let mut gateway_mx: BTreeSet<Vec<String>> = BTreeSet::new();
+    let mut at_microsoft = Vec::new();
+    for record in objects(export, "MxRecord") {
+        let domain = hosts::normalize_host(&scalar(member(record, "Domain")));
+        if !d.domains.contains(&domain) {
+            continue;
+        }
+        let exchanges = sorted(list(record, "Exchanges", Rule::HostSet));
+        let (microsoft, others): (Vec<String>, Vec<String>) = exchanges
+            .into_iter()
+            .partition(|h| hosts::microsoft365_mx_problem(h).is_none());
+        if !microsoft.is_empty() {
+            at_microsoft.push(domain.clone());
+        }
+        if let [host] = &microsoft[..] {
+            if *host != hosts::default_microsoft365_mx(&domain) {
+                d.microsoft365_mx.push((domain.clone(), host.clone()));
+            }
+        }
+        if !others.is_empty() {
+            gateway_mx.insert(others);
+        }
+    }
+    d.microsoft365_mx.sort();
+    if !at_microsoft.is_empty() {
+        at_microsoft.sort();
+        d.notes.push(format!(
+            "the MX of {} is still Microsoft 365's: the export does not hold its TTL, so `dns.current_ttl` is the default (3600); set it to the TTL your DNS serves before the cutover",
+            at_microsoft.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let seen_mx = if gateway_mx.len() == 1 {
+        gateway_mx.iter().next().cloned().unwrap_or_default()
+    } else {
+        if gateway_mx.len() > 1 {
+            d.notes.push(
+                "the domains' MX point at different gateway hosts; one topology has one set (`gateway.mx`), so none is written: DNS fragments follow the catalog or are not written".to_owned(),
+            );
+        }
+        Vec::new()
+    };
+
+    let egress = list(identifying, "SenderIPAddresses", Rule::IpSet);
+    let certificate = Some(property(
+        identifying,
+        "TlsSenderCertificateName",
+        Rule::HostSet,
+    ))
+    .filter(|c| !c.is_empty());
+    d.tls_certificate = certificate.clone();
+    match vendor_of(&egress, certificate.as_deref(), &seen_mx) {
+        Some((vendor, region, egress_is_catalog)) => {
+            let entry = catalog::find(&vendor)
+                .map(|v| v.name.clone())
+                .unwrap_or_default();
+            d.gateway_name = entry;
+            if !egress_is_catalog {
+                d.egress = in_address_order(&egress);
+                d.egress_from = name_of(identifying);
+            }
+            d.vendor = Some(vendor);
+            d.region = region;
+        }
+        None => {
+            if egress.is_empty() {
+                return Err(format!(
+                    "the connector `{}` admits the gateway by certificate only, and no catalog vendor documents the name `{}`: mailflowc needs the gateway's addresses (`gateway.egress`); `mailflowc init` writes a starter topology instead",
+                    name_of(identifying),
+                    certificate.unwrap_or_default()
+                ));
+            }
+            d.gateway_name = "Secure email gateway".to_owned();
+            d.egress = in_address_order(&egress);
+            d.egress_from = name_of(identifying);
+        }
+    }
+    // What the tenant's domains resolve to is written even when it is the
+    // catalog's: a catalog's MX may be only its guide's example (MF0706).
+    d.mx = seen_mx;
+    let gateway_nets = nets(&egress);
+
+    // Trusted ARC sealers: the export cannot tell which is the gateway's.
+    let arc = objects(export, "ArcConfig");
+    d.sealers = arc
+        .first()
+        .map(|a| list(a, "ArcTrustedSealers", Rule::SealerSet))
+        .unwrap_or_default();
+
+    // Inbound options.
+    let policy_named = |noun: &str| {
+        objects(export, noun)
+            .into_iter()
+            .find(|p| name_of(p).eq_ignore_ascii_case("Default"))
+    };
+    d.allow_list = policy_named("HostedConnectionFilterPolicy").is_some_and(|p| {
+        list(p, "IPAllowList", Rule::IpSet)
+            .iter()
+            .any(|entry| within(&gateway_nets, entry))
+    });
+    d.spf_hard_fail_off = policy_named("HostedContentFilterPolicy")
+        .is_some_and(|p| property(p, "MarkAsSpamSpfRecordHardFail", Rule::Word) == "off");
+    d.lockdown = lockdown.is_some();
+    d.lockdown_by_certificate = lockdown.is_some_and(|l| {
+        is(l, "RestrictDomainsToCertificate") && !is(l, "RestrictDomainsToIPAddresses")
+    });
+    d.reject_direct_send = objects(export, "OrganizationConfig")
+        .first()
+        .is_some_and(|o| is(o, "RejectDirectSend"));
+    let skip_ips = list(identifying, "EFSkipIPs", Rule::IpSet);
+    d.ef_mode = if is(identifying, "EFSkipLastIP") {
+        "skip-last-ip"
+    } else if !skip_ips.is_empty() {
+        d.skip_ips = skip_ips;
+        "skip-listed"
+    } else {
+        "off"
+    }
+    .to_owned();
+    d.pilot_recipients = list(identifying, "EFUsers", Rule::HostSet);
+
+    // Names of the objects the topology takes over.
+    let mut name = |key: &str, object: Option<&Json>| {
+        if let Some(object) = object {
+            d.names.push((key.to_owned(), name_of(object)));
+        }
+    };
+    name("inbound_connector", gateway_in);
+    name("lockdown_connector", lockdown);
+
+    // An SCL -1 rule for the gateway's addresses, which mailflowc manages
+    // only with Enhanced Filtering off.
+    let rules = objects(export, "TransportRule");
+    let scl: Vec<&Json> = rules
+        .iter()
+        .copied()
+        .filter(|r| {
+            property(r, "State", Rule::Word) == "enabled"
+                && property(r, "SetSCL", Rule::Int) == "-1"
+                && {
+                    let ranges = list(r, "SenderIpRanges", Rule::IpSet);
+                    !ranges.is_empty() && ranges.iter().all(|e| within(&gateway_nets, e))
+                }
+        })
+        .collect();
+    let scl_rule = the_one(
+        &scl,
+        "scl-bypass-rule",
+        "are SCL -1 rules for the gateway's addresses",
+    )?;
+    if let Some(rule) = scl_rule {
+        if d.ef_mode == "off" {
+            d.scl_bypass_rule = true;
+            name("scl_bypass_rule", Some(rule));
+        } else {
+            d.notes.push(format!(
+                "the rule `{}` sets SCL -1 for the gateway's addresses while Enhanced Filtering is on; mailflowc does not manage such a rule (MF0205), so it is left out: remove it (audit MFA006)",
+                name_of(rule)
+            ));
+        }
+    }
+
+    // Outbound: a rule stamping a header on mail it routes to a connector.
+    let stamping: Vec<&Json> = rules
+        .iter()
+        .copied()
+        .filter(|r| {
+            property(r, "State", Rule::Word) == "enabled"
+                && !scalar(member(r, "RouteMessageOutboundConnector")).is_empty()
+                && !scalar(member(r, "SetHeaderName")).is_empty()
+        })
+        .collect();
+    if let Some(rule) = the_one(
+        &stamping,
+        "outbound-rule",
+        "are rules that stamp a header and route to an outbound connector",
+    )? {
+        let connector_name = scalar(member(rule, "RouteMessageOutboundConnector"));
+        let connector = objects(export, "OutboundConnector")
+            .into_iter()
+            .find(|c| name_of(c).eq_ignore_ascii_case(&connector_name))
+            .ok_or_else(|| {
+                format!(
+                    "the rule `{}` routes to the outbound connector `{connector_name}`, which the export does not hold",
+                    name_of(rule)
+                )
+            })?;
+        let tls = match property(connector, "TlsSettings", Rule::Word).as_str() {
+            "domainvalidation" => "domain-validation",
+            "encryptiononly" => "encryption-only",
+            // No TLS setting cannot be written: mailflowc always wants one,
+            // and the round trip lists the change.
+            _ => "certificate-validation",
+        };
+        let sha256 = scalar(member(rule, "SetHeaderValue")).to_ascii_lowercase();
+        d.outbound = Some(Outbound {
+            smart_hosts: list(connector, "SmartHosts", Rule::HostSet),
+            tls: tls.to_owned(),
+            tls_domain: Some(property(connector, "TlsDomain", Rule::HostSet))
+                .filter(|t| tls == "domain-validation" && !t.is_empty()),
+            header: scalar(member(rule, "SetHeaderName")),
+            sha256,
+            secret_from: format!("env:{SECRET_VARIABLE}"),
+        });
+        name("outbound_connector", Some(connector));
+        name("outbound_rule", Some(rule));
+    }
+    Ok(d)
+}
+
+/// Whether a finding is only the ownership marker `-Adopt` writes on an
+/// object it takes over.
+fn is_marker_only(finding: &Finding, adopted: &[Adopted]) -> bool {
+    finding.problem == "differs"
+        && matches!(finding.property.as_deref(), Some("Comment" | "Comments"))
+        && adopted
+            .iter()
+            .any(|a| a.kind == finding.kind && a.name.eq_ignore_ascii_case(&finding.name))
+}
+
+/// Objects the topology names that the tenant holds without mailflowc's marker.
+fn adoptions(desired: &DesiredState, export: &Json) -> Vec<Adopted> {
+    let mut out = Vec::new();
+    for entry in desired.objects.values() {
+        let Some(marker) = &entry.marker else {
+            continue;
+        };
+        let Some(found) = objects(export, &entry.kind)
+            .into_iter()
+            .find(|o| name_of(o).eq_ignore_ascii_case(&entry.name))
+        else {
+            continue;
+        };
+        let role = marker.trim_start_matches("mailflowc:");
+        if has_marker(found, role) {
+            continue;
+        }
+        // The script refuses to adopt a rule that already stamps a value
+        // (templates/powershell/_object.ps1.j2): its rollback could not
+        // restore a secret it never recorded.
+        let refused = (entry.kind == "TransportRule"
+            && !scalar(member(found, "SetHeaderValue")).is_empty())
+        .then(|| {
+            "it already stamps a header value, which a rollback could not restore: -Adopt refuses it; rename it in Exchange (or remove it, noting its settings) so the script creates mailflowc's own".to_owned()
+        });
+        out.push(Adopted {
+            kind: entry.kind.clone(),
+            name: entry.name.clone(),
+            file: entry.file.clone(),
+            refused,
+        });
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file).then(a.name.cmp(&b.name)));
+    out
+}
+
+/// Objects carrying a mailflowc marker for a role the topology does not
+/// have: `80-converge.ps1` removes them.
+fn orphans(desired: &DesiredState, export: &Json) -> Vec<Finding> {
+    let markers: BTreeSet<&str> = desired
+        .objects
+        .values()
+        .filter_map(|e| e.marker.as_deref())
+        .collect();
+    let mut out = Vec::new();
+    for noun in ["InboundConnector", "OutboundConnector", "TransportRule"] {
+        for object in objects(export, noun) {
+            for p in ["Comment", "Comments"] {
+                let comment = scalar(member(object, p));
+                let Some(at) = comment.find("mailflowc:") else {
+                    continue;
+                };
+                let role: String = comment[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '-')
+                    .collect();
+                if !markers.contains(role.as_str()) {
+                    out.push(Finding {
+                        key: format!("exchange/{}", role.trim_start_matches("mailflowc:")),
+                        kind: noun.to_owned(),
+                        name: name_of(object),
+                        problem: "removed".to_owned(),
+                        property: None,
+                        found: None,
+                        wanted: Some(format!(
+                            "removed by exchange/80-converge.ps1 (it carries `{role}`, a role the topology does not have)"
+                        )),
+                        missing: Vec::new(),
+                        extra: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn render(d: &Draft) -> Result<String, String> {
+    let env = crate::targets::environment().map_err(|e| format!("internal error: {e:#}"))?;
+    env.get_template(ids::IMPORT_TOPOLOGY)
+        .and_then(|t| t.render(d))
+        .map_err(|e| format!("internal error: {e:#}"))
+}
+
+/// A line of a change, as drift prints it.
+fn change_lines(report: &DriftReport) -> Vec<String> {
+    drift::text(report)
+        .lines()
+        .filter(|l| !l.starts_with('(') && !l.starts_with(&format!("{}:", report.tenant)))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Imports a tenant export: the topology, the objects it adopts and the
+/// changes building it would make. `source` names the export in the
+/// topology's header (sanitized there).
+pub fn import(export: &Json, source: &str, ctx: &Context) -> Result<Imported, ImportError> {
+    let file_name = std::path::Path::new(source)
+        .file_name()
+        .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
+    let mut d =
+        draft(export, &crate::targets::source_label(&file_name)).map_err(ImportError::Export)?;
+    // First pass: the topology without its report, to compute the report.
+    let first = render(&d).map_err(ImportError::Export)?;
+    let (topology, found) = crate::pipeline::analyze_with(&first, ctx);
+    let Some(topology) = topology else {
+        return Err(ImportError::Invalid { text: first, found });
+    };
+    let desired = state::desired_state(&topology, &crate::targets::plan(&topology));
+    let report = drift::drift(&desired, export).map_err(ImportError::Export)?;
+    let adopted = adoptions(&desired, export);
+    let mut findings: Vec<Finding> = report
+        .findings
+        .into_iter()
+        .filter(|f| !is_marker_only(f, &adopted))
+        .collect();
+    findings.extend(orphans(&desired, export));
+    let changes = DriftReport {
+        tenant: report.tenant,
+        findings,
+    };
+    // Second pass: the same topology, its header saying what was found.
+    d.adopted = adopted.clone();
+    d.changes = change_lines(&changes);
+    let text = render(&d).map_err(ImportError::Export)?;
+    // The warnings again, of the text written, so their spans point into it.
+    let (_, warnings) = crate::pipeline::analyze_with(&text, ctx);
+    Ok(Imported {
+        text,
+        adopted,
+        changes,
+        notes: d.notes.clone(),
+        warnings,
+    })
+}
