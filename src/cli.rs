@@ -89,6 +89,11 @@ enum Command {
         /// Write nothing; fail when the output directory differs from a fresh build.
         #[arg(long)]
         check: bool,
+        /// The language of RUNBOOK.md and the gateway steps (the scripts, zone
+        /// fragments and desired state are the same in every language). Give
+        /// `build --check` the same.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
     },
     /// Validate the topology only.
     Check {
@@ -338,6 +343,13 @@ enum AuditFormat {
     Github,
 }
 
+/// `build --lang`: English, or Japanese (日本語).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LangArg {
+    En,
+    Ja,
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum DriftFormat {
     Text,
@@ -460,8 +472,15 @@ fn run(command: Command) -> u8 {
             reporting,
             out,
             check,
+            lang,
         } => match set_reporting(reporting) {
-            Ok(()) => build(&topologies, out, check),
+            Ok(()) => {
+                let _ = BUILD_LANG.set(match lang {
+                    LangArg::En => crate::targets::Lang::En,
+                    LangArg::Ja => crate::targets::Lang::Ja,
+                });
+                build(&topologies, out, check)
+            }
             Err(code) => code,
         },
         Command::Check {
@@ -625,6 +644,7 @@ fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
         reveal: false,
         today: Some(time::OffsetDateTime::now_utc().date()),
         check_git: false,
+        lang: crate::targets::Lang::En,
     };
     let display = path.display().to_string();
     let sources = crate::pipeline::load(&starter.text, &display, &context, None);
@@ -677,8 +697,16 @@ impl Input {
             reveal: false,
             today: Some(time::OffsetDateTime::now_utc().date()),
             check_git: true,
+            lang: build_lang(),
         }
     }
+}
+
+/// The language `build --lang` asked for; English for every other command.
+static BUILD_LANG: std::sync::OnceLock<crate::targets::Lang> = std::sync::OnceLock::new();
+
+fn build_lang() -> crate::targets::Lang {
+    BUILD_LANG.get().copied().unwrap_or_default()
 }
 
 /// A topology's text, bounded (`parse::read_bounded`): over the size limit,
@@ -1460,7 +1488,13 @@ fn appliance_trees(
                 .collect();
             let tenants = appliance::tenants_of(&stems, &models, &members);
             let order: Vec<usize> = (0..tenants.len()).collect();
-            Some(appliance::files(&label, &tenants, &order, None))
+            Some(appliance::files(
+                &label,
+                &tenants,
+                &order,
+                None,
+                build_lang(),
+            ))
         } else {
             None
         };
@@ -1838,7 +1872,7 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>) -> u8 {
             .enumerate()
             .filter_map(|(position, &i)| revealed[i].as_ref().map(|(_, s)| (position, s.clone())))
             .collect();
-        match appliance::files(&group.label, &tenants, &order, Some(&secrets)) {
+        match appliance::files(&group.label, &tenants, &order, Some(&secrets), build_lang()) {
             Ok(files) => {
                 for (path, text) in files {
                     combined.insert(format!("{}/{path}", appliance::tree(&group.label)), text);
@@ -2252,6 +2286,7 @@ fn import(export: &Path, out: Option<&Path>, allow_changes: bool) -> u8 {
         reveal: false,
         today: Some(time::OffsetDateTime::now_utc().date()),
         check_git: false,
+        lang: crate::targets::Lang::En,
     };
     let label = out.map_or_else(|| "topology.toml".to_owned(), |p| p.display().to_string());
     let imported = match import::import(&json, &export.to_string_lossy(), &context) {

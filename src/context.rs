@@ -16,6 +16,8 @@ pub struct Context {
     /// Ask git whether a `file:` secret sits in the work tree without being
     /// ignored (the CLI does; tests whose fixtures are committed do not).
     pub check_git: bool,
+    /// The language of the runbook and the gateway steps (`build --lang`).
+    pub lang: crate::targets::Lang,
 }
 
 impl Default for Context {
@@ -25,6 +27,7 @@ impl Default for Context {
             reveal: false,
             today: None,
             check_git: false,
+            lang: crate::targets::Lang::En,
         }
     }
 }

@@ -104,7 +104,7 @@ pub fn compile_sources(
     let Some(topology) = topology else {
         return Err(CompileError::Invalid(found));
     };
-    let files = targets::emit(&topology, source_name)
+    let files = targets::emit(&topology, source_name, ctx.lang)
         .map_err(|error| CompileError::Internal(format!("template error: {error:#}")))?;
     Ok(Compiled {
         topology,
@@ -135,6 +135,7 @@ fn reveal_context(base_dir: &std::path::Path) -> Context {
         reveal: true,
         today: None,
         check_git: false,
+        lang: crate::targets::Lang::En,
     }
 }
 

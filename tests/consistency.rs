@@ -138,12 +138,17 @@ fn every_enum_word_of_the_schema_is_accepted_by_the_types() {
 fn every_template_file_is_embedded() {
     let mut on_disk = BTreeSet::new();
     let root = common::root().join("templates");
-    for dir in std::fs::read_dir(&root).unwrap() {
-        let dir = dir.unwrap().path();
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let file = file.unwrap().path();
+    // Every file at any depth (translations sit in `<target>/ja/`).
+    let mut dirs = vec![root.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
             on_disk.insert(
-                file.strip_prefix(&root)
+                path.strip_prefix(&root)
                     .unwrap()
                     .to_string_lossy()
                     .replace('\\', "/"),

@@ -182,6 +182,7 @@ fn explanation_examples_yield_their_code() {
             reveal: text.contains("## Example (when revealed)"),
             today: Some(common::today()),
             check_git: *code == Code::SecretFileNotIgnored,
+            lang: mailflowc::targets::Lang::En,
         };
         // The size limit's example says "more than a mebibyte": make it so.
         let padded;

@@ -92,7 +92,9 @@ fn items(source: &str, name: &str) -> (Vec<Item>, mailflowc::targets::Files) {
             stem: "tenant",
             topology: &topology,
         };
-        for (path, text) in appliance_files(label, &[tenant], &[0], None).unwrap() {
+        for (path, text) in
+            appliance_files(label, &[tenant], &[0], None, mailflowc::targets::Lang::En).unwrap()
+        {
             files.insert(format!("../{}/{path}", tree(label)), text);
         }
     }

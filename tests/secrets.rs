@@ -111,6 +111,7 @@ fn with_secret_reference(
         reveal: true,
         today: None,
         check_git: false,
+        lang: mailflowc::targets::Lang::En,
     };
     mailflowc::analyze_with(&source, &ctx)
 }

@@ -126,6 +126,15 @@ fn no_snapshot_is_left_without_an_input() {
     for fixture in ["cloudflare-by-hand", "relay-by-hand"] {
         expected.insert(format!("import__import-{fixture}.snap"));
     }
+    for name in [
+        "cisco-RUNBOOK-md",
+        "cisco-cisco-STEPS-md",
+        "cloudflare-RUNBOOK-md",
+        "cloudflare-gateway-STEPS-md",
+        "esa-hq-appliance-STEPS-md",
+    ] {
+        expected.insert(format!("lang__ja-{name}.snap"));
+    }
     for name in ["guard", "steps", "manifest", "tenant-steps"] {
         expected.insert(format!("appliance__appliance-{name}.snap"));
     }

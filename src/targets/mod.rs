@@ -17,6 +17,7 @@ pub mod drift;
 pub mod exchange;
 pub mod fleet_plan;
 pub mod gateway;
+pub mod ja;
 pub mod plan;
 pub mod runbook;
 pub mod state;
@@ -46,9 +47,34 @@ pub const REVEALED_MARKER_FILE: &str = ".mailflowc-revealed";
 /// Generated files by path relative to the output directory, in path order.
 pub type Files = BTreeMap<String, String>;
 
+/// The language of the files an operator reads (the runbook and the
+/// gateway steps): `build --lang`. Scripts, zone fragments and the desired
+/// state are the same in every language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Lang {
+    /// The template `id` renders with in this language: each of the
+    /// operator's documents has a translation beside it, with the same
+    /// context (`tests/lang.rs` compares the two structurally).
+    pub fn template(self, id: &'static str) -> &'static str {
+        match self {
+            Lang::En => id,
+            Lang::Ja => templates::ids::JA
+                .iter()
+                .find(|(en, _)| *en == id)
+                .map_or(id, |(_, ja)| ja),
+        }
+    }
+}
+
 /// Renders every file for `topology`. `source_name` is the topology's file
 /// name, quoted in generated headers.
-pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::Error> {
+pub fn emit(topology: &Topology, source_name: &str, lang: Lang) -> Result<Files, minijinja::Error> {
     let source_name = &source_label(source_name);
     let env = shared_environment()?;
     let mut files = Files::new();
@@ -73,7 +99,7 @@ pub fn emit(topology: &Topology, source_name: &str) -> Result<Files, minijinja::
     .chain(dns::files(topology, &plan))
     .chain([runbook::file(topology, source_name, &plan)]);
     for (path, template, context) in rendered {
-        let text = env.get_template(template)?.render(context)?;
+        let text = env.get_template(lang.template(template))?.render(context)?;
         files.insert(path, normalize_newlines(&text));
     }
     files.insert(
@@ -184,6 +210,9 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("toml_str", |text: &str| {
         toml::Value::String(text.to_owned()).to_string()
     });
+    // The Japanese of a string Rust hands a Japanese template.
+    env.add_filter("ja", |text: &str| ja::translate(text));
+    env.add_filter("ja_name", |text: &str| ja::name(text));
     // A TOML boolean (minijinja prints `True`).
     env.add_filter(
         "toml_bool",

@@ -582,6 +582,7 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
             ttl => dns.ttl,
             precutover_ttl => dns.precutover_ttl,
             current_ttl_text => human_duration(dns.current_ttl),
+            current_ttl_ja => super::ja::duration(dns.current_ttl),
         },
         audit => minijinja::context! {
             allow_list => topology.inbound.allow_list,

@@ -47,6 +47,7 @@ pub fn context_for(path: &Path) -> mailflowc::Context {
         reveal: false,
         today: Some(today()),
         check_git: false,
+        lang: mailflowc::targets::Lang::En,
     }
 }
 

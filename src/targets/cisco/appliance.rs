@@ -333,6 +333,7 @@ pub fn files(
     tenants: &[Tenant],
     members: &[usize],
     revealed: Option<&BTreeMap<usize, RevealedSecrets>>,
+    lang: crate::targets::Lang,
 ) -> Result<Files, minijinja::Error> {
     let relaying: Vec<usize> = members
         .iter()
@@ -419,7 +420,7 @@ pub fn files(
     let env = crate::targets::shared_environment()?;
     let mut out = Files::new();
     for (path, template, context) in rendered {
-        let text = env.get_template(template)?.render(context)?;
+        let text = env.get_template(lang.template(template))?.render(context)?;
         out.insert(path, crate::targets::normalize_newlines(&text));
     }
     if revealed.is_none() {
