@@ -604,14 +604,52 @@ fn prompt(question: &str) -> Option<String> {
     (!line.is_empty()).then_some(line)
 }
 
-fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
-    use std::io::Write as _;
-    if path.exists() {
+/// Refuses a file `command` would write when it exists: init and import
+/// never overwrite.
+fn exists_refused(path: &Path, command: &str) -> Option<u8> {
+    path.exists().then(|| {
         warn!(
-            "error: `{}` exists; `mailflowc init` never overwrites a file",
+            "error: `{}` exists; `mailflowc {command}` never overwrites a file",
             path.display()
         );
-        return EXIT_FAILURE;
+        EXIT_FAILURE
+    })
+}
+
+/// The context a topology about to be written at `path` is checked in.
+fn context_beside(path: Option<&Path>) -> Context {
+    let base_dir = path
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Context {
+        base_dir,
+        reveal: false,
+        today: Some(time::OffsetDateTime::now_utc().date()),
+        check_git: false,
+        lang: crate::targets::Lang::En,
+    }
+}
+
+/// Writes a file that must not exist yet (`create_new`: never one that
+/// appeared since the check).
+fn write_new(path: &Path, text: &str) -> Result<(), u8> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|error| {
+            warn!("error: cannot write `{}`: {error}", path.display());
+            EXIT_FAILURE
+        })
+}
+
+fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
+    use std::io::Write as _;
+    if let Some(code) = exists_refused(path, "init") {
+        return code;
     }
     if answers.tenant.is_none() {
         answers.tenant = prompt("Tenant's initial domain (NAME.onmicrosoft.com)");
@@ -635,17 +673,7 @@ fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
     // What the flags say must pass `check` (example values aside, which the
     // warnings below name): refuse, writing nothing, rather than leave a
     // file that fails.
-    let base_dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let context = Context {
-        base_dir,
-        reveal: false,
-        today: Some(time::OffsetDateTime::now_utc().date()),
-        check_git: false,
-        lang: crate::targets::Lang::En,
-    };
+    let context = context_beside(Some(path));
     let display = path.display().to_string();
     let sources = crate::pipeline::load(&starter.text, &display, &context, None);
     let (_, found) = crate::pipeline::analyze_sources(&sources, &context);
@@ -660,14 +688,8 @@ fn init(path: &Path, mut answers: crate::init::Answers) -> u8 {
         );
         return EXIT_INVALID;
     }
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .and_then(|mut file| file.write_all(starter.text.as_bytes()));
-    if let Err(error) = written {
-        warn!("error: cannot write `{}`: {error}", path.display());
-        return EXIT_FAILURE;
+    if let Err(code) = write_new(path, &starter.text) {
+        return code;
     }
     for example in &starter.examples {
         warn!("warning: example value, replace it: {example}");
@@ -2264,30 +2286,14 @@ fn audit(path: Option<&Path>, export: &Path, format: AuditFormat) -> u8 {
 fn import(export: &Path, out: Option<&Path>, allow_changes: bool) -> u8 {
     use crate::import::{self, ImportError};
     use std::io::Write as _;
-    if let Some(out) = out {
-        if out.exists() {
-            warn!(
-                "error: `{}` exists; `mailflowc import` never overwrites a file",
-                out.display()
-            );
-            return EXIT_FAILURE;
-        }
+    if let Some(code) = out.and_then(|out| exists_refused(out, "import")) {
+        return code;
     }
     let (_, json) = match read_export(export) {
         Ok(found) => found,
         Err(code) => return code,
     };
-    let base_dir = out
-        .and_then(Path::parent)
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let context = Context {
-        base_dir,
-        reveal: false,
-        today: Some(time::OffsetDateTime::now_utc().date()),
-        check_git: false,
-        lang: crate::targets::Lang::En,
-    };
+    let context = context_beside(out);
     let label = out.map_or_else(|| "topology.toml".to_owned(), |p| p.display().to_string());
     let imported = match import::import(&json, &export.to_string_lossy(), &context) {
         Ok(imported) => imported,
@@ -2332,14 +2338,8 @@ fn import(export: &Path, out: Option<&Path>, allow_changes: bool) -> u8 {
     match out {
         None => say_raw(&imported.text),
         Some(out) => {
-            let written = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(out)
-                .and_then(|mut file| file.write_all(imported.text.as_bytes()));
-            if let Err(error) = written {
-                warn!("error: cannot write `{}`: {error}", out.display());
-                return EXIT_FAILURE;
+            if let Err(code) = write_new(out, &imported.text) {
+                return code;
             }
         }
     }

@@ -9,7 +9,6 @@
 mod common;
 
 use common::mailflowc_in as mailflowc;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
@@ -34,27 +33,6 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-/// Every file under `root`, relative to it, with its bytes.
-fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().display().to_string();
-                found.insert(relative, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    found
 }
 
 fn read(dir: &Path, path: &str) -> String {
@@ -100,7 +78,7 @@ fn rotate(dir: &Path, tenant: &str, value: &str) {
 #[test]
 fn one_guard_accepts_every_relaying_tenant_of_the_appliance() {
     let dir = built_fleet();
-    let tree = files_under(&dir.path().join(APPLIANCE_TREE));
+    let tree = common::files_under(&dir.path().join(APPLIANCE_TREE));
     assert_eq!(
         tree.keys().map(String::as_str).collect::<Vec<_>>(),
         [
@@ -143,7 +121,7 @@ fn one_guard_accepts_every_relaying_tenant_of_the_appliance() {
     // No tenant tree holds a relay guard of its own; each points at the
     // appliance's.
     for tenant in ["contoso", "fabrikam", "litware"] {
-        let own = files_under(&dir.path().join(format!("esa-hq/generated/{tenant}")));
+        let own = common::files_under(&dir.path().join(format!("esa-hq/generated/{tenant}")));
         assert!(
             !own.contains_key("cisco/10-relay-guard-filter.txt"),
             "{tenant} has its own guard"
@@ -194,7 +172,7 @@ fn one_guard_accepts_every_relaying_tenant_of_the_appliance() {
 #[test]
 fn the_fleet_builds_the_same_bytes_in_any_order_and_checks_clean() {
     let dir = built_fleet();
-    let first = files_under(&dir.path().join("esa-hq/generated"));
+    let first = common::files_under(&dir.path().join("esa-hq/generated"));
     let (code, out, err) = run(dir.path(), &["build", "--check", "esa-hq"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
@@ -223,7 +201,10 @@ fn the_fleet_builds_the_same_bytes_in_any_order_and_checks_clean() {
         ],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(files_under(&dir.path().join("esa-hq/generated")), first);
+    assert_eq!(
+        common::files_under(&dir.path().join("esa-hq/generated")),
+        first
+    );
 }
 
 #[test]
@@ -252,7 +233,7 @@ fn a_one_tenant_fleet_directory_builds_the_appliance_beside_its_tree() {
 #[test]
 fn a_conflict_on_the_appliance_leaves_every_tree_untouched() {
     let dir = built_fleet();
-    let before = files_under(&dir.path().join("esa-hq/generated"));
+    let before = common::files_under(&dir.path().join("esa-hq/generated"));
     let path = dir.path().join("esa-hq/fabrikam.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(
@@ -268,7 +249,10 @@ fn a_conflict_on_the_appliance_leaves_every_tree_untouched() {
         err.contains("not built: tenants of appliance `esa-hq` conflict"),
         "{err}"
     );
-    assert_eq!(files_under(&dir.path().join("esa-hq/generated")), before);
+    assert_eq!(
+        common::files_under(&dir.path().join("esa-hq/generated")),
+        before
+    );
 }
 
 #[test]
@@ -279,7 +263,7 @@ fn one_tenant_alone_builds_only_while_the_guard_accepts_it() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("esa-hq/generated/fabrikam"), "{out}");
     // A new secret: its outbound rule would stamp a value the guard drops.
-    let before = files_under(&dir.path().join("esa-hq/generated"));
+    let before = common::files_under(&dir.path().join("esa-hq/generated"));
     rotate(dir.path(), "fabrikam", NEXT_SECRET);
     let (code, out, err) = run(dir.path(), &["build", "esa-hq/fabrikam.toml"]);
     assert_eq!(code, 2, "{out}{err}");
@@ -288,7 +272,10 @@ fn one_tenant_alone_builds_only_while_the_guard_accepts_it() {
         "{err}"
     );
     assert!(err.contains("`mailflowc build esa-hq/`"), "{err}");
-    assert_eq!(files_under(&dir.path().join("esa-hq/generated")), before);
+    assert_eq!(
+        common::files_under(&dir.path().join("esa-hq/generated")),
+        before
+    );
     let (code, out, err) = run(dir.path(), &["build", "--check", "esa-hq/fabrikam.toml"]);
     assert_eq!(code, 3, "{out}{err}");
     // The fleet's build brings the guard along; then the tenant alone is
@@ -362,7 +349,7 @@ fn a_rotation_touches_only_that_tenants_entry() {
 #[test]
 fn a_tenant_the_guard_accepts_is_never_dropped_by_a_partial_build() {
     let dir = built_fleet();
-    let before = files_under(&dir.path().join("esa-hq/generated"));
+    let before = common::files_under(&dir.path().join("esa-hq/generated"));
     // Its topology gone, its tree still there: refused, nothing written.
     std::fs::rename(
         dir.path().join("esa-hq/fabrikam.toml"),
@@ -375,7 +362,10 @@ fn a_tenant_the_guard_accepts_is_never_dropped_by_a_partial_build() {
         err.contains("also accepts `fabrikam` (not in this build"),
         "{err}"
     );
-    assert_eq!(files_under(&dir.path().join("esa-hq/generated")), before);
+    assert_eq!(
+        common::files_under(&dir.path().join("esa-hq/generated")),
+        before
+    );
     // The same for a tenant with errors in this build.
     std::fs::rename(
         dir.path().join("fabrikam.toml.away"),
@@ -391,7 +381,10 @@ fn a_tenant_the_guard_accepts_is_never_dropped_by_a_partial_build() {
         err.contains("also accepts `fabrikam` (it has errors)"),
         "{err}"
     );
-    assert_eq!(files_under(&dir.path().join("esa-hq/generated")), before);
+    assert_eq!(
+        common::files_under(&dir.path().join("esa-hq/generated")),
+        before
+    );
     // The tenant leaves: topology and tree removed, the guard drops it.
     std::fs::remove_file(&path).unwrap();
     std::fs::remove_dir_all(dir.path().join("esa-hq/generated/fabrikam")).unwrap();

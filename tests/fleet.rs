@@ -5,7 +5,6 @@
 mod common;
 
 use common::mailflowc_in as mailflowc;
-use std::path::Path;
 use std::process::{Command, Output};
 
 fn stdout(output: &Output) -> String {
@@ -23,24 +22,6 @@ fn tenant(name: &str) -> String {
     format!(
         "extends = \"_gateway.toml\"\n\n[organization]\nname = \"{name} Ltd\"\ntenant = \"{name}.onmicrosoft.com\"\ndomains = [\"{name}.example.com\"]\n"
     )
-}
-
-fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().display().to_string();
-                found.push((relative, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 #[test]
@@ -62,12 +43,12 @@ fn a_fleet_of_50_builds_49_trees_and_leaves_the_invalid_ones_alone() {
     std::fs::create_dir_all(&old).unwrap();
     std::fs::write(old.join(mailflowc::targets::MARKER_FILE), "earlier build\n").unwrap();
     std::fs::write(old.join("RUNBOOK.md"), "the earlier runbook\n").unwrap();
-    let before = files_under(&old);
+    let before = common::files_under(&old);
 
     let output = mailflowc(dir.path(), &["build", "tenants"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(
-        files_under(&old),
+        common::files_under(&old),
         before,
         "the invalid tenant's tree changed"
     );
@@ -83,7 +64,7 @@ fn a_fleet_of_50_builds_49_trees_and_leaves_the_invalid_ones_alone() {
     let single = common::build(&fleet.join("t03.toml"));
     for n in (0..50).filter(|n| *n != 17) {
         let tree = fleet.join(format!("generated/t{n:02}"));
-        let written = files_under(&tree);
+        let written = common::files_under(&tree);
         assert_eq!(written.len(), single.len(), "{}", tree.display());
     }
     let check = mailflowc(
@@ -98,9 +79,9 @@ fn a_fleet_of_50_builds_49_trees_and_leaves_the_invalid_ones_alone() {
     );
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     // The same call twice writes the same bytes (deterministic, parallel or not).
-    let first = files_under(&fleet.join("generated/t42"));
+    let first = common::files_under(&fleet.join("generated/t42"));
     let _ = mailflowc(dir.path(), &["build", "tenants"]);
-    assert_eq!(files_under(&fleet.join("generated/t42")), first);
+    assert_eq!(common::files_under(&fleet.join("generated/t42")), first);
 }
 
 #[test]

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -22,27 +21,6 @@ fn topology(domains: usize) -> String {
         "domains = [\"contoso.com\", \"contoso.co.jp\"]",
         &format!("domains = [{}]", list.join(", ")),
     )
-}
-
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut pending = vec![root.to_owned()];
-    while let Some(dir) = pending.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(relative, fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
 }
 
 fn build(topology: &Path, out: &Path) -> std::process::Child {
@@ -70,9 +48,9 @@ fn a_killed_build_leaves_a_whole_tree_and_no_leftovers_after_the_next() {
     let started = Instant::now();
     assert!(build(&b, &out).wait().unwrap().success());
     let duration = started.elapsed();
-    let tree_b = read_tree(&out);
+    let tree_b = common::files_under(&out);
     assert!(build(&a, &out).wait().unwrap().success());
-    let tree_a = read_tree(&out);
+    let tree_a = common::files_under(&out);
     assert_ne!(tree_a, tree_b);
 
     // A fixed pseudo-random sequence: the same kill points on every run.
@@ -97,7 +75,7 @@ fn a_killed_build_leaves_a_whole_tree_and_no_leftovers_after_the_next() {
             out.is_dir(),
             "trial {trial}: the output directory is missing"
         );
-        let tree = read_tree(&out);
+        let tree = common::files_under(&out);
         assert!(
             tree == tree_a || tree == tree_b,
             "trial {trial}: the output directory holds neither whole tree ({} files)",
@@ -107,7 +85,7 @@ fn a_killed_build_leaves_a_whole_tree_and_no_leftovers_after_the_next() {
     assert!(completed < TRIALS, "no build was ever interrupted");
 
     assert!(build(&a, &out).wait().unwrap().success());
-    assert_eq!(read_tree(&out), tree_a);
+    assert_eq!(common::files_under(&out), tree_a);
     let siblings: Vec<String> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -201,28 +201,6 @@ fn every_valid_fixture_says_the_same_in_japanese() {
     }
 }
 
-/// Reads a built tree into memory.
-fn read_tree(dir: &Path) -> Files {
-    let mut files = Files::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.insert(rel, std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    files
-}
-
 #[test]
 fn a_fleet_with_a_shared_appliance_says_the_same_in_japanese() {
     let fleet = common::root().join("tests/fixtures/valid/fleets");
@@ -258,7 +236,12 @@ fn a_fleet_with_a_shared_appliance_says_the_same_in_japanese() {
                 "{}",
                 String::from_utf8_lossy(&run.stderr)
             );
-            trees.push(read_tree(&out));
+            trees.push(
+                common::files_under(&out)
+                    .into_iter()
+                    .map(|(path, bytes)| (path, String::from_utf8(bytes).unwrap()))
+                    .collect::<Files>(),
+            );
         }
         compare_trees(&common::file_name(&dir), &trees[0], &trees[1]);
         compared += trees[0]
