@@ -49,7 +49,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     (
         "the Partner connector that receives the gateway's mail, with Enhanced Filtering",
-        "ゲートウェイのメールを受け取るパートナーコネクタ（拡張フィルタリング付き）",
+        "ゲートウェイのメールを受け取るパートナーコネクタ（拡張フィルター処理付き）",
     ),
     (
         "adds the gateway's addresses to the connection-filter allow list",
@@ -61,7 +61,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     (
         "adds the gateway's ARC sealer domain to the trusted ARC sealers, keeping the tenant's others",
-        "ゲートウェイの ARC シーラーのドメインを信頼された ARC シーラーに追加する（テナントの他のシーラーは残す）",
+        "テナントの他のシーラーを残したまま、ゲートウェイの ARC シーラーのドメインを信頼できる ARC シーラーに追加する",
     ),
     (
         "the SCL -1 rule for the gateway's addresses",
@@ -77,7 +77,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     (
         "the connector that rejects mail for the routed domains that did not come through the gateway; it checks first that no domain's MX still points at Microsoft 365",
-        "ゲートウェイを通らなかったルーティング対象ドメイン宛てのメールを拒否するコネクタ。最初に、どのドメインの MX もまだ Microsoft 365 を向いていないことを確認する",
+        "ゲートウェイを通らなかったルーティング対象ドメイン宛てのメールを拒否するコネクタ。最初に、MX が Microsoft 365 を向いたままのドメインがないことを確認する",
     ),
     (
         "turns Reject Direct Send on: anonymous mail from your own domains that matches no inbound connector is rejected",
@@ -111,7 +111,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     // Disposition rule actions of the catalog (catalog/vendors/*.toml).
     (
         "set the spam confidence level (SCL) to 5",
-        "Spam Confidence Level (SCL) を 5 に設定する",
+        "スパム信頼度 (SCL) を 5 に設定する",
     ),
     (
         "redirect the message to the hosted quarantine",
