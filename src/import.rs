@@ -39,6 +39,28 @@ pub const REQUIRED: &[&str] = &[
     "AcceptedDomain",
 ];
 
+/// Transport-rule conditions and exceptions that narrow a rule to some mail
+/// (Set-TransportRule's parameters, tests/data/exo-cmdlets.json); a rule
+/// holding any is not the gateway's relay rule.
+const NARROWING: &[&str] = &[
+    "From",
+    "FromMemberOf",
+    "SentTo",
+    "SentToMemberOf",
+    "SenderDomainIs",
+    "RecipientDomainIs",
+    "RecipientAddressContainsWords",
+    "AnyOfRecipientAddressContainsWords",
+    "HeaderContainsMessageHeader",
+    "HeaderMatchesMessageHeader",
+    "SubjectContainsWords",
+    "SubjectOrBodyContainsWords",
+    "ExceptIfFrom",
+    "ExceptIfSentTo",
+    "ExceptIfRecipientDomainIs",
+    "ExceptIfSenderDomainIs",
+];
+
 /// The environment variable the imported outbound secret is read from.
 pub const SECRET_VARIABLE: &str = crate::init::SECRET_VARIABLE;
 
@@ -94,7 +116,9 @@ struct Draft {
     region: Option<String>,
     egress: Vec<String>,
     egress_from: String,
-    mx: Vec<String>,
+    /// (host, priority): the catalog's priority when it lists the host (the
+    /// export holds no preference), else 10.
+    mx: Vec<(String, u16)>,
     tls_certificate: Option<String>,
     sealers: Vec<String>,
     allow_list: bool,
@@ -136,9 +160,10 @@ fn nets(addresses: &[String]) -> Vec<IpNet> {
 
 fn has_marker(object: &Json, role: &str) -> bool {
     ["Comment", "Comments"].iter().any(|p| {
-        member(object, p)
-            .and_then(Json::as_str)
-            .is_some_and(|c| c.contains(&format!("mailflowc:{role}")))
+        member(object, p).and_then(Json::as_str).is_some_and(|c| {
+            c.to_ascii_lowercase()
+                .contains(&format!("(mailflowc:{role})"))
+        })
     })
 }
 
@@ -327,14 +352,43 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
         .map(|l| list(l, "AssociatedAcceptedDomains", Rule::AcceptedDomainSet))
         .unwrap_or_default();
     if scoped.is_empty() {
-        d.domains = accepted;
-        d.domains_from = "the accepted domains (onmicrosoft.com aside)".to_owned();
+        // Without a lock-down, an accepted domain is routed only when its MX
+        // already points away from Microsoft 365: one whose MX is still
+        // Microsoft's would be cut over by the DNS fragments, and an
+        // outbound-only one receives no mail.
+        let outbound_only: BTreeSet<String> = objects(export, "AcceptedDomain")
+            .iter()
+            .filter(|a| is(a, "OutboundOnly"))
+            .map(|a| hosts::normalize_host(&scalar(member(a, "DomainName"))))
+            .collect();
+        let at_microsoft: BTreeSet<String> = objects(export, "MxRecord")
+            .iter()
+            .filter(|r| {
+                let exchanges = list(r, "Exchanges", Rule::HostSet);
+                exchanges.is_empty()
+                    || exchanges
+                        .iter()
+                        .any(|h| hosts::microsoft365_mx_problem(h).is_none())
+            })
+            .map(|r| hosts::normalize_host(&scalar(member(r, "Domain"))))
+            .collect();
+        let (kept, left): (Vec<String>, Vec<String>) = accepted
+            .into_iter()
+            .partition(|a| !outbound_only.contains(a) && !at_microsoft.contains(a));
+        if !left.is_empty() {
+            d.notes.push(format!(
+                "not routed (no lock-down connector names them, and their MX is Microsoft 365's, unknown, or they are outbound-only): {}; add to `organization.domains` the ones to move to the gateway",
+                left.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        d.domains = kept;
+        d.domains_from = "the accepted domains whose MX is not Microsoft 365's".to_owned();
     } else {
         d.domains = sorted(scoped);
         d.domains_from = "the lock-down connector's accepted domains".to_owned();
     }
     if d.domains.is_empty() {
-        return Err("the tenant has no accepted domain besides onmicrosoft.com: there is no MX to move to a gateway".to_owned());
+        return Err("no accepted domain is routed to the gateway (a lock-down connector's, or one whose MX points away from Microsoft 365): there is nothing to import; `mailflowc init` writes a starter topology instead".to_owned());
     }
 
     // MX: the Microsoft 365 host of a domain that has another than the
@@ -417,7 +471,36 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
     }
     // What the tenant's domains resolve to is written even when it is the
     // catalog's: a catalog's MX may be only its guide's example (MF0706).
-    d.mx = seen_mx;
+    let catalog_priority = |host: &str| {
+        d.vendor
+            .as_deref()
+            .and_then(|v| catalog::select(v, d.region.as_deref()))
+            .and_then(|s| s.mx())
+            .and_then(|(mx, _)| {
+                mx.iter()
+                    .find(|m| hosts::normalize_host(&m.host) == host)
+                    .map(|m| m.priority)
+            })
+    };
+    let mut priorities_known = true;
+    d.mx = seen_mx
+        .iter()
+        .map(|h| {
+            let p = catalog_priority(h);
+            priorities_known &= p.is_some();
+            (h.clone(), p.unwrap_or(10))
+        })
+        .collect();
+    if !d.mx.is_empty() && !priorities_known {
+        d.notes.push("the export holds the MX hosts, not their preferences: `gateway.mx` gives each priority 10; set the ones your DNS serves".to_owned());
+    }
+    if d.domains
+        .iter()
+        .any(|dom| !d.microsoft365_mx.iter().any(|(m, _)| m == dom))
+        && !seen_mx.is_empty()
+    {
+        d.notes.push("a domain whose MX already points at the gateway has its Microsoft 365 MX host assumed `<domain-with-dashes>.mail.protection.outlook.com`; for a domain with inbound DNSSEC (`…mx.microsoft`), set `organization.microsoft365_mx` (admin center, Settings > Domains > DNS records)".to_owned());
+    }
     let gateway_nets = nets(&egress);
 
     // Trusted ARC sealers: the export cannot tell which is the gateway's.
@@ -510,6 +593,20 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
                 && !scalar(member(r, "SetHeaderName")).is_empty()
         })
         .collect();
+    // A rule with conditions of its own (one recipient domain, a group)
+    // routes some mail only: it is not the gateway's relay, whatever it
+    // stamps. mailflowc's rule has only FromScope and SentToScope.
+    let (stamping, narrow): (Vec<&Json>, Vec<&Json>) = stamping.into_iter().partition(|r| {
+        NARROWING.iter().all(|c| list(r, c, Rule::Text).is_empty())
+            && property(r, "SentToScope", Rule::Word) == "notinorganization"
+    });
+    for rule in narrow {
+        d.notes.push(format!(
+            "the rule `{}` stamps a header and routes to `{}`, but only for some mail (conditions of its own, or not all mail to outside recipients): it is not taken as the gateway's relay, and mailflowc leaves it alone",
+            name_of(rule),
+            scalar(member(rule, "RouteMessageOutboundConnector"))
+        ));
+    }
     if let Some(rule) = the_one(
         &stamping,
         "outbound-rule",
@@ -542,6 +639,10 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
             sha256,
             secret_from: format!("env:{SECRET_VARIABLE}"),
         });
+        d.notes.push(format!(
+            "the secret `{}` is checked by 60-outbound-rule.ps1 when it runs: 32 or more letters and digits; a secret of another form must be rotated on both sides (README, rotating the secret)",
+            SECRET_VARIABLE
+        ));
         name("outbound_connector", Some(connector));
         name("outbound_rule", Some(rule));
     }
@@ -607,13 +708,20 @@ fn orphans(desired: &DesiredState, export: &Json) -> Vec<Finding> {
         for object in objects(export, noun) {
             for p in ["Comment", "Comments"] {
                 let comment = scalar(member(object, p));
-                let Some(at) = comment.find("mailflowc:") else {
+                // As 80-converge.ps1 reads it: `\(mailflowc:([a-z0-9-]+)\)`,
+                // matched case-insensitively (PowerShell's -match).
+                let lower = comment.to_ascii_lowercase();
+                let Some(at) = lower.find("(mailflowc:") else {
                     continue;
                 };
-                let role: String = comment[at..]
+                let rest = &lower[at + 1..];
+                let role: String = rest
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '-')
                     .collect();
+                if !rest[role.len()..].starts_with(')') {
+                    continue;
+                }
                 if !markers.contains(role.as_str()) {
                     out.push(Finding {
                         key: format!("exchange/{}", role.trim_start_matches("mailflowc:")),

@@ -213,6 +213,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     // The Japanese of a string Rust hands a Japanese template.
     env.add_filter("ja", |text: &str| ja::translate(text));
     env.add_filter("ja_name", |text: &str| ja::name(text));
+    // A value in a TOML comment: one line (control characters shown
+    // escaped, so a line break cannot end the comment), quoted.
+    env.add_filter("toml_comment", |text: &str| {
+        toml::Value::String(crate::diagnostics::sanitize(text)).to_string()
+    });
     // A TOML boolean (minijinja prints `True`).
     env.add_filter(
         "toml_bool",
