@@ -11,7 +11,8 @@
 //! refused unless the caller accepts them.
 
 use crate::audit::{
-    covers_every_sender, is, is_lockdown, kind_of, list, name_of, on, property, scalar, within,
+    covers_every_sender, is, is_lockdown, kind_of, list, name_of, nets, on, property, scalar,
+    within,
 };
 use crate::catalog;
 use crate::context::Context;
@@ -25,7 +26,6 @@ use ipnet::IpNet;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 /// What an import reads; an export without one of them is refused.
 pub const REQUIRED: &[&str] = &[
@@ -145,17 +145,6 @@ struct Outbound {
     header: String,
     sha256: String,
     secret_from: String,
-}
-
-fn nets(addresses: &[String]) -> Vec<IpNet> {
-    addresses
-        .iter()
-        .filter_map(|a| {
-            a.parse::<IpNet>()
-                .ok()
-                .or_else(|| a.parse::<IpAddr>().ok().map(IpNet::from))
-        })
-        .collect()
 }
 
 fn has_marker(object: &Json, role: &str) -> bool {

@@ -183,6 +183,19 @@ fn span(entry: &str) -> Option<(IpAddr, IpAddr)> {
     Some((net.network(), net.broadcast()))
 }
 
+/// The networks of an address list's entries (an address is its /32 or
+/// /128); entries that are neither are left out.
+pub(crate) fn nets(addresses: &[String]) -> Vec<IpNet> {
+    addresses
+        .iter()
+        .filter_map(|a| {
+            a.parse::<IpNet>()
+                .ok()
+                .or_else(|| a.parse::<IpAddr>().ok().map(IpNet::from))
+        })
+        .collect()
+}
+
 pub(crate) fn within(nets: &[IpNet], entry: &str) -> bool {
     span(entry)
         .is_some_and(|(first, last)| nets.iter().any(|n| n.contains(&first) && n.contains(&last)))
@@ -355,14 +368,7 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
             match identity(from) {
                 Some((addresses, certificates)) if !from.is_empty() => (
                     Some(Gateway {
-                        nets: addresses
-                            .iter()
-                            .filter_map(|a| {
-                                a.parse::<IpNet>()
-                                    .ok()
-                                    .or_else(|| a.parse::<IpAddr>().ok().map(IpNet::from))
-                            })
-                            .collect(),
+                        nets: nets(&addresses),
                         certificates,
                         ours: BTreeSet::new(),
                     }),
