@@ -15,6 +15,7 @@ pub mod audit;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod context;
 pub mod diagnostics;
 pub mod dnscheck;

@@ -28,6 +28,11 @@ pub fn beside(path: &Path, name: &str) -> PathBuf {
         .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
+/// The directory holding `path` (empty for a bare name).
+pub fn parent_dir(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
 /// The file stem a fleet names a tenant's tree after.
 pub fn stem(path: &Path) -> String {
     path.file_stem()

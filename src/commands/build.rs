@@ -1,0 +1,164 @@
+//! `mailflowc build`: every topology of the call compiles, a fleet's shared
+//! appliances are checked, and only then is anything written (or, with
+//! `--check`, compared).
+
+use super::appliance_trees::appliance_trees;
+use super::input::{topologies_and_trees, Input};
+use super::outcome::{collect_all, failed_into, print_outcomes, Outcome};
+use super::{Exit, Settings};
+use crate::write::{diff_tree_in, write_tree_in, Listings};
+use std::path::{Path, PathBuf};
+
+pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Settings) -> Exit {
+    let Some((files, outs)) = topologies_and_trees(paths, out.as_deref()) else {
+        return Exit::Failure;
+    };
+    let listings = Listings::default();
+    // Everything compiles (and a fleet's appliances are checked) before
+    // anything is written: a refused tenant leaves its tree untouched.
+    let mut outcomes = collect_all(&files, settings, |input, _| compile_one(input, settings));
+    let fleet = files.len() > 1 || paths.iter().any(|p| p.is_dir());
+    let appliances = appliance_trees(&files, &outs, &mut outcomes, fleet, check, settings);
+    {
+        use rayon::prelude::*;
+        outcomes
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(index, outcome)| {
+                if let Some(compiled) = outcome.compiled.take() {
+                    let shown = if files[index].as_os_str() == "-" {
+                        "-".to_owned()
+                    } else {
+                        files[index].display().to_string()
+                    };
+                    let files = compiled.files;
+                    let done =
+                        write_or_compare(&outs[index], &files, &shown, check, &listings, settings);
+                    outcome.files = files.len();
+                    outcome.out.extend(done.out);
+                    outcome.err.extend(done.err);
+                    outcome.result = done.result;
+                    outcome.code = done.code;
+                }
+            });
+    }
+    for tree in appliances {
+        let mut done = write_or_compare(
+            &tree.dir,
+            &tree.files,
+            &tree.fleet,
+            check,
+            &listings,
+            settings,
+        );
+        done.display = tree.display;
+        done.appliance = true;
+        done.files = tree.files.len();
+        outcomes.push(done);
+    }
+    print_outcomes(&outcomes, settings);
+    Exit::combine(outcomes.iter().map(|o| o.code))
+}
+
+/// Compiles one topology of a build; the files stay in the outcome until
+/// the whole call is known to be writable.
+fn compile_one(input: &Input, settings: &Settings) -> Outcome {
+    let mut outcome = Outcome::default();
+    let compiled = match crate::pipeline::compile_sources(
+        &input.sources,
+        &input.file_name,
+        &input.context(),
+    ) {
+        Ok(compiled) => compiled,
+        Err(error) => {
+            failed_into(&mut outcome, error, settings);
+            return outcome;
+        }
+    };
+    if outcome.diagnostics(&compiled.warnings, settings) {
+        outcome.code = Exit::Invalid;
+        outcome.result = "warnings denied".to_owned();
+        return outcome;
+    }
+    outcome.compiled = Some(compiled);
+    outcome
+}
+
+/// Writes one tree, or compares it with the files (`--check`).
+fn write_or_compare(
+    out: &Path,
+    files: &crate::targets::Files,
+    shown: &str,
+    check: bool,
+    listings: &Listings,
+    settings: &Settings,
+) -> Outcome {
+    let started = std::time::Instant::now();
+    let mut outcome = Outcome::default();
+    if check {
+        match diff_tree_in(out, files, Some(listings)) {
+            Ok(diff) if diff.is_clean() => {
+                outcome.out.push(format!(
+                    "{}: up to date ({} files)",
+                    out.display(),
+                    files.len()
+                ));
+                outcome.result = "up to date".to_owned();
+                outcome.code = Exit::Ok;
+            }
+            Ok(diff) => {
+                outcome.out.push(format!(
+                    "{}: stale; run `mailflowc build {shown}`",
+                    out.display(),
+                ));
+                for (label, files) in [
+                    ("missing", &diff.missing),
+                    ("differs", &diff.differing),
+                    ("extra", &diff.extra),
+                    ("leftover of an interrupted build", &diff.leftovers),
+                ] {
+                    for file in files {
+                        outcome.out.push(format!("  {label}: {file}"));
+                    }
+                }
+                outcome.result = "stale".to_owned();
+                outcome.code = Exit::Different;
+            }
+            Err(error) => {
+                outcome
+                    .err
+                    .push(format!("error: cannot read `{}`: {error}", out.display()));
+                outcome.result = "cannot read the tree".to_owned();
+                outcome.code = Exit::Failure;
+            }
+        }
+        return outcome;
+    }
+    match write_tree_in(out, files, crate::targets::MARKER_FILE, listings) {
+        Ok(written) => {
+            for warning in &written.warnings {
+                outcome.err.push(format!("warning: {warning}"));
+            }
+            outcome
+                .out
+                .push(format!("wrote {} files to {}", files.len(), out.display()));
+            if settings.verbose {
+                for file in files.keys() {
+                    outcome.out.push(format!("  {file}"));
+                }
+                outcome.out.push(format!(
+                    "  in {:.1} ms",
+                    started.elapsed().as_secs_f64() * 1000.0
+                ));
+            }
+            outcome.result = format!("wrote {}", out.display());
+            outcome.code = Exit::Ok;
+        }
+        Err(error) => {
+            outcome.err.push(format!("error: {error}"));
+            outcome.result = "not written".to_owned();
+            outcome.code = Exit::Failure;
+        }
+    }
+    outcome
+}

@@ -1,0 +1,40 @@
+//! `mailflowc drift`: the desired state against a tenant export, offline.
+
+use super::export::read_export;
+use super::input::analyze_file;
+use super::settings::DriftFormat;
+use super::{Exit, Settings};
+use std::path::Path;
+
+pub fn drift(path: &Path, export: &Path, format: DriftFormat, settings: &Settings) -> Exit {
+    use crate::targets::{drift, state};
+    let (_, topology) = match analyze_file(path, settings) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let json = match read_export(export) {
+        Ok((_, json)) => json,
+        Err(code) => return code,
+    };
+    let desired = state::desired_state(&topology, &crate::targets::plan(&topology));
+    let report = match drift::drift(&desired, &json) {
+        Ok(report) => report,
+        Err(message) => {
+            warn!("error: `{}`: {message}", export.display());
+            return Exit::Failure;
+        }
+    };
+    match format {
+        DriftFormat::Text => super::say_raw(&drift::text(&report)),
+        DriftFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+            text.push('\n');
+            super::say_raw(&text);
+        }
+    }
+    if report.in_sync() {
+        Exit::Ok
+    } else {
+        Exit::Different
+    }
+}

@@ -1,0 +1,212 @@
+//! The topologies a call names: read (bounded), expanded from directories,
+//! each with its output tree.
+
+use super::outcome::report;
+use super::{Exit, Settings};
+use crate::context::Context;
+use crate::diagnostics::Sources;
+use std::path::{Path, PathBuf};
+
+/// One topology of a call: where it was read from and its files.
+pub(super) struct Input {
+    pub(super) file_name: String,
+    pub(super) display: String,
+    pub(super) base_dir: PathBuf,
+    pub(super) sources: Sources,
+    /// The documents' language (`build --lang`).
+    lang: crate::targets::Lang,
+}
+
+impl Input {
+    pub(super) fn context(&self) -> Context {
+        Context {
+            base_dir: self.base_dir.clone(),
+            reveal: false,
+            today: Some(time::OffsetDateTime::now_utc().date()),
+            check_git: true,
+            lang: self.lang,
+        }
+    }
+}
+
+/// A topology's text, bounded (`parse::read_bounded`): over the size limit,
+/// the start of it, which the pipeline refuses (MF0006).
+fn read_limited_from(reader: impl std::io::Read) -> std::io::Result<String> {
+    let bytes = crate::parse::read_bounded(reader)?;
+    if bytes.len() > crate::parse::schema::MAX_TOPOLOGY_BYTES {
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+pub(super) fn read_limited(path: &Path) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        return read_limited_from(std::io::stdin().lock());
+    }
+    read_limited_from(std::fs::File::open(path)?)
+}
+
+/// Reads a topology and the bases it extends; the error to print otherwise.
+pub(super) fn load_topology(path: &Path, settings: &Settings) -> Result<Input, String> {
+    let stdin = path.as_os_str() == "-";
+    let source = read_limited(path).map_err(|error| {
+        let shown = if stdin {
+            "standard input".to_owned()
+        } else {
+            format!("`{}`", path.display())
+        };
+        format!("error: cannot read {shown}: {error}")
+    })?;
+    let file_name = if stdin {
+        "stdin.toml".to_owned()
+    } else {
+        path.file_name().map_or_else(
+            || "topology.toml".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let display = if stdin {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let base_dir = if stdin {
+        PathBuf::from(".")
+    } else {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let context = Context {
+        base_dir: base_dir.clone(),
+        ..Context::default()
+    };
+    let own = (!stdin).then_some(path);
+    let sources = crate::pipeline::load(&source, &display, &context, own);
+    Ok(Input {
+        file_name,
+        display,
+        base_dir,
+        sources,
+        lang: settings.lang,
+    })
+}
+
+pub(super) fn read_topology(path: &Path, settings: &Settings) -> Result<Input, Exit> {
+    load_topology(path, settings).map_err(|message| {
+        warn!("{message}");
+        Exit::Failure
+    })
+}
+
+/// The topology files a call names: files as given, directories as the
+/// `*.toml` files in them (sorted; names starting with `_` or `.` are shared
+/// bases, not tenants), `-` for standard input (alone).
+pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if paths.len() > 1 {
+                return Err("error: `-` (standard input) must be the only topology".to_owned());
+            }
+            files.push(path.clone());
+        } else if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("error: cannot read `{}`: {e}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .map(|p| {
+                    p.strip_prefix(".")
+                        .map_or_else(|_| p.clone(), Path::to_path_buf)
+                })
+                .filter(|p| {
+                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                    p.is_file()
+                        && p.extension().is_some_and(|e| e == "toml")
+                        && name.is_some_and(|n| !n.starts_with('_') && !n.starts_with('.'))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "error: `{}` holds no topology (`*.toml` not starting with `_`)",
+                    path.display()
+                ));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    Ok(files)
+}
+
+/// Each topology's output directory: `out` (or `generated/` beside it) for
+/// one named on its own; `OUT/<stem>/` (or `generated/<stem>/` beside each)
+/// for a fleet (several, or a directory).
+fn out_dirs(files: &[PathBuf], out: Option<&Path>, fleet: bool) -> Result<Vec<PathBuf>, String> {
+    if !fleet {
+        return Ok(vec![out.map_or_else(
+            || crate::trees::tree_for(&files[0]),
+            Path::to_path_buf,
+        )]);
+    }
+    let mut dirs = Vec::new();
+    let mut seen = std::collections::BTreeMap::new();
+    for file in files {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = match out {
+            Some(out) => out.join(&stem),
+            None => crate::trees::beside(file, "generated").join(&stem),
+        };
+        if let Some(other) = seen.insert(dir.clone(), file.clone()) {
+            return Err(format!(
+                "error: `{}` and `{}` would build into the same tree `{}`; rename one",
+                other.display(),
+                file.display(),
+                dir.display()
+            ));
+        }
+        dirs.push(dir);
+    }
+    Ok(dirs)
+}
+
+/// The topologies a call names and each one's output directory; `None`
+/// (the error printed) when they cannot be listed or two share a tree.
+pub(super) fn topologies_and_trees(
+    paths: &[PathBuf],
+    out: Option<&Path>,
+) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    // A directory is a fleet, even of one tenant: each tenant's tree is
+    // `generated/<stem>/`, so the fleet's second tenant moves no tree.
+    let fleet = paths.iter().any(|p| p.is_dir());
+    match expand(paths).and_then(|f| out_dirs(&f, out, fleet || f.len() > 1).map(|o| (f, o))) {
+        Ok(found) => Some(found),
+        Err(message) => {
+            warn!("{message}");
+            None
+        }
+    }
+}
+
+/// Reads, parses and checks a topology, printing every diagnostic; the model
+/// when it has no errors, otherwise the exit code to stop with.
+pub(super) fn analyze_file(
+    path: &Path,
+    settings: &Settings,
+) -> Result<(Input, crate::model::Topology), Exit> {
+    let input = read_topology(path, settings)?;
+    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
+    let denied = report(&input, &found, settings);
+    match topology {
+        Some(topology) if !denied => Ok((input, topology)),
+        _ => Err(Exit::Invalid),
+    }
+}

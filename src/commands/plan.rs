@@ -1,0 +1,154 @@
+//! `mailflowc plan`: what a change does, against the tree on disk or a
+//! base revision; a fleet's plans grouped into one report.
+
+use super::input::{topologies_and_trees, Input};
+use super::outcome::{analyzed, collect_all, print_outcomes, Outcome};
+use super::settings::PlanFormat;
+use super::{Exit, Settings};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// How `plan` reports.
+pub struct PlanHow {
+    pub format: Option<PlanFormat>,
+    pub summary: bool,
+    pub full: Option<PathBuf>,
+}
+
+pub fn plan(
+    paths: &[PathBuf],
+    out: Option<PathBuf>,
+    base: Option<&str>,
+    how: PlanHow,
+    settings: &Settings,
+) -> Exit {
+    let Some((files, outs)) = topologies_and_trees(paths, out.as_deref()) else {
+        return Exit::Failure;
+    };
+    if files.len() > 1 && base.is_some_and(|b| Path::new(b).is_file()) {
+        warn!("error: `--base FILE` compares one topology; give a git revision for several");
+        return Exit::Failure;
+    }
+    let format = how.format.unwrap_or(if std::io::stdout().is_terminal() {
+        PlanFormat::Text
+    } else {
+        PlanFormat::Markdown
+    });
+    let several = files.len() > 1;
+    let mut outcomes = collect_all(&files, settings, |input, index| {
+        plan_one(
+            input,
+            &outs[index],
+            base,
+            format,
+            several,
+            how.summary,
+            settings,
+        )
+    });
+    let mut report = None;
+    if several && format != PlanFormat::Json && outcomes.iter().any(|o| o.plan.is_some()) {
+        let planned: Vec<(&str, &crate::targets::diff::PlanDiff)> = outcomes
+            .iter()
+            .filter_map(|o| o.plan.as_ref().map(|p| (o.display.as_str(), p)))
+            .collect();
+        let grouped = crate::targets::fleet_plan::group(&planned);
+        report = Some(match format {
+            PlanFormat::Text => grouped.text(how.summary),
+            _ => {
+                let where_full = match &how.full {
+                    Some(file) => format!("the whole plan is in `{}`", file.display()),
+                    None => {
+                        "`--full FILE` writes the whole plan, `--format text` prints it".to_owned()
+                    }
+                };
+                grouped.markdown_within_limit(how.summary, &where_full)
+            }
+        });
+        if let Some(file) = &how.full {
+            let whole = grouped.markdown(true, how.summary);
+            if let Err(error) = std::fs::write(file, whole) {
+                warn!("error: cannot write `{}`: {error}", file.display());
+                return Exit::Failure;
+            }
+        }
+    } else if let (Some(file), [one]) = (&how.full, outcomes.as_slice()) {
+        if let Some(plan) = &one.plan {
+            if let Err(error) = std::fs::write(file, crate::targets::diff::markdown(plan, false)) {
+                warn!("error: cannot write `{}`: {error}", file.display());
+                return Exit::Failure;
+            }
+        }
+    }
+    for outcome in &mut outcomes {
+        outcome.plan = None;
+    }
+    print_outcomes(&outcomes, settings);
+    if let Some(report) = report {
+        say!("{}", report.trim_end_matches('\n'));
+    }
+    Exit::combine(outcomes.iter().map(|o| o.code))
+}
+
+fn plan_one(
+    input: &Input,
+    out: &Path,
+    base: Option<&str>,
+    format: PlanFormat,
+    several: bool,
+    summary: bool,
+    settings: &Settings,
+) -> Outcome {
+    use crate::targets::{diff, state};
+    let mut outcome = Outcome::default();
+    let Some(topology) = analyzed(input, &mut outcome, settings) else {
+        return outcome;
+    };
+    let plan = crate::targets::plan(&topology);
+    let new = state::desired_state(&topology, &plan);
+    let (base, info) = match crate::trees::read_base(out, base) {
+        Ok(found) => found,
+        Err(message) => {
+            outcome.err.push(format!("error: {message}"));
+            outcome.code = Exit::Failure;
+            outcome.result = "no base".to_owned();
+            return outcome;
+        }
+    };
+    let base = base.unwrap_or_else(|| state::DesiredState {
+        objects: Default::default(),
+        steps: Vec::new(),
+        ..new.clone()
+    });
+    let order = crate::targets::runbook::files_in_order(&topology, &plan);
+    let mut changes = diff::plan_changes(&base, &new, &order);
+    changes.base = Some(info);
+    let text = match format {
+        // Several topologies: one grouped report after all of them.
+        PlanFormat::Markdown | PlanFormat::Text if several => String::new(),
+        PlanFormat::Markdown => diff::markdown(&changes, summary),
+        PlanFormat::Text => diff::text(&changes, summary),
+        // Several topologies: JSON Lines, one object per topology.
+        PlanFormat::Json if several => serde_json::to_string(&serde_json::json!({
+            "topology": input.display,
+            "base": changes.base,
+            "changes": changes.changes,
+            "apply": changes.apply,
+        }))
+        .unwrap_or_default(),
+        PlanFormat::Json => serde_json::to_string_pretty(&changes).unwrap_or_default(),
+    };
+    if !text.is_empty() {
+        outcome.out.push(text.trim_end_matches('\n').to_owned());
+    }
+    outcome.files = changes.changes.len();
+    if changes.is_empty() {
+        outcome.result = "no changes".to_owned();
+        outcome.code = Exit::Ok;
+    } else {
+        outcome.result = format!("{} change(s)", changes.changes.len());
+        outcome.code = Exit::Different;
+    }
+    outcome.plan = Some(changes);
+    outcome
+}
