@@ -64,7 +64,7 @@ pub(super) fn appliance_trees(
         let fleet = parent(0);
         let reason = if crate::trees::is_fleet_parent(&fleet) {
             outcomes[0].compiled.as_ref().and_then(|c| {
-                appliance::not_accepted(
+                crate::fleet::appliance::not_accepted(
                     &fleet.join(appliance::tree(&label)),
                     Tenant {
                         stem: &stems[0],
@@ -104,10 +104,10 @@ pub(super) fn appliance_trees(
             .iter()
             .map(|o| o.compiled.as_ref().map(|c| &c.topology))
             .collect();
-        appliance::groups(&stems, &models, parent)
+        crate::fleet::groups(&stems, &models, parent)
     };
     let mut trees = Vec::new();
-    for appliance::Group {
+    for crate::fleet::Group {
         fleet,
         label,
         members,
@@ -122,9 +122,9 @@ pub(super) fn appliance_trees(
             .filter(|&i| parent(i) == fleet)
             .map(|i| (stems[i].as_str(), outcomes[i].compiled.is_some()))
             .collect();
-        let left_out: Vec<String> = std::fs::read_to_string(dir.join(appliance::MANIFEST_FILE))
+        let left_out: Vec<String> = crate::fleet::appliance::manifest(&dir)
             .ok()
-            .and_then(|t| serde_json::from_str::<appliance::Manifest>(&t).ok())
+            .flatten()
             .map(|m| {
                 m.tenants
                     .into_keys()
@@ -140,7 +140,7 @@ pub(super) fn appliance_trees(
                 .iter()
                 .map(|o| o.compiled.as_ref().map(|c| &c.topology))
                 .collect();
-            let tenants = appliance::tenants_of(&stems, &models, &members);
+            let tenants = crate::fleet::tenants_of(&stems, &models, &members);
             let order: Vec<usize> = (0..tenants.len()).collect();
             Some(appliance::files(
                 &label,

@@ -28,9 +28,7 @@ pub fn check(paths: &[PathBuf], settings: &Settings) -> Exit {
     let stems: Vec<String> = files.iter().map(|f| crate::trees::stem(f)).collect();
     let (_, conflicts) = {
         let models: Vec<_> = outcomes.iter().map(|o| o.topology.as_ref()).collect();
-        crate::targets::cisco::appliance::groups(&stems, &models, |i| {
-            crate::trees::parent_dir(&files[i])
-        })
+        crate::fleet::groups(&stems, &models, |i| crate::trees::parent_dir(&files[i]))
     };
     for (index, found) in conflicts {
         let outcome = &mut outcomes[index];

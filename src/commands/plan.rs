@@ -52,7 +52,7 @@ pub fn plan(
             .iter()
             .filter_map(|o| o.plan.as_ref().map(|p| (o.display.as_str(), p)))
             .collect();
-        let grouped = crate::targets::fleet_plan::group(&planned);
+        let grouped = crate::fleet::plan_report::group(&planned);
         report = Some(match format {
             PlanFormat::Text => grouped.text(how.summary),
             _ => {

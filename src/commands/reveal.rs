@@ -156,12 +156,12 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>, settings: &Settings) -> Exit {
         .iter()
         .map(|r| r.as_ref().map(|(topology, _)| topology))
         .collect();
-    let (groups, conflicts) = appliance::groups(&stems, &models, |_| dir.to_path_buf());
+    let (groups, conflicts) = crate::fleet::groups(&stems, &models, |_| dir.to_path_buf());
     for group in groups {
         if group.members.iter().any(|i| conflicts.contains_key(i)) {
             continue;
         }
-        let tenants = appliance::tenants_of(&stems, &models, &group.members);
+        let tenants = crate::fleet::tenants_of(&stems, &models, &group.members);
         let order: Vec<usize> = (0..tenants.len()).collect();
         let secrets: std::collections::BTreeMap<usize, crate::secret::RevealedSecrets> = group
             .members

@@ -15,7 +15,6 @@ pub mod diff;
 pub mod dns;
 pub mod drift;
 pub mod exchange;
-pub mod fleet_plan;
 pub mod gateway;
 pub mod ja;
 pub mod plan;

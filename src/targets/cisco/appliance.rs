@@ -7,8 +7,8 @@
 //! mail that carries none. A tenant's own tree then holds no relay guard:
 //! a fleet build writes the appliance's once, beside the tenants' trees, in
 //! `_appliances/<label>/`, with the steps to paste it and a manifest that a
-//! later build of one tenant reads to know whether the guard already
-//! accepts it.
+//! later build reads to know whether the guard already accepts a tenant
+//! (`crate::fleet::appliance` reads it; this file only renders).
 //!
 //! Tenants that would need different guards (filter, sender group,
 //! listener or header names), or that share a secret or a routed domain on
@@ -58,70 +58,6 @@ pub struct Tenant<'a> {
 /// The appliance a tenant names, if any.
 pub fn label(topology: &Topology) -> Option<&str> {
     topology.cisco.as_ref()?.appliance.as_deref()
-}
-
-/// The tenants of one appliance in one fleet, as a call names them.
-pub struct Group {
-    /// The directory holding the fleet's trees (or topologies).
-    pub fleet: std::path::PathBuf,
-    pub label: String,
-    /// Indexes into the call's topologies, in tree-name order.
-    pub members: Vec<usize>,
-}
-
-/// The appliances of a call: `models[i]` is the model of its `i`th
-/// topology (`None` when it has none), `stems[i]` its tree's name,
-/// `fleet_of(i)` the fleet it belongs to. Each group in tree-name order,
-/// with the MF0522 of every tenant that conflicts, by index into the call.
-pub fn groups(
-    stems: &[String],
-    models: &[Option<&Topology>],
-    fleet_of: impl Fn(usize) -> std::path::PathBuf,
-) -> (Vec<Group>, BTreeMap<usize, Vec<Diagnostic>>) {
-    let mut by_key: BTreeMap<(std::path::PathBuf, String), Vec<usize>> = BTreeMap::new();
-    for (index, model) in models.iter().enumerate() {
-        if let Some(label) = model.and_then(label) {
-            by_key
-                .entry((fleet_of(index), label.to_owned()))
-                .or_default()
-                .push(index);
-        }
-    }
-    let mut found = BTreeMap::new();
-    let groups = by_key
-        .into_iter()
-        .map(|((fleet, label), mut members)| {
-            members.sort_by(|&a, &b| stems[a].cmp(&stems[b]));
-            let tenants = tenants_of(stems, models, &members);
-            let order: Vec<usize> = (0..tenants.len()).collect();
-            for (position, diagnostics) in conflicts(&tenants, &order) {
-                found.insert(members[position], diagnostics);
-            }
-            Group {
-                fleet,
-                label,
-                members,
-            }
-        })
-        .collect();
-    (groups, found)
-}
-
-/// The tenants of a group, in its order (every member has a model).
-pub fn tenants_of<'a>(
-    stems: &'a [String],
-    models: &[Option<&'a Topology>],
-    members: &[usize],
-) -> Vec<Tenant<'a>> {
-    members
-        .iter()
-        .filter_map(|&i| {
-            models[i].map(|topology| Tenant {
-                stem: &stems[i],
-                topology,
-            })
-        })
-        .collect()
 }
 
 /// What one appliance's relay guard is made of; every tenant that relays
@@ -248,7 +184,7 @@ pub fn conflicts(tenants: &[Tenant], members: &[usize]) -> BTreeMap<usize, Vec<D
 
 /// What an appliance's guard accepts: written beside it, read by a later
 /// build of one tenant.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Manifest {
     pub format: String,
     pub version: u32,
@@ -259,6 +195,13 @@ pub struct Manifest {
     pub header: String,
     /// Each relaying tenant, by tree name, with the fingerprints accepted.
     pub tenants: BTreeMap<String, Vec<String>>,
+}
+
+impl Manifest {
+    /// Whether this mailflowc wrote it (its format and version).
+    pub fn is_current(&self) -> bool {
+        self.format == FORMAT && self.version == VERSION
+    }
 }
 
 fn manifest(label: &str, tenants: &[Tenant], relaying: &[usize]) -> Option<Manifest> {
@@ -285,44 +228,11 @@ fn manifest(label: &str, tenants: &[Tenant], relaying: &[usize]) -> Option<Manif
     })
 }
 
-/// Why the appliance tree at `dir` does not yet accept `tenant` as it
-/// builds now (`None` when it does): a build of that one tenant must not
-/// leave the shared guard behind its secret.
-pub fn not_accepted(dir: &std::path::Path, tenant: Tenant) -> Option<String> {
-    let label = label(tenant.topology)?;
-    // A tenant that relays nothing needs nothing of the guard.
-    tenant.topology.outbound.as_ref()?;
-    let path = dir.join(MANIFEST_FILE);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Some(format!("`{}` does not exist yet", path.display()));
-    };
-    let Ok(found) = serde_json::from_str::<Manifest>(&text) else {
-        return Some(format!(
-            "`{}` is not a manifest this mailflowc reads",
-            path.display()
-        ));
-    };
-    let mut wanted = manifest(label, &[tenant], &[0])?;
-    wanted.tenants = found.tenants.clone();
-    if found != wanted {
-        return Some(format!(
-            "the relay guard in `{}` is built with other names than this tenant's",
-            dir.display()
-        ));
-    }
-    match found.tenants.get(tenant.stem) {
-        Some(accepted) if *accepted == fingerprints(tenant.topology) => None,
-        Some(_) => Some(format!(
-            "the relay guard in `{}` accepts another secret for `{}`",
-            dir.display(),
-            tenant.stem
-        )),
-        None => Some(format!(
-            "the relay guard in `{}` does not accept `{}` yet",
-            dir.display(),
-            tenant.stem
-        )),
-    }
+/// The manifest a guard that accepts `tenant` as it builds now would carry
+/// (with that tenant alone): what a build of one tenant compares with the
+/// manifest on disk.
+pub fn wanted_manifest(label: &str, tenant: Tenant) -> Option<Manifest> {
+    manifest(label, &[tenant], &[0])
 }
 
 /// The files of one appliance's tree, relative to it; `revealed` (the

@@ -3,7 +3,7 @@
 //! one row, not one per tenant), the files to run grouped the same way, and
 //! a Markdown form that stays under GitHub's comment limit.
 
-use super::diff::{self, md, md_code, Change, PlanDiff};
+use crate::targets::diff::{self, md, md_code, Change, PlanDiff};
 use std::collections::BTreeMap;
 
 /// GitHub refuses a comment body over 65,536 characters; leave room for
@@ -74,7 +74,7 @@ fn generic_plan(plan: &PlanDiff) -> PlanDiff {
     let mut seen = std::collections::BTreeSet::new();
     let mut apply = Vec::new();
     for step in &plan.apply {
-        let step = super::diff::ApplyStep {
+        let step = diff::ApplyStep {
             when: step.when.clone(),
             file: generic_path(&step.file, &domains),
         };
