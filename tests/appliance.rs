@@ -518,3 +518,70 @@ fn a_lone_topology_naming_an_appliance_is_refused() {
     assert!(err.contains("is not among a fleet's trees"), "{err}");
     assert!(!dir.path().join("generated").exists());
 }
+
+/// The guard's manifest as a merge conflict leaves it, or gone: the fleet's
+/// trees on disk still say who depends on the guard (issue 25, item 5).
+fn spoil_manifest(dir: &Path, how: &str) {
+    let manifest = dir.join(APPLIANCE_TREE).join("appliance.json");
+    match how {
+        "conflicted" => {
+            let text = std::fs::read_to_string(&manifest).unwrap();
+            std::fs::write(&manifest, format!("<<<<<<< HEAD\n{text}")).unwrap();
+        }
+        "deleted" => std::fs::remove_dir_all(dir.join("esa-hq/generated/_appliances")).unwrap(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_spoiled_manifest_never_drops_a_tenant_whose_tree_remains() {
+    for how in ["conflicted", "deleted"] {
+        let dir = built_fleet();
+        // Fabrikam's topology leaves; its tree, and its outbound rule, stay.
+        std::fs::rename(
+            dir.path().join("esa-hq/fabrikam.toml"),
+            dir.path().join("fabrikam.toml.away"),
+        )
+        .unwrap();
+        spoil_manifest(dir.path(), how);
+        let before = common::files_under(&dir.path().join("esa-hq/generated"));
+        let (code, out, err) = run(dir.path(), &["build", "esa-hq"]);
+        assert_eq!(code, 2, "{how}: {out}{err}");
+        assert_eq!(
+            common::files_under(&dir.path().join("esa-hq/generated")),
+            before,
+            "{how}: a refused build touched a tree"
+        );
+        let (code, out, err) = run(dir.path(), &["build", "--check", "esa-hq"]);
+        assert_eq!(code, 2, "{how}: --check must not pass: {out}{err}");
+        let (code, out, err) = run(dir.path(), &["reveal", "esa-hq"]);
+        assert_eq!(code, 2, "{how}: reveal must refuse: {out}{err}");
+        assert!(!dir.path().join("esa-hq/revealed").exists(), "{how}");
+    }
+}
+
+#[test]
+fn a_conflicted_manifest_is_refused_even_with_every_tenant_in_the_build() {
+    let dir = built_fleet();
+    spoil_manifest(dir.path(), "conflicted");
+    let before = common::files_under(&dir.path().join("esa-hq/generated"));
+    let (code, out, err) = run(dir.path(), &["build", "esa-hq"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("merge conflict"), "{err}");
+    assert_eq!(
+        common::files_under(&dir.path().join("esa-hq/generated")),
+        before
+    );
+}
+
+#[test]
+fn a_deleted_manifest_is_rebuilt_from_the_trees_on_disk() {
+    let dir = built_fleet();
+    let guard = read(dir.path(), GUARD);
+    spoil_manifest(dir.path(), "deleted");
+    let (code, out, err) = run(dir.path(), &["build", "esa-hq"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(read(dir.path(), GUARD), guard);
+    let (code, out, err) = run(dir.path(), &["build", "--check", "esa-hq"]);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -3,6 +3,7 @@
 
 use super::outcome::Outcome;
 use super::{Exit, Settings};
+use crate::fleet::appliance::Refusal;
 use std::path::PathBuf;
 
 /// One shared appliance's tree, to write beside the fleet's trees.
@@ -122,20 +123,8 @@ pub(super) fn appliance_trees(
             .filter(|&i| parent(i) == fleet)
             .map(|i| (stems[i].as_str(), outcomes[i].compiled.is_some()))
             .collect();
-        let left_out: Vec<String> = crate::fleet::appliance::manifest(&dir)
-            .ok()
-            .flatten()
-            .map(|m| {
-                m.tenants
-                    .into_keys()
-                    .filter(|stem| match in_call.get(stem.as_str()) {
-                        Some(&compiled) => !compiled,
-                        None => fleet.join(stem).join(crate::targets::MARKER_FILE).is_file(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let rendered = if !conflicted && left_out.is_empty() {
+        let refusal = crate::fleet::appliance::refusal(&fleet, &label, &in_call);
+        let rendered = if !conflicted && refusal.is_none() {
             let models: Vec<_> = outcomes
                 .iter()
                 .map(|o| o.compiled.as_ref().map(|c| &c.topology))
@@ -174,31 +163,38 @@ pub(super) fn appliance_trees(
             None => {
                 for &i in &members {
                     let own = conflicts.remove(&i).unwrap_or_default();
-                    let message = if !left_out.is_empty() {
-                        let named = |stem: &String| match in_call.get(stem.as_str()) {
-                            Some(_) => format!("`{stem}` (it has errors)"),
-                            None => format!(
-                                "`{stem}` (not in this build; its tree `{}` is still there: delete \
-                                 that tree if the tenant has left the appliance)",
-                                fleet.join(stem).display()
-                            ),
-                        };
-                        format!(
-                            "error: not built: appliance `{label}`'s relay guard also accepts {}, \
-                             and a guard without it would drop its mail; then build the whole \
-                             fleet (`mailflowc build {}`)",
-                            left_out.iter().map(named).collect::<Vec<_>>().join(", "),
-                            fleet_dir(i)
-                        )
-                    } else if own.is_empty() {
-                        format!(
-                            "error: not built: tenants of appliance `{label}` conflict (MF0522, above), \
-                             and its relay guard is one for all of them"
-                        )
-                    } else {
-                        String::new()
+                    let message = match &refusal {
+                        Some(Refusal::Unreadable(why)) => {
+                            format!("error: not built: appliance `{label}`'s relay guard: {why}")
+                        }
+                        Some(Refusal::LeftOut(left_out)) => {
+                            let named = |(stem, in_call): &(String, bool)| {
+                                if *in_call {
+                                    format!("`{stem}` (it has errors)")
+                                } else {
+                                    format!(
+                                        "`{stem}` (not in this build; its tree `{}` is still \
+                                         there: delete that tree if the tenant has left the \
+                                         appliance)",
+                                        fleet.join(stem).display()
+                                    )
+                                }
+                            };
+                            format!(
+                                "error: not built: appliance `{label}`'s relay guard also accepts \
+                                 {}, and a guard without it would drop its mail; then build the \
+                                 whole fleet (`mailflowc build {}`)",
+                                left_out.iter().map(named).collect::<Vec<_>>().join(", "),
+                                fleet_dir(i)
+                            )
+                        }
+                        None if own.is_empty() => format!(
+                            "error: not built: tenants of appliance `{label}` conflict (MF0522, \
+                             above), and its relay guard is one for all of them"
+                        ),
+                        None => String::new(),
                     };
-                    let code = if left_out.is_empty() {
+                    let code = if refusal.is_none() {
                         Exit::Invalid
                     } else {
                         Exit::Failure

@@ -157,8 +157,41 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>, settings: &Settings) -> Exit {
         .map(|r| r.as_ref().map(|(topology, _)| topology))
         .collect();
     let (groups, conflicts) = crate::fleet::groups(&stems, &models, |_| dir.to_path_buf());
+    // The fleet's trees, where a build of this directory writes them: a
+    // guard revealed without a tenant whose tree still names it would drop
+    // that tenant's relayed mail, as a build's would (crate::fleet::appliance).
+    let trees = crate::trees::beside(&dir.join("topology.toml"), "generated");
+    let in_call: std::collections::BTreeMap<&str, bool> = stems
+        .iter()
+        .zip(&outcomes)
+        .map(|(stem, o)| (stem.as_str(), o.code == Exit::Ok))
+        .collect();
+    let mut refused: Vec<(Vec<usize>, String)> = Vec::new();
     for group in groups {
         if group.members.iter().any(|i| conflicts.contains_key(i)) {
+            continue;
+        }
+        if let Some(refusal) = crate::fleet::appliance::refusal(&trees, &group.label, &in_call) {
+            let why = match refusal {
+                crate::fleet::appliance::Refusal::Unreadable(why) => why,
+                crate::fleet::appliance::Refusal::LeftOut(left_out) => format!(
+                    "it also accepts {}, whose tree is still in `{}`; a guard without it would \
+                     drop its mail",
+                    left_out
+                        .iter()
+                        .map(|(stem, _)| format!("`{stem}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    trees.display()
+                ),
+            };
+            refused.push((
+                group.members.clone(),
+                format!(
+                    "error: appliance `{}`'s relay guard not revealed: {why}",
+                    group.label
+                ),
+            ));
             continue;
         }
         let tenants = crate::fleet::tenants_of(&stems, &models, &group.members);
@@ -188,6 +221,13 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>, settings: &Settings) -> Exit {
                 );
                 return Exit::Failure;
             }
+        }
+    }
+    for (members, message) in refused {
+        for i in members {
+            outcomes[i].code = Exit::Failure;
+            outcomes[i].result = "not revealed".to_owned();
+            outcomes[i].err.push(message.clone());
         }
     }
     for (index, found) in conflicts {

@@ -12,7 +12,12 @@
 //! there but cannot be read (a merge conflict in the MSP's repository) is
 //! refused, never taken as "no tenant".
 
-use crate::targets::cisco::appliance::{label, wanted_manifest, Manifest, Tenant, MANIFEST_FILE};
+use crate::targets::cisco::appliance::{
+    guard_from_tenant, label, wanted_manifest, Manifest, Tenant, MANIFEST_FILE,
+};
+use crate::targets::state::DESIRED_STATE_FILE;
+use crate::targets::MARKER_FILE;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The manifest of the appliance tree at `dir`: `None` when there is none,
@@ -33,6 +38,89 @@ pub fn manifest(dir: &Path) -> Result<Option<Manifest>, String> {
             path.display()
         )),
     }
+}
+
+/// The tenants (tree names) whose trees in `fleet` name appliance `label`'s
+/// relay guard: each holds mailflowc's marker and a desired state whose
+/// relay guard is the appliance's.
+pub fn dependents(fleet: &Path, label: &str) -> Result<BTreeSet<String>, String> {
+    let guard = guard_from_tenant(label);
+    let mut found = BTreeSet::new();
+    let entries = match std::fs::read_dir(fleet) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(error) => return Err(format!("cannot read `{}`: {error}", fleet.display())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", fleet.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let tree = entry.path();
+        if name.starts_with('_') || name.starts_with('.') || !tree.join(MARKER_FILE).is_file() {
+            continue;
+        }
+        let path = tree.join(DESIRED_STATE_FILE);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let state: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "`{}` is not a desired state mailflowc reads ({e}); restore it, or delete the \
+                 tree `{}` if its tenant has left the fleet",
+                path.display(),
+                tree.display()
+            )
+        })?;
+        let names_guard = state
+            .get("objects")
+            .and_then(serde_json::Value::as_object)
+            .is_some_and(|objects| {
+                objects
+                    .values()
+                    .any(|o| o.get("file").and_then(serde_json::Value::as_str) == Some(&guard))
+            });
+        if names_guard {
+            found.insert(name);
+        }
+    }
+    Ok(found)
+}
+
+/// Why appliance `label`'s guard cannot be rebuilt by a call.
+pub enum Refusal {
+    /// The manifest, or a tree's desired state, cannot be read.
+    Unreadable(String),
+    /// Tenants the guard must accept: by tree name, whether each is in
+    /// the call (then it has errors) or not (then its tree is still there).
+    LeftOut(Vec<(String, bool)>),
+}
+
+/// Why a call cannot rebuild appliance `label`'s guard (`None` when it
+/// can): the tenants the guard must go on accepting — the manifest's, and
+/// every tree in `fleet` that names the guard — that the call cannot build
+/// it with. `in_call` maps each tenant of this fleet the call builds to
+/// whether it compiled.
+pub fn refusal(fleet: &Path, label: &str, in_call: &BTreeMap<&str, bool>) -> Option<Refusal> {
+    let dir = fleet.join(crate::targets::cisco::appliance::tree(label));
+    let accepted = match manifest(&dir) {
+        Ok(found) => found.map(|m| m.tenants.into_keys().collect::<BTreeSet<String>>()),
+        Err(message) => return Some(Refusal::Unreadable(message)),
+    };
+    let mut must_accept = accepted.unwrap_or_default();
+    match dependents(fleet, label) {
+        Ok(found) => must_accept.extend(found),
+        Err(message) => return Some(Refusal::Unreadable(message)),
+    }
+    let left_out: Vec<(String, bool)> = must_accept
+        .into_iter()
+        .filter_map(|stem| match in_call.get(stem.as_str()) {
+            Some(&compiled) => (!compiled).then_some((stem, true)),
+            None => fleet
+                .join(&stem)
+                .join(MARKER_FILE)
+                .is_file()
+                .then_some((stem, false)),
+        })
+        .collect();
+    (!left_out.is_empty()).then_some(Refusal::LeftOut(left_out))
 }
 
 /// Why the appliance tree at `dir` does not yet accept `tenant` as it
