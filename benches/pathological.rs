@@ -67,7 +67,7 @@ pub fn wide_prefixes(n: usize) -> String {
 
 fn check(source: &str) -> usize {
     let (_, found) = mailflowc::analyze(source);
-    mailflowc::diagnostics::render(&found, "t.toml", source, false).len()
+    mailflowc::pipeline::render(&found, "t.toml", source, false).len()
 }
 
 fn pathological(c: &mut Criterion) {

@@ -43,7 +43,7 @@ pub fn analyze_with(source: &str, ctx: &Context) -> (Option<Topology>, Vec<Diagn
 pub fn load(source: &str, name: &str, ctx: &Context, own: Option<&std::path::Path>) -> Sources {
     if source.len() > parse::schema::MAX_TOPOLOGY_BYTES {
         // Refused below without being parsed.
-        return Sources::single(name, source);
+        return crate::parse::defaults::single(name, source);
     }
     parse::extends::load(source, name, &ctx.base_dir, own)
 }
@@ -180,4 +180,14 @@ pub fn revealed_secrets(
     })?;
     let previous = header.previous_value_from.as_deref().and_then(read);
     Ok(Some((topology, RevealedSecrets { current, previous })))
+}
+
+/// Renders diagnostics over one file (with the defaults table, where a
+/// default's span points) for a terminal (`color`) or for logs and tests.
+pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: bool) -> String {
+    crate::diagnostics::render_sources(
+        diagnostics,
+        &crate::parse::defaults::single(file_name, source),
+        color,
+    )
 }

@@ -4,7 +4,8 @@
 
 mod common;
 
-use mailflowc::diagnostics::{render, Code, Severity};
+use mailflowc::diagnostics::{Code, Severity};
+use mailflowc::pipeline::render;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn fixtures() -> BTreeMap<String, Vec<std::path::PathBuf>> {

@@ -17,7 +17,7 @@ fn must_not_panic(source: &str, name: &str) {
                     assert!(span.end <= source.len(), "{name}: span past the end");
                 }
             }
-            mailflowc::diagnostics::render(&found, name, source, false);
+            mailflowc::pipeline::render(&found, name, source, false);
         }
         Err(mailflowc::CompileError::Internal(message)) => {
             panic!("{name}: internal error: {message}")

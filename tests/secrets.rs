@@ -175,7 +175,7 @@ fn no_message_describes_a_files_content_or_echoes_a_pasted_value() {
     std::fs::write(dir.path().join("passwd"), content).unwrap();
     let (_, found) = with_secret_reference("file:passwd", dir.path());
     let source = std::fs::read_to_string(fixture()).unwrap();
-    let text = mailflowc::diagnostics::render(&found, "t.toml", &source, false);
+    let text = mailflowc::pipeline::render(&found, "t.toml", &source, false);
     let weak = found
         .iter()
         .find(|d| d.code == mailflowc::diagnostics::Code::WeakSecret)
@@ -187,7 +187,7 @@ fn no_message_describes_a_files_content_or_echoes_a_pasted_value() {
     // A value pasted where a reference belongs is not echoed back.
     let pasted = "Zq8e0fR3u7XwP2mK9sT4vB6nC1dL5hJ0";
     let (_, found) = with_secret_reference(pasted, dir.path());
-    let text = mailflowc::diagnostics::render(&found, "t.toml", "", false);
+    let text = mailflowc::pipeline::render(&found, "t.toml", "", false);
     assert!(
         !found.iter().any(|d| d.message.contains(pasted)
             || d.label.as_deref().is_some_and(|l| l.contains(pasted))

@@ -1,7 +1,7 @@
 //! `mailflowc audit`: the paths around the gateway in a tenant export.
 
 use super::export::read_export;
-use super::input::analyze_file;
+use super::outcome::analyze_file;
 use super::settings::AuditFormat;
 use super::{Exit, Settings};
 use crate::diagnostics;

@@ -1,7 +1,7 @@
 //! `mailflowc dns-check`: the MX records the authoritative servers (or
 //! `--server`) serve, against a DNS phase.
 
-use super::input::analyze_file;
+use super::outcome::analyze_file;
 use super::{Exit, Settings};
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! `mailflowc drift`: the desired state against a tenant export, offline.
 
 use super::export::read_export;
-use super::input::analyze_file;
+use super::outcome::analyze_file;
 use super::settings::DriftFormat;
 use super::{Exit, Settings};
 use std::path::Path;

@@ -27,7 +27,7 @@ pub fn import(export: &Path, out: Option<&Path>, allow_changes: bool, settings: 
         }
         Err(ImportError::Invalid { text, found }) => {
             let errors: Vec<Diagnostic> = found.into_iter().filter(Diagnostic::is_error).collect();
-            let shown = diagnostics::render(&errors, &label, &text, settings.color_on_stderr());
+            let shown = crate::pipeline::render(&errors, &label, &text, settings.color_on_stderr());
             let _ = std::io::stderr().lock().write_all(shown.as_bytes());
             warn!(
                 "error: the tenant holds what mailflowc refuses ({} error(s) in the topology it makes, above); nothing was written",
@@ -56,7 +56,7 @@ pub fn import(export: &Path, out: Option<&Path>, allow_changes: bool, settings: 
         .cloned()
         .collect();
     if !warnings.is_empty() {
-        let shown = diagnostics::render(
+        let shown = crate::pipeline::render(
             &warnings,
             &label,
             &imported.text,

@@ -1,7 +1,6 @@
 //! The topologies a call names: read (bounded), expanded from directories,
 //! each with its output tree.
 
-use super::outcome::report;
 use super::{Exit, Settings};
 use crate::context::Context;
 use crate::diagnostics::Sources;
@@ -193,20 +192,5 @@ pub(super) fn topologies_and_trees(
             warn!("{message}");
             None
         }
-    }
-}
-
-/// Reads, parses and checks a topology, printing every diagnostic; the model
-/// when it has no errors, otherwise the exit code to stop with.
-pub(super) fn analyze_file(
-    path: &Path,
-    settings: &Settings,
-) -> Result<(Input, crate::model::Topology), Exit> {
-    let input = read_topology(path, settings)?;
-    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
-    let denied = report(&input, &found, settings);
-    match topology {
-        Some(topology) if !denied => Ok((input, topology)),
-        _ => Err(Exit::Invalid),
     }
 }

@@ -1,14 +1,14 @@
 //! What each topology of a call came to, and how a call reports: the
 //! diagnostics in the chosen format, each topology's lines, the summary.
 
-use super::input::{load_topology, Input};
+use super::input::{load_topology, read_topology, Input};
 use super::settings::DiagnosticFormat;
 use super::settings::DENIED_UNLESS_ALLOWED;
 use super::{debug_panic, Exit, Settings};
 use crate::diagnostics::{self, Diagnostic, Sources};
 use crate::pipeline::CompileError;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What one topology of a call came to.
 #[derive(Default)]
@@ -372,4 +372,19 @@ pub(super) fn analyzed(
         outcome.code = Exit::Invalid;
     }
     topology
+}
+
+/// Reads, parses and checks a topology, printing every diagnostic; the model
+/// when it has no errors, otherwise the exit code to stop with.
+pub(super) fn analyze_file(
+    path: &Path,
+    settings: &Settings,
+) -> Result<(Input, crate::model::Topology), Exit> {
+    let input = read_topology(path, settings)?;
+    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
+    let denied = report(&input, &found, settings);
+    match topology {
+        Some(topology) if !denied => Ok((input, topology)),
+        _ => Err(Exit::Invalid),
+    }
 }

@@ -1,6 +1,6 @@
 //! `mailflowc print-ir` and `print-plan`: the middle of the pipeline, as JSON.
 
-use super::input::analyze_file;
+use super::outcome::analyze_file;
 use super::{print_json, Exit, Settings};
 use std::path::Path;
 

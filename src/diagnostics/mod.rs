@@ -11,7 +11,7 @@ mod render;
 mod sources;
 
 pub use code::{Code, Severity};
-pub use render::{is_unsafe_char, render, render_sources, sanitize, Source};
+pub use render::{is_unsafe_char, render_sources, sanitize, Source};
 pub use sources::{SourceFile, Sources};
 
 use std::ops::Range;

@@ -262,11 +262,6 @@ fn report<'a>(diagnostic: &'a Diagnostic, source: &'a Source<'a>) -> Report<'a> 
     }
 }
 
-/// Renders diagnostics for a terminal (`color`) or for logs and tests.
-pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: bool) -> String {
-    render_sources(diagnostics, &Sources::single(file_name, source), color)
-}
-
 /// Renders diagnostics whose spans point into any file of `sources`.
 pub fn render_sources(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let theme = if color {
@@ -324,6 +319,13 @@ pub fn render_sources(diagnostics: &[Diagnostic], sources: &Sources, color: bool
 mod tests {
     use super::*;
     use crate::diagnostics::Code;
+
+    /// Renders over one file (no defaults table: these spans never point there).
+    fn render(diagnostics: &[Diagnostic], name: &str, source: &str, color: bool) -> String {
+        let mut sources = Sources::default();
+        sources.push(name, source);
+        render_sources(diagnostics, &sources, color)
+    }
 
     #[test]
     fn a_span_far_along_a_long_line_renders_a_window() {

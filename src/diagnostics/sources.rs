@@ -26,13 +26,9 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// One file, at offset 0, and the defaults table.
-    pub fn single(name: &str, text: &str) -> Self {
-        let mut sources = Sources::default();
-        sources.push(name, text);
-        crate::parse::defaults::add_to(&mut sources);
-        sources
-    }
+    /// Offsets from here on hold files that are not the topology's own
+    /// (mailflowc's defaults table, `parse::defaults`).
+    pub const RESERVED_OFFSET: usize = usize::MAX / 2;
 
     /// Adds a file at a given offset, past every other.
     pub fn push_at(&mut self, name: &str, text: &str, offset: usize) {
@@ -48,7 +44,7 @@ impl Sources {
     pub fn topology_files(&self) -> impl Iterator<Item = &SourceFile> {
         self.files
             .iter()
-            .filter(|f| f.offset < crate::parse::defaults::OFFSET)
+            .filter(|f| f.offset < Self::RESERVED_OFFSET)
     }
 
     /// Adds a file after the others; returns its offset.

@@ -5,7 +5,7 @@
 //! a span into it: a diagnostic about a default points at the table, and
 //! [`is_default`] tells a default from a value the topology wrote.
 
-use super::extends::shift_document;
+use super::spans::shift_document;
 use crate::diagnostics::Sources;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
@@ -18,7 +18,7 @@ pub const NAME: &str = "mailflowc's defaults (src/parse/defaults.toml)";
 /// Where it starts among the files of a topology: past any file mailflowc
 /// reads (at most 1 MiB each, at most four), so no span of a topology's own
 /// files can reach it.
-pub const OFFSET: usize = usize::MAX / 2;
+pub const OFFSET: usize = Sources::RESERVED_OFFSET;
 
 /// Whether a span points into the defaults table: the value is a default,
 /// not one the topology wrote.
@@ -34,6 +34,14 @@ pub fn written<T>(value: Option<&Spanned<T>>) -> Option<&Spanned<T>> {
 /// Adds the table to a topology's files.
 pub fn add_to(sources: &mut Sources) {
     sources.push_at(NAME, TEXT, OFFSET);
+}
+
+/// One file, at offset 0, and the defaults table.
+pub fn single(name: &str, text: &str) -> Sources {
+    let mut sources = Sources::default();
+    sources.push(name, text);
+    add_to(&mut sources);
+    sources
 }
 
 /// The table as a document, its spans at [`OFFSET`]: parsed once per

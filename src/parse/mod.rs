@@ -13,6 +13,7 @@ pub mod extends;
 pub mod json_schema;
 pub mod raw;
 pub mod schema;
+mod spans;
 
 pub use raw::*;
 
@@ -49,7 +50,7 @@ pub fn parse(source: &str) -> Result<RawTopology, Vec<Diagnostic>> {
 /// typed topology when every required key is present and well formed (with
 /// the keys that were not taken out), so the caller can check it too.
 pub fn parse_all(source: &str) -> (Option<RawTopology>, Vec<Diagnostic>) {
-    parse_sources(&Sources::single("", source))
+    parse_sources(&defaults::single("", source))
 }
 
 /// [`parse_all`] for a topology and the bases it extends: each file is parsed
@@ -70,7 +71,7 @@ pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>
             }
             syntax_errors.push(d);
         }
-        documents.push(extends::shift_document(document, file.offset));
+        documents.push(spans::shift_document(document, file.offset));
     }
     if !syntax_errors.is_empty() {
         let mut found = sources.problems.clone();

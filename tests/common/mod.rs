@@ -66,7 +66,7 @@ pub fn build_in(source: &str, name: &str, ctx: &mailflowc::Context) -> Files {
         Ok(compiled) => compiled.files,
         Err(mailflowc::CompileError::Invalid(found)) => panic!(
             "{name} does not build:\n{}",
-            mailflowc::diagnostics::render(&found, name, source, false)
+            mailflowc::pipeline::render(&found, name, source, false)
         ),
         Err(mailflowc::CompileError::Internal(message)) => panic!("{name}: {message}"),
     }

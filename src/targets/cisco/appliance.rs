@@ -14,7 +14,7 @@
 //! listener or header names), or that share a secret or a routed domain on
 //! one appliance, are refused together ([`conflicts`], MF0522).
 
-use super::render::placeholder;
+use super::placeholder::placeholder;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Topology;
 use crate::secret::RevealedSecrets;

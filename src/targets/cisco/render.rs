@@ -1,18 +1,13 @@
 //! Cisco steps → template contexts: the relay-guard message filter to paste
 //! at the CLI, and the ordered steps around it.
 
+use super::placeholder::placeholder;
 use super::plan::{FILTER_FILE, STEPS_FILE};
 use crate::model::Topology;
 use crate::parse::DestinationTls;
 use crate::secret::RevealedSecrets;
 use crate::targets::templates::ids;
 use crate::targets::{context, Rendered};
-
-/// What stands in the committed filter where the secret goes: pasted by
-/// mistake, it matches nothing and the filter fails closed (drops relay mail).
-pub fn placeholder(sha256: &str) -> String {
-    format!("SECRET-NOT-IN-THIS-FILE-sha256-{sha256}")
-}
 
 /// Every Cisco file: (path, template, context). `revealed` replaces the
 /// placeholders with the real secrets.
