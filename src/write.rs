@@ -16,7 +16,15 @@
 //! them. A directory that is not an output tree of the same kind (it lacks
 //! the marker file the new tree carries, and is not empty) is never
 //! replaced, so a mistyped `--out` cannot wipe a folder, and `reveal` cannot
-//! overwrite the committed output with secrets.
+//! overwrite the committed output with secrets. An output directory that is
+//! a symbolic link is refused: the swap would trade the link itself, and
+//! deleting "the old tree" would then read through it.
+//!
+//! Builds into one directory are serialised: a call holds an exclusive lock
+//! on each parent it writes trees into (an advisory `flock` on the
+//! directory, released when the call ends), so a second build waits for the
+//! first, and never finds — and removes as a leftover — the first's live
+//! staging tree.
 
 use crate::targets::Files;
 use std::collections::HashMap;
@@ -28,6 +36,8 @@ use std::path::{Path, PathBuf};
 pub enum WriteError {
     /// The target exists and is not ours to replace; the marker it lacks.
     NotOurs(PathBuf, String),
+    /// The target is a symbolic link (to the path given).
+    Symlink(PathBuf, PathBuf),
     Io(PathBuf, io::Error),
 }
 
@@ -38,6 +48,12 @@ impl std::fmt::Display for WriteError {
                 f,
                 "`{}` exists and is not this kind of mailflowc output directory (no `{marker}`); refusing to replace it; give another directory with --out DIR, or remove it if it is an old copy",
                 path.display()
+            ),
+            WriteError::Symlink(path, target) => write!(
+                f,
+                "`{}` is a symbolic link (to `{}`); mailflowc replaces its output directory whole and does not follow a link: give the directory itself with --out",
+                path.display(),
+                target.display()
             ),
             WriteError::Io(path, error) => write!(f, "{}: {error}", path.display()),
         }
@@ -85,9 +101,43 @@ fn sibling_prefixes(out: &Path) -> [String; 2] {
 /// The hidden entries of directories, each listed once for a whole fleet:
 /// a thousand trees written into one parent would otherwise list it a
 /// thousand times (quadratic). Only for one call: entries made after the
-/// listing (our own staging trees) are not in it, and need not be.
+/// listing (our own staging trees) are not in it, and need not be. The
+/// same call holds the lock of each parent ([`lock_dir`]) from before its
+/// listing until the call ends.
 #[derive(Debug, Default)]
-pub struct Listings(std::sync::Mutex<HashMap<PathBuf, std::sync::Arc<Vec<String>>>>);
+pub struct Listings(std::sync::Mutex<HashMap<PathBuf, Listed>>);
+
+/// A parent's hidden entries, and its lock.
+type Listed = (std::sync::Arc<Vec<String>>, DirLock);
+
+/// An exclusive lock on a directory, held while the value lives.
+#[derive(Debug)]
+pub struct DirLock(#[allow(dead_code)] Option<fs::File>);
+
+/// Locks `dir` for this process, waiting while another holds it.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+))]
+pub fn lock_dir(dir: &Path) -> io::Result<DirLock> {
+    use rustix::fs::{flock, FlockOperation};
+    let file = fs::File::open(dir)?;
+    flock(&file, FlockOperation::LockExclusive).map_err(io::Error::from)?;
+    Ok(DirLock(Some(file)))
+}
+
+/// Elsewhere builds are not serialised.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+)))]
+pub fn lock_dir(_dir: &Path) -> io::Result<DirLock> {
+    Ok(DirLock(None))
+}
 
 /// The names of the hidden entries of `parent` (both sibling prefixes start
 /// with a dot); empty when it does not exist.
@@ -108,16 +158,19 @@ fn hidden_entries(parent: &Path) -> io::Result<Vec<String>> {
 }
 
 impl Listings {
+    /// The hidden entries of `parent`, which exists, locked for this call
+    /// first.
     fn hidden(&self, parent: &Path) -> io::Result<std::sync::Arc<Vec<String>>> {
         let mut cache = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(names) = cache.get(parent) {
+        if let Some((names, _)) = cache.get(parent) {
             return Ok(names.clone());
         }
+        let lock = lock_dir(parent)?;
         let names = std::sync::Arc::new(hidden_entries(parent)?);
-        cache.insert(parent.to_owned(), names.clone());
+        cache.insert(parent.to_owned(), (names.clone(), lock));
         Ok(names)
     }
 }
@@ -132,8 +185,8 @@ fn leftovers_in(out: &Path, listings: Option<&Listings>) -> io::Result<Vec<PathB
     let parent = parent_of(out);
     let prefixes = sibling_prefixes(out);
     let names = match listings {
-        Some(listings) => listings.hidden(&parent)?,
-        None => std::sync::Arc::new(hidden_entries(&parent)?),
+        Some(listings) if parent.is_dir() => listings.hidden(&parent)?,
+        _ => std::sync::Arc::new(hidden_entries(&parent)?),
     };
     let mut found = Vec::new();
     for name in names.iter() {
@@ -160,7 +213,7 @@ fn leftovers_in(out: &Path, listings: Option<&Listings>) -> io::Result<Vec<PathB
 
 /// Replaces `out` with exactly `files`, which carry `marker` at their root.
 pub fn write_tree(out: &Path, files: &Files, marker: &str) -> Result<Written, WriteError> {
-    write_tree_using(out, files, marker, false, None, exchange)
+    write_tree_using(out, files, marker, false, &Listings::default(), exchange)
 }
 
 /// [`write_tree`] for one tree of many written in one call, sharing their
@@ -171,13 +224,13 @@ pub fn write_tree_in(
     marker: &str,
     listings: &Listings,
 ) -> Result<Written, WriteError> {
-    write_tree_using(out, files, marker, false, Some(listings), exchange)
+    write_tree_using(out, files, marker, false, listings, exchange)
 }
 
 /// [`write_tree`] for files that hold secrets: directories 0700, files 0600
 /// (on Unix), whatever the umask.
 pub fn write_private_tree(out: &Path, files: &Files, marker: &str) -> Result<Written, WriteError> {
-    write_tree_using(out, files, marker, true, None, exchange)
+    write_tree_using(out, files, marker, true, &Listings::default(), exchange)
 }
 
 /// The directory at or above `path` (symbolic links and `..` resolved) that
@@ -242,17 +295,22 @@ fn write_tree_using(
     files: &Files,
     marker: &str,
     private: bool,
-    listings: Option<&Listings>,
+    listings: &Listings,
     exchange: impl Fn(&Path, &Path) -> io::Result<()>,
 ) -> Result<Written, WriteError> {
+    if let Ok(target) = fs::read_link(out) {
+        return Err(WriteError::Symlink(out.to_owned(), target));
+    }
+    let parent = parent_of(out);
+    fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+    // Locks the parent (once per call) before anything of it is read.
+    let leftovers = leftovers_in(out, Some(listings)).map_err(io_at(&parent))?;
     let exists = out.exists();
     if exists && !is_replaceable(out, marker).map_err(io_at(out))? {
         return Err(WriteError::NotOurs(out.to_owned(), marker.to_owned()));
     }
-    let parent = parent_of(out);
-    fs::create_dir_all(&parent).map_err(io_at(&parent))?;
     let mut written = Written::default();
-    for leftover in leftovers_in(out, listings).map_err(io_at(&parent))? {
+    for leftover in leftovers {
         if let Err(error) = remove_tree(&leftover) {
             written.warnings.push(format!(
                 "could not remove `{}`, left by an interrupted build: {error}",
@@ -529,9 +587,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("generated");
         let marker = crate::targets::MARKER_FILE;
-        write_tree_using(&out, &tree(marker, "one"), marker, false, None, refuse).unwrap();
-        let written =
-            write_tree_using(&out, &tree(marker, "two"), marker, false, None, refuse).unwrap();
+        write_tree_using(
+            &out,
+            &tree(marker, "one"),
+            marker,
+            false,
+            &Listings::default(),
+            refuse,
+        )
+        .unwrap();
+        let written = write_tree_using(
+            &out,
+            &tree(marker, "two"),
+            marker,
+            false,
+            &Listings::default(),
+            refuse,
+        )
+        .unwrap();
         assert!(!written.atomic);
         assert_eq!(fs::read_to_string(out.join("a/b.txt")).unwrap(), "two");
         assert!(leftovers(&out).unwrap().is_empty());
@@ -540,6 +613,32 @@ mod tests {
             1,
             "only the output tree remains"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_never_replaced_nor_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("shared");
+        let marker = crate::targets::REVEALED_MARKER_FILE;
+        write_private_tree(&target, &tree(marker, "one"), marker).unwrap();
+        fs::write(target.join("NOTES.txt"), "mine").unwrap();
+        let link = dir.path().join("revealed");
+        std::os::unix::fs::symlink("shared", &link).unwrap();
+        let refused = write_private_tree(&link, &tree(marker, "two"), marker);
+        assert!(
+            matches!(refused, Err(WriteError::Symlink(..))),
+            "{refused:?}"
+        );
+        assert_eq!(
+            fs::read_to_string(target.join("NOTES.txt")).unwrap(),
+            "mine"
+        );
+        assert_eq!(fs::read_to_string(target.join("a/b.txt")).unwrap(), "one");
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
     }
 
     #[test]
