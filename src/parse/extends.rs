@@ -8,6 +8,14 @@
 //! (a string, a list, a list of tables) replaces the base's whole. Every
 //! value keeps a span into the file that holds it, so a diagnostic points
 //! into whichever file wrote the value.
+//!
+//! A topology may come from a pull request, so a base is confined: its path
+//! is relative, and the file it names (links resolved) lies inside the
+//! repository that holds the tenant's file (the nearest folder with a
+//! `.git`), or, outside any repository, inside the tenant's own folder. A
+//! base's text is shown in a diagnostic only once it parses as TOML: a
+//! file that does not (`/proc/self/environ` through a link, a key file)
+//! is never quoted.
 
 use crate::diagnostics::{Code, Diagnostic, Sources};
 use std::path::{Path, PathBuf};
@@ -40,6 +48,7 @@ pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut current_text = text.to_owned();
     let mut current_dir = dir.to_owned();
+    let root = confinement_root(dir);
     while let Some((base, span)) = extends_of(&current_text) {
         if seen.is_empty() {
             // Only a file that extends another is ever looked up again.
@@ -69,6 +78,16 @@ pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
                 "`extends` names no file".to_owned(),
                 "write the base's path relative to this file, e.g. extends = \"_gateway.toml\"",
             ))
+        } else if Path::new(&base).has_root() || Path::new(&base).is_absolute() {
+            Some(problem(
+                "`extends` names an absolute path".to_owned(),
+                "write the base's path relative to the file that names it, inside its repository",
+            ))
+        } else if canonical.exists() && !root.as_ref().is_some_and(|r| canonical.starts_with(r)) {
+            Some(problem(
+                "`extends` names a file outside the repository that holds this topology".to_owned(),
+                "keep shared bases inside the repository (or, outside one, beside the tenants' files)",
+            ))
         } else if seen.contains(&canonical) {
             Some(problem(
                 format!("`{base}` extends back to a file already in the chain"),
@@ -91,6 +110,24 @@ pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
                 break;
             }
         };
+        // Quoted in diagnostics from here on: only once it is TOML.
+        let (_, errors) = DeTable::parse_recoverable(&base_text);
+        if let Some(first) = errors.first() {
+            let at = first.span().map_or_else(String::new, |span| {
+                let before = &base_text[..span.start.min(base_text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" (line {line}, column {column})")
+            });
+            sources.problems.push(problem(
+                format!(
+                    "the base `{}` is not a TOML document{at}; it is not shown here",
+                    path.display()
+                ),
+                "correct the base's syntax, or name the right file",
+            ));
+            break;
+        }
         seen.push(canonical);
         let base_dir = path
             .parent()
@@ -102,6 +139,18 @@ pub fn load(text: &str, name: &str, dir: &Path, own: Option<&Path>) -> Sources {
     }
     super::defaults::add_to(&mut sources);
     sources
+}
+
+/// Where bases must lie: the repository holding `dir` (its nearest ancestor
+/// with a `.git`), else `dir` itself; links resolved. `None` when `dir`
+/// cannot be resolved (then no base is accepted).
+fn confinement_root(dir: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(dir).ok()?;
+    let repository = start
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf);
+    Some(repository.unwrap_or(start))
 }
 
 /// Reads a base no larger than a topology may be.
