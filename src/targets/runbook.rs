@@ -405,8 +405,16 @@ const ADDRESS_PROPERTIES: &[&str] = &[
 pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
     use super::plan::Value;
     let order = files_in_order(topology, plan);
+    // Each file's place, looked up once per file (a list scan per file was
+    // quadratic in the domains).
+    let place: std::collections::HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, f)| (f.as_str(), i))
+        .collect();
     let in_order = |mut files: Vec<String>| {
-        files.sort_by_key(|f| order.iter().position(|o| o == f).unwrap_or(order.len()));
+        files.sort_by_key(|f| place.get(f.as_str()).copied().unwrap_or(order.len()));
         files.dedup();
         files
     };
@@ -464,12 +472,22 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
         });
     }
 
-    let domains = &topology.organization.domains;
+    // A value is a domain's when it is one of them, or ends in `.` or `@`
+    // and one of them: each suffix after a `.` or `@` is looked up once, so
+    // the cost is the value's length, not the number of domains.
+    let domains: std::collections::HashSet<&str> = topology
+        .organization
+        .domains
+        .iter()
+        .map(String::as_str)
+        .collect();
     let is_domain = |text: &str| {
         let text = text.trim_end_matches('.').to_ascii_lowercase();
-        domains.iter().any(|d| {
-            text == *d || text.ends_with(&format!(".{d}")) || text.ends_with(&format!("@{d}"))
-        })
+        domains.contains(text.as_str())
+            || text
+                .char_indices()
+                .filter(|&(_, c)| c == '.' || c == '@')
+                .any(|(i, _)| domains.contains(&text[i + 1..]))
     };
     let domain_files: Vec<String> = applying()
         .filter(|s| {
