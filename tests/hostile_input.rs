@@ -92,3 +92,69 @@ fn a_base_that_is_not_toml_is_named_not_quoted() {
     assert!(text.contains("is not a TOML document"), "{text}");
     assert!(!text.contains("SECRETKEYBYTES"), "{text}");
 }
+
+/// A fleet's folder with the Cloudflare example as two tenants.
+fn fleet(dir: &Path) -> std::path::PathBuf {
+    let fleet = dir.join("tenants");
+    fs::create_dir_all(&fleet).unwrap();
+    let source = fs::read_to_string(common::root().join("examples/cloudflare.toml")).unwrap();
+    fs::write(fleet.join("contoso.toml"), &source).unwrap();
+    fs::write(
+        fleet.join("fabrikam.toml"),
+        source.replace("contoso", "fabrikam"),
+    )
+    .unwrap();
+    fleet
+}
+
+#[test]
+fn a_fleet_entry_that_is_no_file_stops_the_call() {
+    for what in ["dangling", "fifo", "directory"] {
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = fleet(dir.path());
+        let odd = fleet.join("litware.toml");
+        match what {
+            "dangling" => std::os::unix::fs::symlink("nowhere.toml", &odd).unwrap(),
+            "fifo" => {
+                let status = std::process::Command::new("mkfifo")
+                    .arg(&odd)
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+            _ => fs::create_dir(&odd).unwrap(),
+        }
+        let out = common::mailflowc_in(dir.path(), &["build", "tenants"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert!(err.contains("litware.toml"), "{what}: {err}");
+        assert!(
+            !fleet.join("generated").exists(),
+            "{what}: something was built"
+        );
+    }
+}
+
+#[test]
+fn tenants_whose_names_differ_only_in_case_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = fleet(dir.path());
+    fs::rename(fleet.join("fabrikam.toml"), fleet.join("Contoso.toml")).unwrap();
+    let out = common::mailflowc_in(dir.path(), &["build", "tenants"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("differ only in case"), "{err}");
+}
+
+#[test]
+fn a_file_secret_that_is_a_directory_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = fs::read_to_string(common::root().join("examples/cisco.toml")).unwrap();
+    let changed = source.replace("env:FABRIKAM_RELAY_SECRET", "file:secret-dir");
+    assert_ne!(source, changed);
+    fs::write(dir.path().join("t.toml"), changed).unwrap();
+    fs::create_dir(dir.path().join("secret-dir")).unwrap();
+    let (code, text) = check(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("MF0520"), "{text}");
+}

@@ -299,18 +299,30 @@ fn check_one_secret(
         Err(_)
             if source
                 .file_path(&ctx.base_dir)
-                .is_some_and(|path| !path.exists() && !path.is_symlink()) =>
+                .is_some_and(|path| (!path.exists() && !path.is_symlink()) || path.is_dir()) =>
         {
-            // A file the topology names and that is not there is a mistake
-            // (a typo, a path relative to the wrong directory), not a
-            // machine without the secret: that one uses `env:`.
+            // A file the topology names and that is not there (or is a
+            // directory) is a mistake (a typo, a path relative to the wrong
+            // directory), not a machine without the secret: that one uses
+            // `env:`.
+            let is_dir = source
+                .file_path(&ctx.base_dir)
+                .is_some_and(|path| path.is_dir());
             found.push(
                 Diagnostic::new(
                     Code::SecretFileMissing,
-                    format!("the {which} names a file that does not exist"),
+                    if is_dir {
+                        format!("the {which} names a directory, not a file")
+                    } else {
+                        format!("the {which} names a file that does not exist")
+                    },
                 )
                 .at(reference.span())
-                .with_label("no such file (relative paths start beside the topology)")
+                .with_label(if is_dir {
+                    "a directory (relative paths start beside the topology)"
+                } else {
+                    "no such file (relative paths start beside the topology)"
+                })
                 .with_help(
                     "create the file, correct the path, or use `env:NAME` on machines that do not hold the secret",
                 ),

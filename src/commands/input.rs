@@ -111,28 +111,64 @@ pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             }
             files.push(path.clone());
         } else if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("error: cannot read `{}`: {e}", path.display()))?
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .map(|p| {
-                    p.strip_prefix(".")
-                        .map_or_else(|_| p.clone(), Path::to_path_buf)
-                })
-                .filter(|p| {
-                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-                    p.is_file()
-                        && p.extension().is_some_and(|e| e == "toml")
-                        && name.is_some_and(|n| !n.starts_with('_') && !n.starts_with('.'))
-                })
-                .collect();
+            let mut found: Vec<PathBuf> = Vec::new();
+            // A tenant's file that cannot be read as one (a dangling link, a
+            // FIFO, a directory) is never skipped in silence: the call stops.
+            let mut unusable: Vec<String> = Vec::new();
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| format!("error: cannot read `{}`: {e}", path.display()))?;
+            for entry in entries.filter_map(Result::ok) {
+                let p = entry.path();
+                let p = p
+                    .strip_prefix(".")
+                    .map_or_else(|_| p.clone(), Path::to_path_buf);
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                let tenant = p.extension().is_some_and(|e| e == "toml")
+                    && name.is_some_and(|n| !n.starts_with('_') && !n.starts_with('.'));
+                if !tenant {
+                    continue;
+                }
+                if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+                    found.push(p);
+                } else {
+                    unusable.push(format!(
+                        "`{}`",
+                        crate::diagnostics::sanitize(&p.display().to_string())
+                    ));
+                }
+            }
+            if !unusable.is_empty() {
+                unusable.sort();
+                return Err(format!(
+                    "error: {} in `{}` is not a regular file (a dangling link, a FIFO or a \
+                     directory), so no tenant can be read from it; nothing was built: remove it \
+                     or make it the tenant's topology",
+                    unusable.join(", "),
+                    path.display()
+                ));
+            }
             if found.is_empty() {
                 return Err(format!(
                     "error: `{}` holds no topology (`*.toml` not starting with `_`)",
                     path.display()
                 ));
             }
+            // Two tenants whose names differ only in case build into trees
+            // that are one directory on macOS and Windows.
+            let mut by_folded: std::collections::BTreeMap<String, &PathBuf> =
+                std::collections::BTreeMap::new();
             found.sort();
+            for file in &found {
+                let folded = crate::trees::stem(file).to_lowercase();
+                if let Some(other) = by_folded.insert(folded, file) {
+                    return Err(format!(
+                        "error: `{}` and `{}` differ only in case: their trees would be one \
+                         directory on macOS and Windows; rename one",
+                        crate::diagnostics::sanitize(&other.display().to_string()),
+                        crate::diagnostics::sanitize(&file.display().to_string())
+                    ));
+                }
+            }
             files.extend(found);
         } else {
             files.push(path.clone());

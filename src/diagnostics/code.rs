@@ -128,7 +128,7 @@ code_registry! {
     SameListener            => "MF0516", Error,   "inbound and outbound listener are the same";
     SecretFileNotIgnored    => "MF0517", Warning, "secret file inside the git work tree, not ignored";
     SecretNotVerified       => "MF0518", Warning, "secret not available: its fingerprint is not verified";
-    SecretFileMissing       => "MF0520", Error,   "a `file:` secret that does not exist";
+    SecretFileMissing       => "MF0520", Error,   "a `file:` secret that does not exist or is a directory";
     SharedRelayGroup        => "MF0519", Error,   "relay guard on the shared RELAYLIST sender group";
     InvalidApplianceLabel   => "MF0521", Error,   "appliance label is not a plain name";
     ApplianceConflict       => "MF0522", Error,   "tenants on one appliance would need different relay guards";
