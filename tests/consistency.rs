@@ -138,7 +138,7 @@ fn every_enum_word_of_the_schema_is_accepted_by_the_types() {
 fn every_template_file_is_embedded() {
     let mut on_disk = BTreeSet::new();
     let root = common::root().join("templates");
-    // Every file at any depth (translations sit in `<target>/ja/`).
+    // Every file at any depth.
     let mut dirs = vec![root.clone()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -160,4 +160,21 @@ fn every_template_file_is_embedded() {
         .map(|(n, _)| n.to_string())
         .collect();
     assert_eq!(on_disk, embedded);
+}
+
+#[test]
+fn every_catalog_file_is_a_language() {
+    // A language is a catalog file plus a `Lang` variant: neither without
+    // the other (src/targets/i18n.rs).
+    let dir = common::root().join("src/targets/i18n");
+    let on_disk: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let languages: BTreeSet<String> = mailflowc::targets::Lang::ALL
+        .iter()
+        .filter(|l| **l != mailflowc::targets::Lang::En)
+        .map(|l| format!("{}.toml", l.code()))
+        .collect();
+    assert_eq!(on_disk, languages);
 }

@@ -5,12 +5,16 @@
 //! same structure as the English: the same headings, list items and table
 //! rows in the same order, the same code blocks to the byte, and in each
 //! paragraph the same inline code (commands, files, values), the same
-//! numbers (TTLs, waits, codes) and the same bold steps.
+//! numbers (TTLs, waits, codes) and the same bold steps. The translations
+//! are catalogs keyed by the English (`src/targets/i18n/`): a text without
+//! an entry, an entry whose placeholders differ from its English, and an
+//! entry nothing uses all fail here.
 
 mod common;
 
+use mailflowc::targets::i18n::{self, Catalog};
 use mailflowc::targets::{Files, Lang};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The documents that have a translation.
@@ -300,28 +304,16 @@ fn every_catalog_vendor_says_the_same_in_japanese_with_and_without_outbound() {
     // The gateway steps branch per vendor: a starter for each, and one with
     // outbound mail where the vendor documents a relay.
     let mut built = 0;
-    for vendor in mailflowc::catalog::vendors() {
-        for outbound in [false, true] {
-            if outbound && vendor.no_outbound_relay {
-                continue;
-            }
-            let answers = mailflowc::init::Answers {
-                vendor: vendor.id.clone(),
-                outbound,
-                ..Default::default()
+    for (what, text) in vendor_starters() {
+        let build = |lang| {
+            let ctx = mailflowc::Context {
+                lang,
+                ..mailflowc::Context::default()
             };
-            let starter = mailflowc::init::starter(&answers, "topology.toml").unwrap();
-            let what = format!("{} (outbound {outbound})", vendor.id);
-            let build = |lang| {
-                let ctx = mailflowc::Context {
-                    lang,
-                    ..mailflowc::Context::default()
-                };
-                common::build_in(&starter.text, "topology.toml", &ctx)
-            };
-            compare_trees(&what, &build(Lang::En), &build(Lang::Ja));
-            built += 1;
-        }
+            common::build_in(&text, "topology.toml", &ctx)
+        };
+        compare_trees(&what, &build(Lang::En), &build(Lang::Ja));
+        built += 1;
     }
     assert!(built > 10, "{built}");
 }
@@ -353,4 +345,164 @@ fn the_japanese_documents_are_snapshotted() {
     assert_eq!(run.status.code(), Some(0));
     let steps = std::fs::read_to_string(out.join("_appliances/esa-hq/STEPS.md")).unwrap();
     insta::assert_snapshot!("ja-esa-hq-appliance-STEPS-md", steps);
+}
+
+/// The starter topology of every catalog vendor, with and without outbound
+/// mail where the vendor documents a relay: (what, text).
+fn vendor_starters() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for vendor in mailflowc::catalog::vendors() {
+        for outbound in [false, true] {
+            if outbound && vendor.no_outbound_relay {
+                continue;
+            }
+            let answers = mailflowc::init::Answers {
+                vendor: vendor.id.clone(),
+                outbound,
+                ..Default::default()
+            };
+            let starter = mailflowc::init::starter(&answers, "topology.toml").unwrap();
+            out.push((format!("{} (outbound {outbound})", vendor.id), starter.text));
+        }
+    }
+    out
+}
+
+/// The English of every `t("…")` in the templates.
+fn template_messages() -> BTreeSet<String> {
+    let call = regex::Regex::new(r#"\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"#).unwrap();
+    let mut out = BTreeSet::new();
+    for (_, source) in mailflowc::targets::TEMPLATES {
+        for found in call.captures_iter(source) {
+            let literal = found.get(1).or_else(|| found.get(2)).unwrap().as_str();
+            out.insert(
+                literal
+                    .replace("\\\"", "\"")
+                    .replace("\\'", "'")
+                    .replace("\\\\", "\\"),
+            );
+        }
+    }
+    out
+}
+
+/// Every source file under `src/` (Rust and the vendor catalog), as text.
+fn sources() -> String {
+    common::files_under(&common::root().join("src"))
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(".rs") || path.ends_with(".toml"))
+        .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_catalog_entry_is_used() {
+    // An entry is used when a template asks for it, when a build of every
+    // valid fixture and catalog vendor looked it up (text Rust hands the
+    // documents, such as a catalog rule's action), or when the sources hold
+    // it as a string (text Rust hands them that no fixture reaches, such as
+    // a TTL of days).
+    let (templates, sources) = (template_messages(), sources());
+    for &lang in Lang::ALL.iter().filter(|l| **l != Lang::En) {
+        for path in common::valid_inputs() {
+            build(&path, lang);
+        }
+        for (_, text) in vendor_starters() {
+            let ctx = mailflowc::Context {
+                lang,
+                ..mailflowc::Context::default()
+            };
+            common::build_in(&text, "topology.toml", &ctx);
+        }
+        let catalog = i18n::catalog(lang).unwrap().unwrap();
+        let unused: Vec<&str> = catalog
+            .unused()
+            .into_iter()
+            .filter(|en| !templates.contains(*en))
+            .filter(|en| en.is_empty() || !sources.contains(&format!("{en:?}")))
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "src/targets/i18n/{}.toml: entries nothing uses: {unused:#?}",
+            lang.code()
+        );
+        // And the templates ask for nothing the catalog lacks.
+        for en in &templates {
+            assert!(
+                catalog.english().contains(en),
+                "src/targets/i18n/{}.toml has no entry for `{en}`",
+                lang.code()
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unused_entry_is_reported() {
+    let catalog = Catalog::parse(
+        "ja",
+        "[[message]]\nen = 'a'\nja = 'あ'\n\n[[message]]\nen = 'b'\nja = 'い'\n",
+    )
+    .unwrap();
+    assert_eq!(catalog.get("a"), Some("あ"));
+    assert_eq!(catalog.unused(), ["b"]);
+}
+
+#[test]
+fn a_missing_entry_fails_the_build() {
+    let env = mailflowc::targets::environment().unwrap();
+    let render = |lang: Lang, source: &str| {
+        env.render_str(source, minijinja::context! { lang => lang.code(), n => 3 })
+    };
+    let source = r#"{{ t("No catalog has {n} of this", n=n) }}"#;
+    assert_eq!(
+        render(Lang::En, source).unwrap(),
+        "No catalog has 3 of this"
+    );
+    let error = render(Lang::Ja, source).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("no `ja` for `No catalog has {n} of this`"),
+        "{error:#}"
+    );
+    // Text Rust hands a document goes through the same catalog.
+    let error = render(Lang::Ja, r#"{{ t("a phase nobody translated") }}"#).unwrap_err();
+    assert!(format!("{error:#}").contains("no `ja`"), "{error:#}");
+    // A placeholder without a value, or a value without a placeholder, is
+    // a mistake in the template, in every language.
+    for lang in [Lang::En, Lang::Ja] {
+        assert!(render(lang, r#"{{ t("Prepare {n}") }}"#).is_err());
+        assert!(render(lang, r#"{{ t("Prepare", n=n) }}"#).is_err());
+    }
+    assert_eq!(render(Lang::Ja, r#"{{ t("Prepare") }}"#).unwrap(), "準備");
+}
+
+#[test]
+fn an_entry_whose_placeholders_differ_fails() {
+    for (en, ja) in [
+        ("Wait {hours} hours", "{count} 時間待つ"),
+        ("Wait {hours} hours", "待つ"),
+        ("Wait", "{hours} 時間待つ"),
+    ] {
+        let text = format!("[[message]]\nen = '{en}'\nja = '{ja}'\n");
+        let error = Catalog::parse("ja", &text).unwrap_err();
+        assert!(error.contains("placeholders"), "{error}");
+    }
+    // Named, so the translation may put them in any order.
+    let text = "[[message]]\nen = '{a} before {b}'\nja = '{b} の前に {a}'\n";
+    assert!(Catalog::parse("ja", text).is_ok());
+    // Each English once, and no key but `en` and the language's.
+    assert!(Catalog::parse(
+        "ja",
+        "[[message]]\nen = 'a'\nja = 'あ'\n[[message]]\nen = 'a'\nja = 'い'\n"
+    )
+    .is_err());
+    assert!(Catalog::parse("ja", "[[message]]\nen = 'a'\nfr = 'à'\n").is_err());
+}
+
+#[test]
+fn every_language_catalog_loads() {
+    for &lang in Lang::ALL {
+        let catalog = i18n::catalog(lang).unwrap();
+        assert_eq!(catalog.is_none(), lang == Lang::En, "{lang:?}");
+    }
 }

@@ -16,7 +16,7 @@ pub mod dns;
 pub mod drift;
 pub mod exchange;
 pub mod gateway;
-pub mod ja;
+pub mod i18n;
 pub mod plan;
 pub mod runbook;
 pub mod state;
@@ -28,6 +28,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub use i18n::Lang;
 pub use plan::Plan;
 pub use templates::TEMPLATES;
 
@@ -45,31 +46,6 @@ pub const REVEALED_MARKER_FILE: &str = ".mailflowc-revealed";
 
 /// Generated files by path relative to the output directory, in path order.
 pub type Files = BTreeMap<String, String>;
-
-/// The language of the files an operator reads (the runbook and the
-/// gateway steps): `build --lang`. Scripts, zone fragments and the desired
-/// state are the same in every language.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Lang {
-    #[default]
-    En,
-    Ja,
-}
-
-impl Lang {
-    /// The template `id` renders with in this language: each of the
-    /// operator's documents has a translation beside it, with the same
-    /// context (`tests/lang.rs` compares the two structurally).
-    pub fn template(self, id: &'static str) -> &'static str {
-        match self {
-            Lang::En => id,
-            Lang::Ja => templates::ids::JA
-                .iter()
-                .find(|(en, _)| *en == id)
-                .map_or(id, |(_, ja)| ja),
-        }
-    }
-}
 
 /// Renders every file for `topology`. `source_name` is the topology's file
 /// name, quoted in generated headers.
@@ -98,7 +74,7 @@ pub fn emit(topology: &Topology, source_name: &str, lang: Lang) -> Result<Files,
     .chain(dns::files(topology, &plan))
     .chain([runbook::file(topology, source_name, &plan)]);
     for (path, template, context) in rendered {
-        let text = env.get_template(lang.template(template))?.render(context)?;
+        let text = render(env, template, context, lang)?;
         files.insert(path, normalize_newlines(&text));
     }
     files.insert(
@@ -209,9 +185,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("toml_str", |text: &str| {
         toml::Value::String(text.to_owned()).to_string()
     });
-    // The Japanese of a string Rust hands a Japanese template.
-    env.add_filter("ja", |text: &str| ja::translate(text));
-    env.add_filter("ja_name", |text: &str| ja::name(text));
+    // Prose in the operator's language: `t("English {name}", name=value)`,
+    // looked up in src/targets/i18n/<lang>.toml for a language other than
+    // English.
+    env.add_function("t", i18n::t_function);
+    env.add_function("t_name", i18n::t_name_function);
     // A value in a TOML comment: one line (control characters shown
     // escaped, so a line break cannot end the comment), quoted.
     env.add_filter("toml_comment", |text: &str| {
@@ -238,6 +216,18 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         env.add_template(name, source)?;
     }
     Ok(env)
+}
+
+/// Renders `template` in `lang`: the context carries the language for the
+/// templates' `t` (src/targets/i18n.rs).
+pub(crate) fn render(
+    env: &Environment<'_>,
+    template: &str,
+    context: minijinja::Value,
+    lang: Lang,
+) -> Result<String, minijinja::Error> {
+    env.get_template(template)?
+        .render(minijinja::context! { lang => lang.code(), ..context })
 }
 
 /// Exactly one trailing newline, whatever the template's last block left.

@@ -534,17 +534,19 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
     out
 }
 
-fn human_duration(seconds: i64) -> String {
-    let (count, unit) = match seconds {
-        s if s % 86400 == 0 => (s / 86400, "day"),
-        s if s % 3600 == 0 => (s / 3600, "hour"),
-        s if s % 60 == 0 => (s / 60, "minute"),
-        s => (s, "second"),
+/// A duration as the runbook says it: the catalog message for its unit and
+/// number (`{count} hour`, `{count} hours`) and the count, so each language words
+/// and pluralizes it itself (`t(dns.current_ttl.message, count=…)`).
+fn duration(seconds: i64) -> minijinja::Value {
+    let (count, one, many) = match seconds {
+        s if s % 86400 == 0 => (s / 86400, "{count} day", "{count} days"),
+        s if s % 3600 == 0 => (s / 3600, "{count} hour", "{count} hours"),
+        s if s % 60 == 0 => (s / 60, "{count} minute", "{count} minutes"),
+        s => (s, "{count} second", "{count} seconds"),
     };
-    if count == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{count} {unit}s")
+    minijinja::context! {
+        message => if count == 1 { one } else { many },
+        count => count,
     }
 }
 
@@ -599,8 +601,7 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         dns => minijinja::context! {
             ttl => dns.ttl,
             precutover_ttl => dns.precutover_ttl,
-            current_ttl_text => human_duration(dns.current_ttl),
-            current_ttl_ja => super::ja::duration(dns.current_ttl),
+            current_ttl => duration(dns.current_ttl),
         },
         audit => minijinja::context! {
             allow_list => topology.inbound.allow_list,

@@ -43,10 +43,6 @@ templates![
     "runbook/RUNBOOK.md.j2",
     "init/topology.toml.j2",
     "import/topology.toml.j2",
-    "runbook/ja/RUNBOOK.md.j2",
-    "gateway/ja/STEPS.md.j2",
-    "cisco/ja/STEPS.md.j2",
-    "cisco/ja/APPLIANCE-STEPS.md.j2",
 ];
 
 /// Template ids, one constant each, so a renamed template fails to compile
@@ -78,12 +74,4 @@ pub mod ids {
     pub const RUNBOOK: &str = "runbook/RUNBOOK.md.j2";
     pub const INIT_TOPOLOGY: &str = "init/topology.toml.j2";
     pub const IMPORT_TOPOLOGY: &str = "import/topology.toml.j2";
-
-    /// Each operator's document and its Japanese translation (`build --lang ja`).
-    pub const JA: &[(&str, &str)] = &[
-        (RUNBOOK, "runbook/ja/RUNBOOK.md.j2"),
-        (GATEWAY_STEPS, "gateway/ja/STEPS.md.j2"),
-        (CISCO_STEPS, "cisco/ja/STEPS.md.j2"),
-        (CISCO_APPLIANCE_STEPS, "cisco/ja/APPLIANCE-STEPS.md.j2"),
-    ];
 }

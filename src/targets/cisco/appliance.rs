@@ -330,7 +330,7 @@ pub fn files(
     let env = crate::targets::shared_environment()?;
     let mut out = Files::new();
     for (path, template, context) in rendered {
-        let text = env.get_template(lang.template(template))?.render(context)?;
+        let text = crate::targets::render(env, template, context, lang)?;
         out.insert(path, crate::targets::normalize_newlines(&text));
     }
     if revealed.is_none() {
