@@ -13,7 +13,13 @@
 //! translated document, and so does an entry whose placeholders differ from
 //! its English (checked when the catalog loads). `tests/lang.rs` builds
 //! every valid fixture, every catalog vendor and the shared-appliance fleet
-//! in every language and fails on a catalog entry none of them uses.
+//! in every language, and fails on a catalog entry that no template asks
+//! for and no build looked up (nor a string of the sources holds).
+//!
+//! A paragraph whose wording depends on the topology is one message: the
+//! template renders the part that varies first (`{% set … %}`, itself
+//! through `t`) and hands it in as a placeholder, so a translation can put
+//! it where its word order wants it.
 //!
 //! A new language is one catalog file plus one line in [`languages!`] (and
 //! its value of `build --lang` in `src/cli.rs`).
