@@ -20,6 +20,7 @@ pub mod context;
 pub mod diagnostics;
 pub mod dnscheck;
 pub mod fleet;
+pub mod git;
 pub mod import;
 pub mod init;
 pub mod knowledge;

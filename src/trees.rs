@@ -66,6 +66,32 @@ pub fn tree_for(file: &Path) -> PathBuf {
     }
 }
 
+/// Where a plan's base is read: the trees on disk, a desired-state file,
+/// or a git revision (opened once per call).
+pub enum BaseSource<'a> {
+    Disk,
+    File(&'a str),
+    Revision(&'a crate::git::Revision),
+}
+
+impl<'a> BaseSource<'a> {
+    /// `--base` as given: a file when one is there, otherwise a revision of
+    /// the work tree holding `out` (the first tree of the call), opened
+    /// here with its one batch reader.
+    pub fn open(
+        out: &Path,
+        base: Option<&'a str>,
+    ) -> Result<(Option<crate::git::Revision>, Option<&'a str>), String> {
+        match base {
+            Some(revision) if !Path::new(revision).is_file() => {
+                let (anchor, _) = existing_ancestor(out);
+                crate::git::Revision::open(&anchor, revision).map(|r| (Some(r), None))
+            }
+            file => Ok((None, file)),
+        }
+    }
+}
+
 /// The base desired state of `out`: `base` as a file, `base` as a git
 /// revision (its committed `desired-state.json` under `out`), or the one on
 /// disk; `None` with what was looked for when there is none, so that the
@@ -73,19 +99,19 @@ pub fn tree_for(file: &Path) -> PathBuf {
 /// mailflowc tree, or a tree without a desired state, is an error.
 pub fn read_base(
     out: &Path,
-    base: Option<&str>,
+    base: &BaseSource,
 ) -> Result<(Option<DesiredState>, BaseInfo), String> {
     let on_disk = out.join(DESIRED_STATE_FILE);
     let fleet_member = out.parent().is_some_and(is_fleet_parent);
     let (text, info) = match base {
-        Some(file) if Path::new(file).is_file() => (
+        BaseSource::File(file) => (
             std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?,
             BaseInfo {
                 status: "found",
-                source: file.to_owned(),
+                source: (*file).to_owned(),
             },
         ),
-        Some(revision) => match committed_state(out, revision)? {
+        BaseSource::Revision(revision) => match committed_state(out, revision)? {
             Committed::Found(text, source) => (
                 text,
                 BaseInfo {
@@ -103,7 +129,7 @@ pub fn read_base(
                 ))
             }
         },
-        None if on_disk.is_file() => (
+        BaseSource::Disk if on_disk.is_file() => (
             std::fs::read_to_string(&on_disk)
                 .map_err(|e| format!("cannot read `{}`: {e}", on_disk.display()))?,
             BaseInfo {
@@ -111,7 +137,7 @@ pub fn read_base(
                 source: on_disk.display().to_string(),
             },
         ),
-        None if out.join(MARKER_FILE).is_file() => {
+        BaseSource::Disk if out.join(MARKER_FILE).is_file() => {
             return Err(format!(
                 "`{}` is a mailflowc tree without `{DESIRED_STATE_FILE}` (built by an older \
                  mailflowc?); run `mailflowc build` on the committed topology first, or give \
@@ -119,10 +145,10 @@ pub fn read_base(
                 out.display()
             ))
         }
-        None if out.exists() && !is_empty_dir(out) => {
+        BaseSource::Disk if out.exists() && !is_empty_dir(out) => {
             return Err(not_a_tree(out));
         }
-        None => {
+        BaseSource::Disk => {
             return Ok((
                 None,
                 BaseInfo {
@@ -171,19 +197,10 @@ enum Committed {
     },
 }
 
-/// The `desired-state.json` committed under `out` at `revision`, read with
-/// git from the output directory's place in the work tree.
-fn committed_state(out: &Path, revision: &str) -> Result<Committed, String> {
-    let git = |dir: &Path, args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))
-    };
-    // The nearest existing ancestor: a new tenant's tree, or its fleet's
-    // directory, may not exist in the work tree yet.
+/// The nearest existing ancestor of `out` (a new tenant's tree, or its
+/// fleet's directory, may not exist in the work tree yet), and the names
+/// below it down to `out`, innermost first.
+fn existing_ancestor(out: &Path) -> (PathBuf, Vec<std::ffi::OsString>) {
     let mut anchor = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -201,72 +218,53 @@ fn committed_state(out: &Path, revision: &str) -> Result<Committed, String> {
             .unwrap_or(Path::new("."))
             .to_path_buf();
     }
-    let anchor =
+    (anchor, below)
+}
+
+/// The `desired-state.json` committed under `out` at `revision`, read
+/// through the call's one batch reader, from the output directory's place
+/// in the work tree.
+fn committed_state(out: &Path, revision: &crate::git::Revision) -> Result<Committed, String> {
+    use crate::git::Object;
+    let (anchor, below) = existing_ancestor(out);
+    let mut tree =
         std::fs::canonicalize(&anchor).map_err(|e| format!("{}: {e}", anchor.display()))?;
-    let top = git(&anchor, &["rev-parse", "--show-toplevel"])?;
-    if !top.status.success() {
-        return Err(format!(
-            "`{revision}` is neither a file nor a git revision here (not a git work tree)"
-        ));
-    }
-    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
-    let mut tree = anchor;
     for name in below.iter().rev() {
         tree.push(name);
     }
-    let relative = |path: &Path| -> Result<String, String> {
-        Ok(path
-            .strip_prefix(&top)
-            .map_err(|_| format!("`{}` is outside the git work tree", path.display()))?
-            .to_string_lossy()
-            .replace('\\', "/"))
-    };
-    let file = relative(&tree.join(DESIRED_STATE_FILE))?;
-    let verified = git(
-        &top,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{revision}^{{commit}}"),
-        ],
-    )?;
-    if !verified.status.success() {
-        return Err(format!(
-            "`{revision}` is neither a file nor a git revision here"
-        ));
-    }
-    // `--` never needed: the argument is one `REV:PATH` word, not an option.
-    let shown = git(&top, &["show", &format!("{revision}:{file}")])?;
-    let source = format!("{revision}:{file}");
-    if shown.status.success() {
-        return Ok(Committed::Found(
-            String::from_utf8_lossy(&shown.stdout).into_owned(),
-            source,
-        ));
-    }
-    let stderr = String::from_utf8_lossy(&shown.stderr);
-    if !(stderr.contains("does not exist") || stderr.contains("exists on disk, but not in")) {
-        return Err(format!("git cannot show `{source}`: {}", stderr.trim()));
+    let file = revision.relative(&tree.join(DESIRED_STATE_FILE))?;
+    let source = format!("{}:{file}", revision.name());
+    match revision.object(&file)? {
+        Object::Blob(bytes) => {
+            return Ok(Committed::Found(
+                String::from_utf8_lossy(&bytes).into_owned(),
+                source,
+            ))
+        }
+        Object::Tree(_) => return Err(format!("`{source}` is a directory")),
+        Object::Missing => {}
     }
     // A fleet at the revision: the parent holds other tenants' trees.
-    let parent = tree.parent().map(relative).transpose()?.unwrap_or_default();
-    let listed = git(
-        &top,
-        &[
-            "ls-tree",
-            "--name-only",
-            "-r",
-            revision,
-            "--",
-            &format!("{parent}/"),
-        ],
-    )?;
-    let marker = format!("/{MARKER_FILE}");
-    let fleet = listed.status.success()
-        && String::from_utf8_lossy(&listed.stdout).lines().any(|line| {
-            line.strip_prefix(&format!("{parent}/"))
-                .is_some_and(|rest| rest.ends_with(&marker) && rest.matches('/').count() == 1)
-        });
+    let parent = tree
+        .parent()
+        .map(|p| revision.relative(p))
+        .transpose()?
+        .unwrap_or_default();
+    let fleet = match revision.object(&parent)? {
+        Object::Tree(names) => {
+            let mut fleet = false;
+            for name in names {
+                if matches!(
+                    revision.object(&format!("{parent}/{name}/{MARKER_FILE}"))?,
+                    Object::Blob(_)
+                ) {
+                    fleet = true;
+                    break;
+                }
+            }
+            fleet
+        }
+        _ => false,
+    };
     Ok(Committed::Missing { source, fleet })
 }

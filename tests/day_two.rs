@@ -531,3 +531,60 @@ fn plan_dns_check_and_the_runbook_share_one_set_of_phase_names() {
         "the runbook's dns-check uses the phase names"
     );
 }
+
+/// Runs `plan tenants --base HEAD` with a `git` on PATH that counts its
+/// runs before it runs the real one; the number of git processes.
+fn git_runs_of_a_fleet_plan(count: usize) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    repo(root);
+    fleet(root, count);
+    ok(&mailflowc(root, &["build", "tenants"]), 0);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "fleet"]);
+    change_the_base(root);
+    let real = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_owned();
+    let shim = root.join("shim");
+    fs::create_dir_all(&shim).unwrap();
+    let counter = root.join("git-runs");
+    fs::write(
+        shim.join("git"),
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec '{real}' \"$@\"\n",
+            counter.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::set_permissions(shim.join("git"), fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        shim.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .current_dir(root)
+        .env("PATH", path)
+        .args(["plan", "tenants", "--base", "HEAD", "--format", "json"])
+        .output()
+        .unwrap();
+    ok(&output, 3);
+    fs::read_to_string(counter).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn a_fleet_plan_against_a_revision_runs_git_a_fixed_number_of_times() {
+    let few = git_runs_of_a_fleet_plan(2);
+    let many = git_runs_of_a_fleet_plan(8);
+    assert_eq!(few, many, "git ran {few} times for 2 tenants, {many} for 8");
+    assert!(many <= 3, "git ran {many} times");
+}

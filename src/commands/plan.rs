@@ -29,6 +29,21 @@ pub fn plan(
         warn!("error: `--base FILE` compares one topology; give a git revision for several");
         return Exit::Failure;
     }
+    // A revision is opened once for the whole call: one batch reader, not
+    // git processes per tenant.
+    let (revision, file) = match crate::trees::BaseSource::open(&outs[0], base) {
+        Ok(found) => found,
+        Err(message) => {
+            warn!("error: {message}");
+            return Exit::Failure;
+        }
+    };
+    let base = match (&revision, file) {
+        (Some(revision), _) => crate::trees::BaseSource::Revision(revision),
+        (None, Some(file)) => crate::trees::BaseSource::File(file),
+        (None, None) => crate::trees::BaseSource::Disk,
+    };
+    let base = &base;
     let format = how.format.unwrap_or(if std::io::stdout().is_terminal() {
         PlanFormat::Text
     } else {
@@ -93,7 +108,7 @@ pub fn plan(
 fn plan_one(
     input: &Input,
     out: &Path,
-    base: Option<&str>,
+    base: &crate::trees::BaseSource,
     format: PlanFormat,
     several: bool,
     summary: bool,
