@@ -17,7 +17,7 @@ pub(super) struct ApplianceTree {
 
 /// Stops a tenant that compiled: nothing of it is written.
 fn refuse(outcome: &mut Outcome, code: Exit, result: &str, message: String) {
-    outcome.compiled = None;
+    outcome.topology = None;
     outcome.code = code;
     outcome.result = result.to_owned();
     outcome.err.push(message);
@@ -39,9 +39,9 @@ pub(super) fn appliance_trees(
 ) -> Vec<ApplianceTree> {
     use crate::targets::cisco::appliance::{self, Tenant};
     let label_of = |o: &Outcome| {
-        o.compiled
+        o.topology
             .as_ref()
-            .and_then(|c| appliance::label(&c.topology))
+            .and_then(appliance::label)
             .map(str::to_owned)
     };
     let stems: Vec<String> = outs
@@ -64,12 +64,12 @@ pub(super) fn appliance_trees(
         };
         let fleet = parent(0);
         let reason = if crate::trees::is_fleet_parent(&fleet) {
-            outcomes[0].compiled.as_ref().and_then(|c| {
+            outcomes[0].topology.as_ref().and_then(|topology| {
                 crate::fleet::appliance::not_accepted(
                     &fleet.join(appliance::tree(&label)),
                     Tenant {
                         stem: &stems[0],
-                        topology: &c.topology,
+                        topology,
                     },
                 )
             })
@@ -101,10 +101,7 @@ pub(super) fn appliance_trees(
         return Vec::new();
     }
     let (groups, mut conflicts) = {
-        let models: Vec<_> = outcomes
-            .iter()
-            .map(|o| o.compiled.as_ref().map(|c| &c.topology))
-            .collect();
+        let models: Vec<_> = outcomes.iter().map(|o| o.topology.as_ref()).collect();
         crate::fleet::groups(&stems, &models, parent)
     };
     let mut trees = Vec::new();
@@ -121,14 +118,11 @@ pub(super) fn appliance_trees(
         // with errors. Leaving it out would drop its relayed mail.
         let in_call: std::collections::BTreeMap<&str, bool> = (0..files.len())
             .filter(|&i| parent(i) == fleet)
-            .map(|i| (stems[i].as_str(), outcomes[i].compiled.is_some()))
+            .map(|i| (stems[i].as_str(), outcomes[i].topology.is_some()))
             .collect();
         let refusal = crate::fleet::appliance::refusal(&fleet, &label, &in_call);
         let rendered = if !conflicted && refusal.is_none() {
-            let models: Vec<_> = outcomes
-                .iter()
-                .map(|o| o.compiled.as_ref().map(|c| &c.topology))
-                .collect();
+            let models: Vec<_> = outcomes.iter().map(|o| o.topology.as_ref()).collect();
             let tenants = crate::fleet::tenants_of(&stems, &models, &members);
             let order: Vec<usize> = (0..tenants.len()).collect();
             Some(appliance::files(
@@ -201,7 +195,7 @@ pub(super) fn appliance_trees(
                     };
                     let outcome = &mut outcomes[i];
                     outcome.found.extend(own);
-                    outcome.compiled = None;
+                    outcome.topology = None;
                     outcome.code = code;
                     outcome.result = if outcome.errors() > 0 {
                         "has errors"

@@ -14,9 +14,12 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
         return Exit::Failure;
     };
     let listings = Listings::default();
-    // Everything compiles (and a fleet's appliances are checked) before
-    // anything is written: a refused tenant leaves its tree untouched.
-    let mut outcomes = collect_all(&files, settings, |input, _| compile_one(input, settings));
+    // Every topology is checked (and a fleet's appliances are) before
+    // anything is written: a refused tenant leaves its tree untouched. Only
+    // the model is kept meanwhile; each tree is rendered just before it is
+    // written or compared, and dropped after, so a fleet's memory does not
+    // grow with its tenants' output.
+    let mut outcomes = collect_all(&files, settings, |input, _| analyze_one(input, settings));
     let fleet = files.len() > 1 || paths.iter().any(|p| p.is_dir());
     let appliances = appliance_trees(&files, &outs, &mut outcomes, fleet, check, settings);
     {
@@ -25,21 +28,32 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
             .par_iter_mut()
             .enumerate()
             .for_each(|(index, outcome)| {
-                if let Some(compiled) = outcome.compiled.take() {
-                    let shown = if files[index].as_os_str() == "-" {
-                        "-".to_owned()
-                    } else {
-                        files[index].display().to_string()
+                let Some(topology) = outcome.topology.take() else {
+                    return;
+                };
+                let shown = if files[index].as_os_str() == "-" {
+                    "-".to_owned()
+                } else {
+                    files[index].display().to_string()
+                };
+                let rendered =
+                    match crate::targets::emit(&topology, &outcome.file_name, settings.lang) {
+                        Ok(rendered) => rendered,
+                        Err(error) => {
+                            let error = crate::pipeline::CompileError::Internal(format!(
+                                "template error: {error:#}"
+                            ));
+                            failed_into(outcome, error, settings);
+                            return;
+                        }
                     };
-                    let files = compiled.files;
-                    let done =
-                        write_or_compare(&outs[index], &files, &shown, check, &listings, settings);
-                    outcome.files = files.len();
-                    outcome.out.extend(done.out);
-                    outcome.err.extend(done.err);
-                    outcome.result = done.result;
-                    outcome.code = done.code;
-                }
+                let done =
+                    write_or_compare(&outs[index], &rendered, &shown, check, &listings, settings);
+                outcome.files = rendered.len();
+                outcome.out.extend(done.out);
+                outcome.err.extend(done.err);
+                outcome.result = done.result;
+                outcome.code = done.code;
             });
     }
     for tree in appliances {
@@ -60,27 +74,25 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
     Exit::combine(outcomes.iter().map(|o| o.code))
 }
 
-/// Compiles one topology of a build; the files stay in the outcome until
-/// the whole call is known to be writable.
-fn compile_one(input: &Input, settings: &Settings) -> Outcome {
+/// Checks one topology of a build; its model stays in the outcome until the
+/// whole call is known to be writable.
+fn analyze_one(input: &Input, settings: &Settings) -> Outcome {
     let mut outcome = Outcome::default();
-    let compiled = match crate::pipeline::compile_sources(
-        &input.sources,
-        &input.file_name,
-        &input.context(),
-    ) {
-        Ok(compiled) => compiled,
-        Err(error) => {
-            failed_into(&mut outcome, error, settings);
-            return outcome;
-        }
+    let (topology, found) = crate::pipeline::analyze_sources(&input.sources, &input.context());
+    let Some(topology) = topology else {
+        failed_into(
+            &mut outcome,
+            crate::pipeline::CompileError::Invalid(found),
+            settings,
+        );
+        return outcome;
     };
-    if outcome.diagnostics(&compiled.warnings, settings) {
+    if outcome.diagnostics(&found, settings) {
         outcome.code = Exit::Invalid;
         outcome.result = "warnings denied".to_owned();
         return outcome;
     }
-    outcome.compiled = Some(compiled);
+    outcome.topology = Some(topology);
     outcome
 }
 

@@ -28,9 +28,10 @@ pub(super) struct Outcome {
     pub(super) result: String,
     /// `plan`: the changes, for a fleet's grouped report.
     pub(super) plan: Option<crate::targets::diff::PlanDiff>,
-    /// `build`: what compiled, until the whole call is known to be writable.
-    pub(super) compiled: Option<crate::pipeline::Compiled>,
-    /// `check`: the model, for what only the whole call can check.
+    /// The topology's file name, as the generated files name their source.
+    pub(super) file_name: String,
+    /// The model: `check`'s, for what only the whole call can check;
+    /// `build`'s, until the whole call is known to be writable.
     pub(super) topology: Option<crate::model::Topology>,
     /// A shared appliance's tree, not a topology's.
     pub(super) appliance: bool,
@@ -95,6 +96,7 @@ pub(super) fn collect_all(
                 debug_panic(Some(&input.file_name));
                 let mut outcome = work(&input, index);
                 outcome.display = input.display.clone();
+                outcome.file_name = input.file_name.clone();
                 outcome.sources = Some(input.sources);
                 outcome
             }))

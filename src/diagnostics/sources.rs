@@ -12,7 +12,9 @@ use std::ops::Range;
 pub struct SourceFile {
     /// How the file is named in diagnostics (the path as given).
     pub name: String,
-    pub text: String,
+    /// Borrowed for text built into mailflowc (the defaults table), which a
+    /// fleet would otherwise copy once per tenant.
+    pub text: std::borrow::Cow<'static, str>,
     /// Where the file starts in the concatenation.
     pub offset: usize,
 }
@@ -34,7 +36,16 @@ impl Sources {
     pub fn push_at(&mut self, name: &str, text: &str, offset: usize) {
         self.files.push(SourceFile {
             name: name.to_owned(),
-            text: text.to_owned(),
+            text: std::borrow::Cow::Owned(text.to_owned()),
+            offset,
+        });
+    }
+
+    /// [`Sources::push_at`] for text built into mailflowc, not copied.
+    pub fn push_static_at(&mut self, name: &str, text: &'static str, offset: usize) {
+        self.files.push(SourceFile {
+            name: name.to_owned(),
+            text: std::borrow::Cow::Borrowed(text),
             offset,
         });
     }

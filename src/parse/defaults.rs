@@ -33,7 +33,7 @@ pub fn written<T>(value: Option<&Spanned<T>>) -> Option<&Spanned<T>> {
 
 /// Adds the table to a topology's files.
 pub fn add_to(sources: &mut Sources) {
-    sources.push_at(NAME, TEXT, OFFSET);
+    sources.push_static_at(NAME, TEXT, OFFSET);
 }
 
 /// One file, at offset 0, and the defaults table.
