@@ -249,3 +249,19 @@ fn the_sample_export_shows_set_differences_as_plan_does() {
     assert_eq!(finding["missing"], json!(["68.232.141.16/28"]));
     assert_eq!(finding["extra"], json!(["192.0.2.99"]));
 }
+
+/// Exchange trims a name and compares it case-insensitively
+/// (exchange-readback §1 Name, §9.3): an export whose names carry
+/// surrounding spaces holds the same objects, for drift as for import.
+#[test]
+fn names_with_surrounding_spaces_are_the_same_objects() {
+    let mut export = in_sync();
+    for noun in ["InboundConnector", "OutboundConnector", "TransportRule"] {
+        for object in export[noun].as_array_mut().unwrap() {
+            let name = object["Name"].as_str().unwrap().to_owned();
+            object["Name"] = json!(format!("  {name} \t"));
+        }
+    }
+    let (code, report) = run(&export);
+    assert_eq!(code, 0, "{report:#}");
+}

@@ -453,3 +453,24 @@ fn without_out_the_topology_goes_to_standard_output() {
     topology.parse::<toml::Table>().unwrap();
     assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0);
 }
+
+/// Exchange trims names (exchange-readback §1 Name, §9.3): names with
+/// surrounding spaces import, and drift finds the topology the import
+/// wrote in sync with the same export, as without the spaces.
+#[test]
+fn names_with_surrounding_spaces_import_and_drift_alike() {
+    let mut export = load(&dir().join("mailflowc-built.json"));
+    for noun in ["InboundConnector", "OutboundConnector", "TransportRule"] {
+        for object in export[noun].as_array_mut().unwrap() {
+            let name = object["Name"].as_str().unwrap().to_owned();
+            object["Name"] = Json::String(format!(" {name}  "));
+        }
+    }
+    let work = tempfile::tempdir().unwrap();
+    let out = import_value(work.path(), &export, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let topology = std::fs::read_to_string(work.path().join("topology.toml")).unwrap();
+    assert!(topology.contains("finds it in sync"), "{topology}");
+    let (code, findings) = drift(work.path(), &work.path().join("export.json"));
+    assert_eq!((code, findings), (0, Vec::new()));
+}

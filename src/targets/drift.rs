@@ -74,10 +74,13 @@ pub fn objects<'a>(export: &'a Json, noun: &str) -> Vec<&'a Json> {
     }
 }
 
+/// An object's name as Exchange compares it: trimmed (exchange-readback
+/// §1 Name, §9.3), as the audit and import read it.
 fn name_of(object: &Json) -> String {
     member(object, "Name")
         .and_then(Json::as_str)
         .unwrap_or("")
+        .trim()
         .to_owned()
 }
 
