@@ -1,8 +1,9 @@
 //! Import: a topology from a tenant export (`exchange/verify.ps1
 //! -ExportPath`), for a tenant configured by hand to come under mailflowc.
 //!
-//! What the export says is read with the audit's helpers (the read-back
-//! rules of `exchange::readback`), written through the import template
+//! What the export says is read from its typed form (`exchange::export`),
+//! with the read-back rules of `exchange::readback` and the audit's notion
+//! of a lock-down, written through the import template
 //! (every value through `toml_str`), and then proven: the topology is
 //! checked like any other, its desired state is compared with the same
 //! export by drift, and the only differences allowed are the ownership
@@ -10,33 +11,30 @@
 //! change building the topology would make, listed, and the import is
 //! refused unless the caller accepts them.
 
-use crate::audit::{
-    covers_every_sender, is, is_lockdown, kind_of, list, name_of, nets, on, property, scalar,
-    within,
-};
+use crate::audit::{covers_every_sender, is_lockdown, kind_of, nets, within};
 use crate::catalog;
 use crate::context::Context;
 use crate::diagnostics::Diagnostic;
+use crate::exchange::export::{ExportObject, Noun, TenantExport};
 use crate::knowledge::hosts;
-use crate::targets::drift::{self, member, objects, DriftReport, Finding, EXPORT_FORMAT};
+use crate::targets::drift::{self, DriftReport, Finding};
 use crate::targets::exchange::readback::Rule;
 use crate::targets::state::{self, DesiredState};
 use crate::targets::templates::ids;
 use ipnet::IpNet;
 use serde::Serialize;
-use serde_json::Value as Json;
 use std::collections::BTreeSet;
 
 /// What an import reads; an export without one of them is refused.
-pub const REQUIRED: &[&str] = &[
-    "InboundConnector",
-    "OutboundConnector",
-    "TransportRule",
-    "HostedConnectionFilterPolicy",
-    "HostedContentFilterPolicy",
-    "OrganizationConfig",
-    "ArcConfig",
-    "AcceptedDomain",
+pub const REQUIRED: &[Noun] = &[
+    Noun::InboundConnector,
+    Noun::OutboundConnector,
+    Noun::TransportRule,
+    Noun::HostedConnectionFilterPolicy,
+    Noun::HostedContentFilterPolicy,
+    Noun::OrganizationConfig,
+    Noun::ArcConfig,
+    Noun::AcceptedDomain,
 ];
 
 /// Transport-rule conditions and exceptions that narrow a rule to some mail
@@ -147,12 +145,10 @@ struct Outbound {
     secret_from: String,
 }
 
-fn has_marker(object: &Json, role: &str) -> bool {
-    ["Comment", "Comments"].iter().any(|p| {
-        member(object, p).and_then(Json::as_str).is_some_and(|c| {
-            c.to_ascii_lowercase()
-                .contains(&format!("(mailflowc:{role})"))
-        })
+fn has_marker(object: &ExportObject, role: &str) -> bool {
+    object.comments().any(|c| {
+        c.to_ascii_lowercase()
+            .contains(&format!("(mailflowc:{role})"))
     })
 }
 
@@ -160,11 +156,11 @@ fn has_marker(object: &Json, role: &str) -> bool {
 /// mailflowc's marker for `role`, or the only one; `Err` names them when
 /// more than one could be.
 fn the_one<'a>(
-    candidates: &[&'a Json],
+    candidates: &[&'a ExportObject],
     role: &str,
     what: &str,
-) -> Result<Option<&'a Json>, String> {
-    let marked: Vec<&Json> = candidates
+) -> Result<Option<&'a ExportObject>, String> {
+    let marked: Vec<&ExportObject> = candidates
         .iter()
         .copied()
         .filter(|c| has_marker(c, role))
@@ -178,7 +174,7 @@ fn the_one<'a>(
         [] => Ok(None),
         [one] => Ok(Some(one)),
         many => {
-            let mut names: Vec<String> = many.iter().map(|c| format!("`{}`", name_of(c))).collect();
+            let mut names: Vec<String> = many.iter().map(|c| format!("`{}`", c.name())).collect();
             names.sort();
             Err(format!(
                 "{} {what}, and any of them could be the gateway's: mailflowc imports one gateway; disable the ones that are not (the audit lists them: `mailflowc audit --tenant`) and export again",
@@ -278,16 +274,11 @@ fn vendor_of(
 }
 
 /// Reads the export into the template's values.
-fn draft(export: &Json, source: &str) -> Result<Draft, String> {
-    if scalar(member(export, "format")) != EXPORT_FORMAT {
-        return Err(format!(
-            "not a tenant export (expected `format = {EXPORT_FORMAT}`, as `verify.ps1 -ExportPath` writes)"
-        ));
-    }
-    let lacking: Vec<String> = REQUIRED
+fn draft(export: &TenantExport, source: &str) -> Result<Draft, String> {
+    let lacking: Vec<String> = export
+        .lacking(REQUIRED)
         .iter()
-        .filter(|noun| member(export, noun).is_none())
-        .map(|n| format!("`{n}`"))
+        .map(|n| format!("`{}`", n.name()))
         .collect();
     if !lacking.is_empty() {
         return Err(format!(
@@ -297,7 +288,7 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
     }
     let mut d = Draft {
         source: source.to_owned(),
-        tenant: scalar(member(export, "tenant")),
+        tenant: export.tenant.clone(),
         ..Draft::default()
     };
     d.organization_name = d
@@ -309,13 +300,13 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
         .to_owned();
 
     // The gateway: the Partner connectors for every sender domain.
-    let inbound = objects(export, "InboundConnector");
-    let broad: Vec<&Json> = inbound
+    let broad: Vec<&ExportObject> = export
+        .inbound_connectors()
         .iter()
-        .copied()
-        .filter(|c| on(c, "Enabled") && kind_of(c) == "partner" && covers_every_sender(c))
+        .filter(|c| c.on("Enabled") && kind_of(c) == "partner" && covers_every_sender(c))
         .collect();
-    let (lockdowns, plain): (Vec<&Json>, Vec<&Json>) = broad.iter().partition(|c| is_lockdown(c));
+    let (lockdowns, plain): (Vec<&ExportObject>, Vec<&ExportObject>) =
+        broad.iter().partition(|c| is_lockdown(c));
     let gateway_in = the_one(
         &plain,
         "inbound-connector",
@@ -331,35 +322,38 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
     // The domains: the lock-down connector's, else every accepted domain
     // that is not the tenant's onmicrosoft.com one.
     let accepted: Vec<String> = sorted(
-        objects(export, "AcceptedDomain")
+        export
+            .accepted_domains()
             .iter()
-            .map(|a| hosts::normalize_host(&scalar(member(a, "DomainName"))))
+            .map(|a| a.host("DomainName"))
             .filter(|a| !a.is_empty() && !a.ends_with(".onmicrosoft.com"))
             .collect(),
     );
     let scoped = lockdown
-        .map(|l| list(l, "AssociatedAcceptedDomains", Rule::AcceptedDomainSet))
+        .map(|l| l.list("AssociatedAcceptedDomains", Rule::AcceptedDomainSet))
         .unwrap_or_default();
     if scoped.is_empty() {
         // Without a lock-down, an accepted domain is routed only when its MX
         // already points away from Microsoft 365: one whose MX is still
         // Microsoft's would be cut over by the DNS fragments, and an
         // outbound-only one receives no mail.
-        let outbound_only: BTreeSet<String> = objects(export, "AcceptedDomain")
+        let outbound_only: BTreeSet<String> = export
+            .accepted_domains()
             .iter()
-            .filter(|a| is(a, "OutboundOnly"))
-            .map(|a| hosts::normalize_host(&scalar(member(a, "DomainName"))))
+            .filter(|a| a.is("OutboundOnly"))
+            .map(|a| a.host("DomainName"))
             .collect();
-        let at_microsoft: BTreeSet<String> = objects(export, "MxRecord")
+        let at_microsoft: BTreeSet<String> = export
+            .mx_records()
             .iter()
             .filter(|r| {
-                let exchanges = list(r, "Exchanges", Rule::HostSet);
+                let exchanges = r.list("Exchanges", Rule::HostSet);
                 exchanges.is_empty()
                     || exchanges
                         .iter()
                         .any(|h| hosts::microsoft365_mx_problem(h).is_none())
             })
-            .map(|r| hosts::normalize_host(&scalar(member(r, "Domain"))))
+            .map(|r| r.host("Domain"))
             .collect();
         let (kept, left): (Vec<String>, Vec<String>) = accepted
             .into_iter()
@@ -384,12 +378,12 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
     // default, and the gateway's hosts when every domain's agree.
     let mut gateway_mx: BTreeSet<Vec<String>> = BTreeSet::new();
     let mut at_microsoft = Vec::new();
-    for record in objects(export, "MxRecord") {
-        let domain = hosts::normalize_host(&scalar(member(record, "Domain")));
+    for record in export.mx_records() {
+        let domain = record.host("Domain");
         if !d.domains.contains(&domain) {
             continue;
         }
-        let exchanges = sorted(list(record, "Exchanges", Rule::HostSet));
+        let exchanges = sorted(record.list("Exchanges", Rule::HostSet));
         let (microsoft, others): (Vec<String>, Vec<String>) = exchanges
             .into_iter()
             .partition(|h| hosts::microsoft365_mx_problem(h).is_none());
@@ -424,13 +418,9 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
         Vec::new()
     };
 
-    let egress = list(identifying, "SenderIPAddresses", Rule::IpSet);
-    let certificate = Some(property(
-        identifying,
-        "TlsSenderCertificateName",
-        Rule::HostSet,
-    ))
-    .filter(|c| !c.is_empty());
+    let egress = identifying.list("SenderIPAddresses", Rule::IpSet);
+    let certificate = Some(identifying.canonical("TlsSenderCertificateName", Rule::HostSet))
+        .filter(|c| !c.is_empty());
     d.tls_certificate = certificate.clone();
     match vendor_of(&egress, certificate.as_deref(), &seen_mx) {
         Some((vendor, region, egress_is_catalog)) => {
@@ -440,7 +430,7 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
             d.gateway_name = entry;
             if !egress_is_catalog {
                 d.egress = in_address_order(&egress);
-                d.egress_from = name_of(identifying);
+                d.egress_from = identifying.name().to_owned();
             }
             d.vendor = Some(vendor);
             d.region = region;
@@ -449,13 +439,13 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
             if egress.is_empty() {
                 return Err(format!(
                     "the connector `{}` admits the gateway by certificate only, and no catalog vendor documents the name `{}`: mailflowc needs the gateway's addresses (`gateway.egress`); `mailflowc init` writes a starter topology instead",
-                    name_of(identifying),
+                    identifying.name(),
                     certificate.unwrap_or_default()
                 ));
             }
             d.gateway_name = "Secure email gateway".to_owned();
             d.egress = in_address_order(&egress);
-            d.egress_from = name_of(identifying);
+            d.egress_from = identifying.name().to_owned();
         }
     }
     // What the tenant's domains resolve to is written even when it is the
@@ -493,34 +483,29 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
     let gateway_nets = nets(&egress);
 
     // Trusted ARC sealers: the export cannot tell which is the gateway's.
-    let arc = objects(export, "ArcConfig");
-    d.sealers = arc
-        .first()
-        .map(|a| list(a, "ArcTrustedSealers", Rule::SealerSet))
+    d.sealers = export
+        .arc_config()
+        .map(|a| a.list("ArcTrustedSealers", Rule::SealerSet))
         .unwrap_or_default();
 
     // Inbound options.
-    let policy_named = |noun: &str| {
-        objects(export, noun)
-            .into_iter()
-            .find(|p| name_of(p).eq_ignore_ascii_case("Default"))
-    };
-    d.allow_list = policy_named("HostedConnectionFilterPolicy").is_some_and(|p| {
-        list(p, "IPAllowList", Rule::IpSet)
+    let policy_named = |noun: Noun| export.named(noun, "Default");
+    d.allow_list = policy_named(Noun::HostedConnectionFilterPolicy).is_some_and(|p| {
+        p.list("IPAllowList", Rule::IpSet)
             .iter()
             .any(|entry| within(&gateway_nets, entry))
     });
-    d.spf_hard_fail_off = policy_named("HostedContentFilterPolicy")
-        .is_some_and(|p| property(p, "MarkAsSpamSpfRecordHardFail", Rule::Word) == "off");
+    d.spf_hard_fail_off = policy_named(Noun::HostedContentFilterPolicy)
+        .is_some_and(|p| p.canonical("MarkAsSpamSpfRecordHardFail", Rule::Word) == "off");
     d.lockdown = lockdown.is_some();
     d.lockdown_by_certificate = lockdown.is_some_and(|l| {
-        is(l, "RestrictDomainsToCertificate") && !is(l, "RestrictDomainsToIPAddresses")
+        l.is("RestrictDomainsToCertificate") && !l.is("RestrictDomainsToIPAddresses")
     });
-    d.reject_direct_send = objects(export, "OrganizationConfig")
-        .first()
-        .is_some_and(|o| is(o, "RejectDirectSend"));
-    let skip_ips = list(identifying, "EFSkipIPs", Rule::IpSet);
-    d.ef_mode = if is(identifying, "EFSkipLastIP") {
+    d.reject_direct_send = export
+        .organization_config()
+        .is_some_and(|o| o.is("RejectDirectSend"));
+    let skip_ips = identifying.list("EFSkipIPs", Rule::IpSet);
+    d.ef_mode = if identifying.is("EFSkipLastIP") {
         "skip-last-ip"
     } else if !skip_ips.is_empty() {
         d.skip_ips = skip_ips;
@@ -529,12 +514,12 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
         "off"
     }
     .to_owned();
-    d.pilot_recipients = list(identifying, "EFUsers", Rule::HostSet);
+    d.pilot_recipients = identifying.list("EFUsers", Rule::HostSet);
 
     // Names of the objects the topology takes over.
-    let mut name = |key: &str, object: Option<&Json>| {
+    let mut name = |key: &str, object: Option<&ExportObject>| {
         if let Some(object) = object {
-            d.names.push((key.to_owned(), name_of(object)));
+            d.names.push((key.to_owned(), object.name().to_owned()));
         }
     };
     name("inbound_connector", gateway_in);
@@ -542,15 +527,14 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
 
     // An SCL -1 rule for the gateway's addresses, which mailflowc manages
     // only with Enhanced Filtering off.
-    let rules = objects(export, "TransportRule");
-    let scl: Vec<&Json> = rules
+    let rules = export.transport_rules();
+    let scl: Vec<&ExportObject> = rules
         .iter()
-        .copied()
         .filter(|r| {
-            property(r, "State", Rule::Word) == "enabled"
-                && property(r, "SetSCL", Rule::Int) == "-1"
+            r.canonical("State", Rule::Word) == "enabled"
+                && r.canonical("SetSCL", Rule::Int) == "-1"
                 && {
-                    let ranges = list(r, "SenderIpRanges", Rule::IpSet);
+                    let ranges = r.list("SenderIpRanges", Rule::IpSet);
                     !ranges.is_empty() && ranges.iter().all(|e| within(&gateway_nets, e))
                 }
         })
@@ -567,33 +551,33 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
         } else {
             d.notes.push(format!(
                 "the rule `{}` sets SCL -1 for the gateway's addresses while Enhanced Filtering is on; mailflowc does not manage such a rule (MF0205), so it is left out: remove it (audit MFA006)",
-                name_of(rule)
+                rule.name()
             ));
         }
     }
 
     // Outbound: a rule stamping a header on mail it routes to a connector.
-    let stamping: Vec<&Json> = rules
+    let stamping: Vec<&ExportObject> = rules
         .iter()
-        .copied()
         .filter(|r| {
-            property(r, "State", Rule::Word) == "enabled"
-                && !scalar(member(r, "RouteMessageOutboundConnector")).is_empty()
-                && !scalar(member(r, "SetHeaderName")).is_empty()
+            r.canonical("State", Rule::Word) == "enabled"
+                && !r.text("RouteMessageOutboundConnector").is_empty()
+                && !r.text("SetHeaderName").is_empty()
         })
         .collect();
     // A rule with conditions of its own (one recipient domain, a group)
     // routes some mail only: it is not the gateway's relay, whatever it
     // stamps. mailflowc's rule has only FromScope and SentToScope.
-    let (stamping, narrow): (Vec<&Json>, Vec<&Json>) = stamping.into_iter().partition(|r| {
-        NARROWING.iter().all(|c| list(r, c, Rule::Text).is_empty())
-            && property(r, "SentToScope", Rule::Word) == "notinorganization"
-    });
+    let (stamping, narrow): (Vec<&ExportObject>, Vec<&ExportObject>) =
+        stamping.into_iter().partition(|r| {
+            NARROWING.iter().all(|c| r.list(c, Rule::Text).is_empty())
+                && r.canonical("SentToScope", Rule::Word) == "notinorganization"
+        });
     for rule in narrow {
         d.notes.push(format!(
             "the rule `{}` stamps a header and routes to `{}`, but only for some mail (conditions of its own, or not all mail to outside recipients): it is not taken as the gateway's relay, and mailflowc leaves it alone",
-            name_of(rule),
-            scalar(member(rule, "RouteMessageOutboundConnector"))
+            rule.name(),
+            rule.text("RouteMessageOutboundConnector")
         ));
     }
     if let Some(rule) = the_one(
@@ -601,30 +585,29 @@ fn draft(export: &Json, source: &str) -> Result<Draft, String> {
         "outbound-rule",
         "are rules that stamp a header and route to an outbound connector",
     )? {
-        let connector_name = scalar(member(rule, "RouteMessageOutboundConnector"));
-        let connector = objects(export, "OutboundConnector")
-            .into_iter()
-            .find(|c| name_of(c).eq_ignore_ascii_case(&connector_name))
+        let connector_name = rule.text("RouteMessageOutboundConnector");
+        let connector = export
+            .named(Noun::OutboundConnector, &connector_name)
             .ok_or_else(|| {
                 format!(
                     "the rule `{}` routes to the outbound connector `{connector_name}`, which the export does not hold",
-                    name_of(rule)
+                    rule.name()
                 )
             })?;
-        let tls = match property(connector, "TlsSettings", Rule::Word).as_str() {
+        let tls = match connector.canonical("TlsSettings", Rule::Word).as_str() {
             "domainvalidation" => "domain-validation",
             "encryptiononly" => "encryption-only",
             // No TLS setting cannot be written: mailflowc always wants one,
             // and the round trip lists the change.
             _ => "certificate-validation",
         };
-        let sha256 = scalar(member(rule, "SetHeaderValue")).to_ascii_lowercase();
+        let sha256 = rule.set_header_value().to_ascii_lowercase();
         d.outbound = Some(Outbound {
-            smart_hosts: list(connector, "SmartHosts", Rule::HostSet),
+            smart_hosts: connector.list("SmartHosts", Rule::HostSet),
             tls: tls.to_owned(),
-            tls_domain: Some(property(connector, "TlsDomain", Rule::HostSet))
+            tls_domain: Some(connector.canonical("TlsDomain", Rule::HostSet))
                 .filter(|t| tls == "domain-validation" && !t.is_empty()),
-            header: scalar(member(rule, "SetHeaderName")),
+            header: rule.text("SetHeaderName"),
             sha256,
             secret_from: format!("env:{SECRET_VARIABLE}"),
         });
@@ -649,15 +632,14 @@ fn is_marker_only(finding: &Finding, adopted: &[Adopted]) -> bool {
 }
 
 /// Objects the topology names that the tenant holds without mailflowc's marker.
-fn adoptions(desired: &DesiredState, export: &Json) -> Vec<Adopted> {
+fn adoptions(desired: &DesiredState, export: &TenantExport) -> Vec<Adopted> {
     let mut out = Vec::new();
     for entry in desired.objects.values() {
         let Some(marker) = &entry.marker else {
             continue;
         };
-        let Some(found) = objects(export, &entry.kind)
-            .into_iter()
-            .find(|o| name_of(o).eq_ignore_ascii_case(&entry.name))
+        let Some(found) =
+            Noun::of_kind(&entry.kind).and_then(|noun| export.named(noun, &entry.name))
         else {
             continue;
         };
@@ -669,7 +651,7 @@ fn adoptions(desired: &DesiredState, export: &Json) -> Vec<Adopted> {
         // (templates/powershell/_object.ps1.j2): its rollback could not
         // restore a secret it never recorded.
         let refused = (entry.kind == "TransportRule"
-            && !scalar(member(found, "SetHeaderValue")).is_empty())
+            && !found.set_header_value().is_empty())
         .then(|| {
             "it already stamps a header value, which a rollback could not restore: -Adopt refuses it; rename it in Exchange (or remove it, noting its settings) so the script creates mailflowc's own".to_owned()
         });
@@ -686,17 +668,21 @@ fn adoptions(desired: &DesiredState, export: &Json) -> Vec<Adopted> {
 
 /// Objects carrying a mailflowc marker for a role the topology does not
 /// have: `80-converge.ps1` removes them.
-fn orphans(desired: &DesiredState, export: &Json) -> Vec<Finding> {
+fn orphans(desired: &DesiredState, export: &TenantExport) -> Vec<Finding> {
     let markers: BTreeSet<&str> = desired
         .objects
         .values()
         .filter_map(|e| e.marker.as_deref())
         .collect();
     let mut out = Vec::new();
-    for noun in ["InboundConnector", "OutboundConnector", "TransportRule"] {
-        for object in objects(export, noun) {
+    for noun in [
+        Noun::InboundConnector,
+        Noun::OutboundConnector,
+        Noun::TransportRule,
+    ] {
+        for object in export.objects(noun) {
             for p in ["Comment", "Comments"] {
-                let comment = scalar(member(object, p));
+                let comment = object.text(p);
                 // As 80-converge.ps1 reads it: `\(mailflowc:([a-z0-9-]+)\)`,
                 // matched case-insensitively (PowerShell's -match).
                 let lower = comment.to_ascii_lowercase();
@@ -714,8 +700,8 @@ fn orphans(desired: &DesiredState, export: &Json) -> Vec<Finding> {
                 if !markers.contains(role.as_str()) {
                     out.push(Finding {
                         key: format!("exchange/{}", role.trim_start_matches("mailflowc:")),
-                        kind: noun.to_owned(),
-                        name: name_of(object),
+                        kind: noun.name().to_owned(),
+                        name: object.name().to_owned(),
                         problem: "removed".to_owned(),
                         property: None,
                         found: None,
@@ -751,7 +737,7 @@ fn change_lines(report: &DriftReport) -> Vec<String> {
 /// Imports a tenant export: the topology, the objects it adopts and the
 /// changes building it would make. `source` names the export in the
 /// topology's header (sanitized there).
-pub fn import(export: &Json, source: &str, ctx: &Context) -> Result<Imported, ImportError> {
+pub fn import(export: &TenantExport, source: &str, ctx: &Context) -> Result<Imported, ImportError> {
     let file_name = std::path::Path::new(source)
         .file_name()
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());

@@ -19,6 +19,7 @@ pub mod commands;
 pub mod context;
 pub mod diagnostics;
 pub mod dnscheck;
+pub mod exchange;
 pub mod fleet;
 pub mod git;
 pub mod import;

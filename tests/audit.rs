@@ -19,6 +19,11 @@ fn load(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The export as the commands read it.
+fn typed(export: &serde_json::Value) -> mailflowc::exchange::export::TenantExport {
+    mailflowc::exchange::export::TenantExport::from_json(export).unwrap()
+}
+
 fn expected() -> audit::Expected {
     let path = dir().join("topology.toml");
     let ctx = common::context_for(&path);
@@ -31,7 +36,7 @@ fn expected() -> audit::Expected {
 }
 
 fn codes(export: &serde_json::Value, expected: Option<&audit::Expected>) -> BTreeSet<&'static str> {
-    audit::audit(export, expected)
+    audit::audit(&typed(export), expected)
         .unwrap()
         .findings
         .iter()
@@ -189,8 +194,8 @@ fn input_order_does_not_change_the_report() {
     }
     let expected = expected();
     assert_eq!(
-        audit::text(&audit::audit(&export, Some(&expected)).unwrap()),
-        audit::text(&audit::audit(&reversed, Some(&expected)).unwrap())
+        audit::text(&audit::audit(&typed(&export), Some(&expected)).unwrap()),
+        audit::text(&audit::audit(&typed(&reversed), Some(&expected)).unwrap())
     );
 }
 
@@ -227,7 +232,10 @@ fn printed_commands_are_one_documented_powershell_command_whatever_the_names() {
                 &serde_json::to_string(&format!("198.51.100.7{hostile}")).unwrap(),
             );
         let export: serde_json::Value = serde_json::from_str(&text).unwrap();
-        for f in audit::audit(&export, Some(&expected())).unwrap().findings {
+        for f in audit::audit(&typed(&export), Some(&expected()))
+            .unwrap()
+            .findings
+        {
             commands.extend(f.command);
         }
     }
@@ -307,6 +315,6 @@ fn an_export_without_what_the_audit_reads_or_of_another_tenant_is_refused() {
     );
     let mut other = load(&dir().join("clean.json"));
     other["tenant"] = "fabrikam.onmicrosoft.com".into();
-    let error = audit::audit(&other, Some(&expected())).unwrap_err();
+    let error = audit::audit(&typed(&other), Some(&expected())).unwrap_err();
     assert!(error.contains("fabrikam.onmicrosoft.com"), "{error}");
 }

@@ -2,10 +2,11 @@
 //! passing the gateway, found offline in a tenant export
 //! (`exchange/verify.ps1 -ExportPath`, format `mailflowc-tenant-export`).
 //!
-//! The export is read with the same rules as drift and the scripts
-//! (`exchange::readback`): JSON keys case-insensitive, `null` ≡ `[]` ≡
-//! `[null]`, sender domains without `smtp:` and `;1`, addresses as networks
-//! (exchange-readback §0, §9). With a topology, the gateway's addresses,
+//! The export is read once into a [`TenantExport`] (`exchange::export`:
+//! keys case-insensitive, `null` ≡ `[]` ≡ `[null]`, names trimmed) and its
+//! values compared with the same rules as drift and the scripts
+//! (`exchange::readback`): sender domains without `smtp:` and `;1`,
+//! addresses as networks (exchange-readback §0, §9). With a topology, the gateway's addresses,
 //! certificate and ARC sealer come from it and mailflowc's own objects are
 //! known by name; without one, the gateway is what the tenant's lock-down
 //! connector admits, and a finding that would depend on a guess is not made
@@ -16,11 +17,11 @@ mod codes;
 pub use codes::AuditCode;
 
 use crate::diagnostics::Severity;
+use crate::exchange::export::{ExportObject, Noun, TenantExport};
 use crate::knowledge::hosts;
 use crate::model::Topology;
-use crate::targets::drift::{member, objects, EXPORT_FORMAT};
 use crate::targets::exchange::quote::quote as ps;
-use crate::targets::exchange::readback::{canonical, Rule};
+use crate::targets::exchange::readback::Rule;
 use crate::targets::state::DesiredState;
 use ipnet::IpNet;
 use serde::Serialize;
@@ -122,51 +123,15 @@ impl Expected {
 
 /// The export's members an audit reads, with what `verify.ps1` calls to
 /// fill each: an export without one was written by an older build.
-pub const REQUIRED: &[&str] = &[
-    "InboundConnector",
-    "TransportRule",
-    "HostedConnectionFilterPolicy",
-    "OrganizationConfig",
-    "ArcConfig",
-    "AcceptedDomain",
-    "MxRecord",
+pub const REQUIRED: &[Noun] = &[
+    Noun::InboundConnector,
+    Noun::TransportRule,
+    Noun::HostedConnectionFilterPolicy,
+    Noun::OrganizationConfig,
+    Noun::ArcConfig,
+    Noun::AcceptedDomain,
+    Noun::MxRecord,
 ];
-
-pub(crate) fn scalar(value: Option<&Json>) -> String {
-    match value {
-        Some(Json::String(s)) => s.trim().to_owned(),
-        Some(Json::Number(n)) => n.to_string(),
-        Some(Json::Bool(b)) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-pub(crate) fn name_of(object: &Json) -> String {
-    scalar(member(object, "Name"))
-}
-
-/// A property under a read-back rule, as its entries (sets) or its one word.
-pub(crate) fn property(object: &Json, name: &str, rule: Rule) -> String {
-    canonical(rule, member(object, name).unwrap_or(&Json::Null))
-}
-
-pub(crate) fn list(object: &Json, name: &str, rule: Rule) -> Vec<String> {
-    property(object, name, rule)
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// True unless the property says `false`: an object whose export lacks the
-/// property is audited as if it acted.
-pub(crate) fn on(object: &Json, name: &str) -> bool {
-    property(object, name, Rule::Bool) != "false"
-}
-
-pub(crate) fn is(object: &Json, name: &str) -> bool {
-    property(object, name, Rule::Bool) == "true"
-}
 
 /// An IP list entry as the first and last address it covers: an address,
 /// a CIDR prefix, or a dash range (exchange-facts F-CF-02, F-TR-06).
@@ -212,50 +177,49 @@ impl Gateway {
     /// Whether mail through this connector came through the gateway: it is
     /// mailflowc's, or it admits only the gateway's addresses, or (without
     /// addresses) only its certificate.
-    fn owns(&self, connector: &Json) -> bool {
-        if self.ours.contains(&name_of(connector).to_ascii_lowercase()) {
+    fn owns(&self, connector: &ExportObject) -> bool {
+        if self.ours.contains(&connector.name().to_ascii_lowercase()) {
             return true;
         }
-        let addresses = list(connector, "SenderIPAddresses", Rule::IpSet);
+        let addresses = connector.list("SenderIPAddresses", Rule::IpSet);
         if !addresses.is_empty() {
             return addresses.iter().all(|a| within(&self.nets, a));
         }
-        let certificate =
-            hosts::normalize_host(&scalar(member(connector, "TlsSenderCertificateName")));
+        let certificate = connector.host("TlsSenderCertificateName");
         !certificate.is_empty() && self.certificates.contains(&certificate)
     }
 }
 
-pub(crate) fn covers_every_sender(connector: &Json) -> bool {
-    list(connector, "SenderDomains", Rule::AddressSpaceSet)
+pub(crate) fn covers_every_sender(connector: &ExportObject) -> bool {
+    connector
+        .list("SenderDomains", Rule::AddressSpaceSet)
         .iter()
         .any(|d| d == "*")
 }
 
-pub(crate) fn kind_of(connector: &Json) -> String {
-    property(connector, "ConnectorType", Rule::Word)
+pub(crate) fn kind_of(connector: &ExportObject) -> String {
+    connector.canonical("ConnectorType", Rule::Word)
 }
 
 /// Partner connectors for every sender domain that reject mail from
 /// elsewhere (exchange-facts F-IN-04, F-IN-05, F-IN-08).
-pub(crate) fn is_lockdown(connector: &Json) -> bool {
-    on(connector, "Enabled")
+pub(crate) fn is_lockdown(connector: &ExportObject) -> bool {
+    connector.on("Enabled")
         && kind_of(connector) == "partner"
         && covers_every_sender(connector)
-        && (is(connector, "RestrictDomainsToIPAddresses")
-            || is(connector, "RestrictDomainsToCertificate"))
+        && (connector.is("RestrictDomainsToIPAddresses")
+            || connector.is("RestrictDomainsToCertificate"))
 }
 
 /// How a set of connectors tells the gateway: the addresses and certificate
 /// names they admit, when they agree.
-fn identity(connectors: &[&Json]) -> Option<(Vec<String>, BTreeSet<String>)> {
+fn identity(connectors: &[&ExportObject]) -> Option<(Vec<String>, BTreeSet<String>)> {
     let mut seen: Option<(Vec<String>, BTreeSet<String>)> = None;
     for connector in connectors {
-        let addresses = list(connector, "SenderIPAddresses", Rule::IpSet);
-        let certificate =
-            hosts::normalize_host(&scalar(member(connector, "TlsSenderCertificateName")));
+        let addresses = connector.list("SenderIPAddresses", Rule::IpSet);
+        let certificate = connector.host("TlsSenderCertificateName");
         let mut certificates = BTreeSet::new();
-        if !certificate.is_empty() && is(connector, "RestrictDomainsToCertificate") {
+        if !certificate.is_empty() && connector.is("RestrictDomainsToCertificate") {
             certificates.insert(certificate);
         }
         match &mut seen {
@@ -274,10 +238,10 @@ fn identity(connectors: &[&Json]) -> Option<(Vec<String>, BTreeSet<String>)> {
     seen
 }
 
-fn names(connectors: &[&Json]) -> String {
+fn names(connectors: &[&ExportObject]) -> String {
     connectors
         .iter()
-        .map(|c| format!("`{}`", name_of(c)))
+        .map(|c| format!("`{}`", c.name()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -308,24 +272,15 @@ fn is_microsoft_domain(domain: &str) -> bool {
 }
 
 /// Audits a tenant export; `expected` comes from the topology, when given.
-pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, String> {
-    if scalar(member(export, "format")) != EXPORT_FORMAT {
-        return Err(format!(
-            "not a tenant export (expected `format = {EXPORT_FORMAT}`, as `verify.ps1 -ExportPath` writes)"
-        ));
-    }
-    let lacking: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|noun| member(export, noun).is_none())
-        .collect();
+pub fn audit(export: &TenantExport, expected: Option<&Expected>) -> Result<AuditReport, String> {
+    let lacking = export.lacking(REQUIRED);
     if !lacking.is_empty() {
         return Err(format!(
             "the export has no {}: an audit needs them; export again with this build's exchange/verify.ps1 -ExportPath",
-            lacking.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            lacking.iter().map(|n| format!("`{}`", n.name())).collect::<Vec<_>>().join(", ")
         ));
     }
-    let tenant = scalar(member(export, "tenant"));
+    let tenant = export.tenant.clone();
     if let Some(expected) = expected {
         if !tenant.eq_ignore_ascii_case(&expected.tenant) {
             return Err(format!(
@@ -335,12 +290,11 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
         }
     }
 
-    let inbound = objects(export, "InboundConnector");
-    let lockdowns: Vec<&Json> = inbound.iter().copied().filter(|c| is_lockdown(c)).collect();
-    let broad: Vec<&Json> = inbound
+    let inbound = export.inbound_connectors();
+    let lockdowns: Vec<&ExportObject> = inbound.iter().filter(|c| is_lockdown(c)).collect();
+    let broad: Vec<&ExportObject> = inbound
         .iter()
-        .copied()
-        .filter(|c| on(c, "Enabled") && kind_of(c) == "partner" && covers_every_sender(c))
+        .filter(|c| c.on("Enabled") && kind_of(c) == "partner" && covers_every_sender(c))
         .collect();
     let mut findings = Vec::new();
     let mut skipped: Vec<&str> = Vec::new();
@@ -396,7 +350,7 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
     };
 
     // MFA001, MFA002: the lock-down.
-    let gateway_lockdowns: Vec<&Json> = match &gateway {
+    let gateway_lockdowns: Vec<&ExportObject> = match &gateway {
         Some(g) => lockdowns.iter().copied().filter(|c| g.owns(c)).collect(),
         None => lockdowns.clone(),
     };
@@ -411,19 +365,21 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
         f.locate = "InboundConnector".to_owned();
         findings.push(f);
     }
-    let accepted: Vec<(String, &Json)> = objects(export, "AcceptedDomain")
-        .into_iter()
-        .map(|d| (hosts::normalize_host(&scalar(member(d, "DomainName"))), d))
+    let accepted: Vec<(String, &ExportObject)> = export
+        .accepted_domains()
+        .iter()
+        .map(|d| (d.host("DomainName"), d))
         .filter(|(name, _)| !name.is_empty())
         .collect();
     if !gateway_lockdowns.is_empty()
-        && gateway_lockdowns
-            .iter()
-            .all(|c| !list(c, "AssociatedAcceptedDomains", Rule::AcceptedDomainSet).is_empty())
+        && gateway_lockdowns.iter().all(|c| {
+            !c.list("AssociatedAcceptedDomains", Rule::AcceptedDomainSet)
+                .is_empty()
+        })
     {
         let covered: BTreeSet<String> = gateway_lockdowns
             .iter()
-            .flat_map(|c| list(c, "AssociatedAcceptedDomains", Rule::AcceptedDomainSet))
+            .flat_map(|c| c.list("AssociatedAcceptedDomains", Rule::AcceptedDomainSet))
             .collect();
         for (domain, _) in &accepted {
             if !covered.contains(domain) && !is_microsoft_domain(domain) {
@@ -445,18 +401,18 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
             "other inbound connectors and Enhanced Filtering (MFA003, MFA004, MFA011, MFA012)",
         ),
         Some(g) => {
-            for connector in &inbound {
-                if !on(connector, "Enabled") {
+            for connector in inbound {
+                if !connector.on("Enabled") {
                     continue;
                 }
-                let name = name_of(connector);
+                let name = connector.name().to_owned();
                 let owned = g.owns(connector);
                 if owned {
-                    let skip_last = is(connector, "EFSkipLastIP");
-                    let skip_listed = !list(connector, "EFSkipIPs", Rule::IpSet).is_empty();
+                    let skip_last = connector.is("EFSkipLastIP");
+                    let skip_listed = !connector.list("EFSkipIPs", Rule::IpSet).is_empty();
                     if skip_last || skip_listed {
                         ef_on = true;
-                        let users = list(connector, "EFUsers", Rule::HostSet);
+                        let users = connector.list("EFUsers", Rule::HostSet);
                         if !users.is_empty() {
                             let mut f = finding(
                                 AuditCode::EnhancedFilteringPilot,
@@ -495,8 +451,8 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
                     "onpremises" => AuditCode::BroadOnPremisesConnector,
                     _ => AuditCode::BroadPartnerConnector,
                 };
-                let from = list(connector, "SenderIPAddresses", Rule::IpSet);
-                let certificate = scalar(member(connector, "TlsSenderCertificateName"));
+                let from = connector.list("SenderIPAddresses", Rule::IpSet);
+                let certificate = connector.text("TlsSenderCertificateName");
                 let source = match (from.is_empty(), certificate.is_empty()) {
                     (false, _) => format!("from {}", from.join(", ")),
                     (true, false) => format!("with the certificate `{certificate}`"),
@@ -523,18 +479,18 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
     }
 
     // MFA005, MFA006: transport rules that skip spam filtering.
-    for rule in objects(export, "TransportRule") {
-        let name = name_of(rule);
-        let enabled = property(rule, "State", Rule::Word);
-        let mode = property(rule, "Mode", Rule::Word);
+    for rule in export.transport_rules() {
+        let name = rule.name().to_owned();
+        let enabled = rule.canonical("State", Rule::Word);
+        let mode = rule.canonical("Mode", Rule::Word);
         if enabled == "disabled"
             || !(mode.is_empty() || mode == "enforce")
-            || property(rule, "SetSCL", Rule::Int) != "-1"
+            || rule.canonical("SetSCL", Rule::Int) != "-1"
             || expected.is_some_and(|e| e.ours.contains(&name.to_ascii_lowercase()))
         {
             continue;
         }
-        let ranges = list(rule, "SenderIpRanges", Rule::IpSet);
+        let ranges = rule.list("SenderIpRanges", Rule::IpSet);
         let gateway_only = match &gateway {
             _ if ranges.is_empty() => Some(false),
             Some(g) => Some(ranges.iter().all(|r| within(&g.nets, r))),
@@ -587,12 +543,9 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
     match &gateway {
         None => skipped.push("the connection-filter allow list (MFA007)"),
         Some(g) => {
-            for policy in objects(export, "HostedConnectionFilterPolicy") {
-                let name = name_of(policy);
-                let mut entries: Vec<String> = match member(policy, "IPAllowList") {
-                    Some(Json::Array(items)) => items.iter().map(|i| scalar(Some(i))).collect(),
-                    other => vec![scalar(other)],
-                };
+            for policy in export.objects(Noun::HostedConnectionFilterPolicy) {
+                let name = policy.name();
+                let mut entries = policy.texts("IPAllowList");
                 entries.retain(|e| !e.is_empty());
                 entries.sort();
                 entries.dedup();
@@ -610,7 +563,7 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
                     );
                     f.command = Some(format!(
                         "Set-HostedConnectionFilterPolicy -Identity {} -IPAllowList @{{Remove = {}}}",
-                        ps(&name),
+                        ps(name),
                         ps(&entry)
                     ));
                     f.locate = entry.clone();
@@ -621,17 +574,13 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
     }
 
     // MFA008, MFA009: accepted domains and their MX.
-    let records = objects(export, "MxRecord");
     for (domain, object) in &accepted {
-        if is_microsoft_domain(domain) || is(object, "OutboundOnly") {
+        if is_microsoft_domain(domain) || object.is("OutboundOnly") {
             continue;
         }
-        let record = records
-            .iter()
-            .find(|r| hosts::normalize_host(&scalar(member(r, "Domain"))) == *domain);
-        let error = record
-            .map(|r| scalar(member(r, "Error")))
-            .unwrap_or_default();
+        // One map lookup a domain: the export indexed its MX records once.
+        let record = export.mx_of(domain);
+        let error = record.map(|r| r.text("Error")).unwrap_or_default();
         let Some(record) = record.filter(|_| error.is_empty()) else {
             let why = if record.is_none() {
                 "the export holds no MX lookup for it".to_owned()
@@ -647,7 +596,8 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
             ));
             continue;
         };
-        let microsoft: Vec<String> = list(record, "Exchanges", Rule::HostSet)
+        let microsoft: Vec<String> = record
+            .list("Exchanges", Rule::HostSet)
             .into_iter()
             .filter(|host| hosts::microsoft365_mx_problem(host).is_none())
             .collect();
@@ -670,10 +620,9 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
     }
 
     // MFA010: Direct Send.
-    let organization = objects(export, "OrganizationConfig");
-    let direct_send = organization
-        .first()
-        .map(|o| property(o, "RejectDirectSend", Rule::Bool))
+    let direct_send = export
+        .organization_config()
+        .map(|o| o.canonical("RejectDirectSend", Rule::Bool))
         .unwrap_or_default();
     if direct_send != "true" {
         let state = if direct_send.is_empty() {
@@ -695,9 +644,9 @@ pub fn audit(export: &Json, expected: Option<&Expected>) -> Result<AuditReport, 
 
     // MFA013: the gateway as a trusted ARC sealer.
     if let Some(sealer) = expected.and_then(|e| e.arc_sealer.as_deref()) {
-        let sealers = objects(export, "ArcConfig")
-            .first()
-            .map(|a| list(a, "ArcTrustedSealers", Rule::SealerSet))
+        let sealers = export
+            .arc_config()
+            .map(|a| a.list("ArcTrustedSealers", Rule::SealerSet))
             .unwrap_or_default();
         if !sealers.iter().any(|s| s == sealer) {
             let mut f = finding(

@@ -4,7 +4,11 @@ use super::input::read_limited;
 use super::Exit;
 use std::path::Path;
 
-pub(super) fn read_export(export: &Path) -> Result<(String, serde_json::Value), Exit> {
+/// A tenant export's text and its typed form (`exchange::export`); a
+/// Windows PowerShell byte-order mark is dropped.
+pub(super) fn read_export(
+    export: &Path,
+) -> Result<(String, crate::exchange::export::TenantExport), Exit> {
     let text = match read_limited(export) {
         Ok(text) => text,
         Err(error) => {
@@ -13,10 +17,10 @@ pub(super) fn read_export(export: &Path) -> Result<(String, serde_json::Value), 
         }
     };
     let text = text.trim_start_matches('\u{feff}').to_owned();
-    match serde_json::from_str(&text) {
-        Ok(json) => Ok((text, json)),
+    match crate::exchange::export::TenantExport::parse(&text) {
+        Ok(parsed) => Ok((text, parsed)),
         Err(error) => {
-            warn!("error: `{}` is not JSON: {error}", export.display());
+            warn!("error: {}", error.about(&export.display().to_string()));
             Err(Exit::Failure)
         }
     }

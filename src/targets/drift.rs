@@ -1,26 +1,15 @@
 //! Drift: the desired state against what a tenant holds, offline, from the
-//! export `exchange/verify.ps1 -ExportPath` writes. The comparison uses the
-//! same read-back rules as the scripts (`exchange::readback`), so a value
-//! compares the same online and offline.
-//!
-//! Export format (`mailflowc-tenant-export`, version 1): an object with
-//! `format`, `version`, `tenant`, and one member per cmdlet noun
-//! (`InboundConnector`, `OutboundConnector`, `TransportRule`,
-//! `HostedConnectionFilterPolicy`, `HostedContentFilterPolicy`, and
-//! `OrganizationConfig` with only `Name` and `RejectDirectSend`, `ArcConfig`
-//! with only `ArcTrustedSealers`; `AcceptedDomain` and `MxRecord`, which
-//! only `mailflowc audit` reads) holding what
-//! `Get-<noun> | ConvertTo-Json -Depth 4` printed: an array, or a single
-//! object when there was one (exchange-readback R-02). Member and property
-//! names are matched case-insensitively. `SetHeaderValue` holds the
-//! SHA-256 of the value, never the value.
+//! export `exchange/verify.ps1 -ExportPath` writes, read into a
+//! [`TenantExport`] (its format and shapes: `exchange::export`). The
+//! comparison uses the same read-back rules as the scripts
+//! (`exchange::readback`), so a value compares the same online and offline.
+//! `SetHeaderValue` holds the SHA-256 of the value, never the value.
 
 use super::exchange::readback::{self, Rule};
 use super::state::{DesiredState, Entry};
+use crate::exchange::export::{ExportObject, Noun, TenantExport};
 use serde::Serialize;
 use serde_json::Value as Json;
-
-pub const EXPORT_FORMAT: &str = "mailflowc-tenant-export";
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Finding {
@@ -55,35 +44,6 @@ impl DriftReport {
     }
 }
 
-/// A member of a JSON object, its name matched case-insensitively.
-pub fn member<'a>(object: &'a Json, name: &str) -> Option<&'a Json> {
-    object
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
-/// The objects of one noun in the export: an array or a single object;
-/// `null` entries (`[null]`) are nothing.
-pub fn objects<'a>(export: &'a Json, noun: &str) -> Vec<&'a Json> {
-    match member(export, noun) {
-        Some(Json::Array(list)) => list.iter().filter(|v| v.is_object()).collect(),
-        Some(object @ Json::Object(_)) => vec![object],
-        _ => Vec::new(),
-    }
-}
-
-/// An object's name as Exchange compares it: trimmed (exchange-readback
-/// §1 Name, §9.3), as the audit and import read it.
-fn name_of(object: &Json) -> String {
-    member(object, "Name")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_owned()
-}
-
 fn finding(key: &str, entry: &Entry, problem: &str) -> Finding {
     Finding {
         key: key.to_owned(),
@@ -115,17 +75,17 @@ fn entries(text: &str) -> std::collections::BTreeSet<String> {
 
 /// The wanted value of a secret: its fingerprint, which is what the export holds.
 fn wanted_value(value: &Json) -> Json {
-    match member(value, "secret_sha256") {
+    match value.get("secret_sha256") {
         Some(sha) => sha.clone(),
         None => value.clone(),
     }
 }
 
-fn compare_properties(key: &str, entry: &Entry, found: &Json, out: &mut Vec<Finding>) {
+fn compare_properties(key: &str, entry: &Entry, found: &ExportObject, out: &mut Vec<Finding>) {
     for (property, wanted) in &entry.properties {
         let rule = readback::rule(&entry.kind, property).unwrap_or(Rule::Text);
         let wanted = wanted_value(wanted);
-        let have = member(found, property).cloned().unwrap_or(Json::Null);
+        let have = found.get(property).cloned().unwrap_or(Json::Null);
         let (want_text, have_text) = (
             readback::canonical(rule, &wanted),
             readback::canonical(rule, &have),
@@ -166,29 +126,19 @@ fn compare_properties(key: &str, entry: &Entry, found: &Json, out: &mut Vec<Find
 }
 
 /// Compares the desired state's Exchange objects with a tenant export.
-pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String> {
-    let format = member(export, "format")
-        .and_then(Json::as_str)
-        .unwrap_or("");
-    if format != EXPORT_FORMAT {
-        return Err(format!(
-            "not a tenant export (expected `format = {EXPORT_FORMAT}`, as `verify.ps1 -ExportPath` writes)"
-        ));
-    }
+pub fn drift(state: &DesiredState, export: &TenantExport) -> Result<DriftReport, String> {
     let mut findings = Vec::new();
     for (key, entry) in &state.objects {
         if !key.starts_with("exchange/") {
             continue;
         }
-        let candidates = objects(export, &entry.kind);
+        let candidates = Noun::of_kind(&entry.kind).map_or(&[][..], |n| export.objects(n));
         match entry.kind.as_str() {
             "HostedConnectionFilterPolicy" => {
                 // The allow list must hold every gateway entry; the tenant's
                 // own entries are not drift.
-                let policy = candidates
-                    .iter()
-                    .find(|o| name_of(o).eq_ignore_ascii_case(&entry.name));
-                contained(key, entry, policy.copied(), "IPAllowList", Rule::IpSet, "every gateway entry", &mut findings);
+                let policy = candidates.iter().find(|o| o.is_named(&entry.name));
+                contained(key, entry, policy, "IPAllowList", Rule::IpSet, "every gateway entry", &mut findings);
             }
             // One list, whatever its name; the tenant's other sealers are
             // not drift. An export written before verify.ps1 read it cannot
@@ -212,23 +162,15 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
                 }
             },
             _ => {
-                let by_name: Vec<&&Json> = candidates
-                    .iter()
-                    .filter(|o| name_of(o).eq_ignore_ascii_case(&entry.name))
-                    .collect();
-                match (by_name.first(), &entry.marker) {
+                match (candidates.iter().find(|o| o.is_named(&entry.name)), &entry.marker) {
                     (Some(found), _) => compare_properties(key, entry, found, &mut findings),
                     (None, Some(marker)) => {
-                        let renamed = candidates.iter().find(|o| {
-                            ["Comment", "Comments"].iter().any(|p| {
-                                member(o, p)
-                                    .and_then(Json::as_str)
-                                    .is_some_and(|c| c.contains(marker.as_str()))
-                            })
-                        });
+                        let renamed = candidates
+                            .iter()
+                            .find(|o| o.comments().any(|c| c.contains(marker.as_str())));
                         findings.push(match renamed {
                             Some(other) => Finding {
-                                found: Some(name_of(other)),
+                                found: Some(other.name().to_owned()),
                                 wanted: Some(entry.name.clone()),
                                 property: Some("Name".to_owned()),
                                 ..finding(key, entry, "renamed")
@@ -252,7 +194,7 @@ pub fn drift(state: &DesiredState, export: &Json) -> Result<DriftReport, String>
 fn contained(
     key: &str,
     entry: &Entry,
-    found: Option<&Json>,
+    found: Option<&ExportObject>,
     property: &str,
     rule: Rule,
     wanted_text: &str,
@@ -264,7 +206,7 @@ fn contained(
         .cloned()
         .unwrap_or(Json::Null);
     let have = found
-        .and_then(|p| member(p, property))
+        .and_then(|p| p.get(property))
         .cloned()
         .unwrap_or(Json::Null);
     let have: std::collections::BTreeSet<String> = readback::canonical(rule, &have)
