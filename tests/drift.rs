@@ -265,3 +265,48 @@ fn names_with_surrounding_spaces_are_the_same_objects() {
     let (code, report) = run(&export);
     assert_eq!(code, 0, "{report:#}");
 }
+
+/// Writes `export` with `padding` extra disabled connectors of the
+/// tenant's own (not drift) and runs drift on it as text.
+fn run_padded(padding: usize) -> std::process::Output {
+    let mut export = in_sync();
+    let connectors = export["InboundConnector"].as_array_mut().unwrap();
+    for n in 0..padding {
+        connectors.push(json!({
+            "Name": format!("connector of the tenant's own {n:08}"),
+            "Enabled": false,
+            "Comment": "padding that makes the export large, as a big tenant's is",
+        }));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .args(["drift"])
+        .arg(fixture("topology.toml"))
+        .arg("--tenant")
+        .arg(&path)
+        .output()
+        .unwrap();
+    eprintln!("export of {size} bytes");
+    out
+}
+
+/// An export over 1 MiB is read whole (a big tenant's is), up to 16 MiB;
+/// a bigger one is refused with the limit named, not as broken JSON.
+#[test]
+fn exports_up_to_16_mib_are_read_and_bigger_ones_refused_naming_the_limit() {
+    // About 150 bytes a connector: 2 MiB.
+    let out = run_padded(14_000);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // About 17 MiB.
+    let out = run_padded(120_000);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("16 MiB") && !stderr.contains("EOF"),
+        "{stderr}"
+    );
+}

@@ -28,6 +28,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The `format` an export carries.
 pub const EXPORT_FORMAT: &str = "mailflowc-tenant-export";
 
+/// The largest export read: a big tenant's runs to a few MiB (hundreds of
+/// connectors and rules), and anything bigger is refused whole rather than
+/// parsed cut short. Said in the README (drift).
+pub const MAX_EXPORT_BYTES: usize = 16 << 20;
+
 /// The cmdlet nouns an export holds, one member each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Noun {
@@ -117,6 +122,44 @@ impl std::fmt::Display for ExportError {
                 "not a tenant export (expected `format = {EXPORT_FORMAT}`, as `verify.ps1 -ExportPath` writes)"
             ),
         }
+    }
+}
+
+/// Reads the export at `path` (`-`: standard input), bounded by
+/// [`MAX_EXPORT_BYTES`]: its text, byte-order mark dropped, for locating
+/// findings, and its typed form. `Err` is the message a command prints.
+pub fn read(path: &std::path::Path) -> Result<(String, TenantExport), String> {
+    use std::io::Read as _;
+    let shown = path.display().to_string();
+    let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(file) => Box::new(file),
+            Err(error) => return Err(format!("cannot read `{shown}`: {error}")),
+        }
+    };
+    // One byte past the limit tells a file at the limit from a bigger one.
+    let mut bytes = Vec::new();
+    if let Err(error) = reader
+        .take(MAX_EXPORT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+    {
+        return Err(format!("cannot read `{shown}`: {error}"));
+    }
+    if bytes.len() > MAX_EXPORT_BYTES {
+        return Err(format!(
+            "`{shown}` is larger than {} MiB, the most a tenant export may be: it is not read",
+            MAX_EXPORT_BYTES >> 20
+        ));
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(format!("cannot read `{shown}`: not UTF-8 text"));
+    };
+    let text = text.trim_start_matches('\u{feff}').to_owned();
+    match TenantExport::parse(&text) {
+        Ok(export) => Ok((text, export)),
+        Err(error) => Err(error.about(&shown)),
     }
 }
 
