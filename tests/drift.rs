@@ -310,3 +310,35 @@ fn exports_up_to_16_mib_are_read_and_bigger_ones_refused_naming_the_limit() {
         "{stderr}"
     );
 }
+
+/// An export of another tenant than the topology's is refused (exit 2), as
+/// `audit` refuses it, never compared as if it were the topology's.
+#[test]
+fn an_export_of_another_tenant_is_refused() {
+    let mut export = in_sync();
+    export["tenant"] = json!("fabrikam.onmicrosoft.com");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+        .args(["drift"])
+        .arg(fixture("topology.toml"))
+        .arg("--tenant")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains("fabrikam.onmicrosoft.com") && stderr.contains("contoso.onmicrosoft.com"),
+        "{stderr}"
+    );
+    // The same tenant written otherwise is the same tenant.
+    export["tenant"] = json!(" Contoso.onmicrosoft.com ");
+    assert_eq!(run(&export).0, 0);
+}

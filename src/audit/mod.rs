@@ -282,12 +282,7 @@ pub fn audit(export: &TenantExport, expected: Option<&Expected>) -> Result<Audit
     }
     let tenant = export.tenant.clone();
     if let Some(expected) = expected {
-        if !tenant.eq_ignore_ascii_case(&expected.tenant) {
-            return Err(format!(
-                "the export is of `{tenant}`, the topology's tenant is `{}`",
-                expected.tenant
-            ));
-        }
+        export.check_tenant(&expected.tenant)?;
     }
 
     let inbound = export.inbound_connectors();

@@ -345,6 +345,21 @@ impl TenantExport {
         })
     }
 
+    /// Refuses an export of another tenant than `topology_tenant` (the
+    /// topology's `organization.tenant`): the one check every command that
+    /// takes a topology and an export makes before comparing them. Tenants
+    /// are domains: compared trimmed, without a final dot, case-insensitively.
+    pub fn check_tenant(&self, topology_tenant: &str) -> Result<(), String> {
+        if hosts::normalize_host(&self.tenant) == hosts::normalize_host(topology_tenant) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the export is of `{}`, the topology's tenant is `{}`",
+                self.tenant, topology_tenant
+            ))
+        }
+    }
+
     /// Whether the export has a member for `noun`.
     pub fn has(&self, noun: Noun) -> bool {
         self.present.contains(&noun)

@@ -126,7 +126,9 @@ fn compare_properties(key: &str, entry: &Entry, found: &ExportObject, out: &mut 
 }
 
 /// Compares the desired state's Exchange objects with a tenant export.
+/// An export of another tenant than the topology's is refused.
 pub fn drift(state: &DesiredState, export: &TenantExport) -> Result<DriftReport, String> {
+    export.check_tenant(&state.tenant)?;
     let mut findings = Vec::new();
     for (key, entry) in &state.objects {
         if !key.starts_with("exchange/") {
