@@ -601,7 +601,11 @@ fn draft(export: &TenantExport, source: &str) -> Result<Draft, String> {
             // and the round trip lists the change.
             _ => "certificate-validation",
         };
-        let sha256 = rule.set_header_value().to_ascii_lowercase();
+        // A secret the export holds as it is would be written into the
+        // topology: refused, never shown.
+        let sha256 = rule
+            .set_header_value()
+            .map_err(|why| format!("the rule `{}` holds in SetHeaderValue {why}", rule.name()))?;
         d.outbound = Some(Outbound {
             smart_hosts: connector.list("SmartHosts", Rule::HostSet),
             tls: tls.to_owned(),
@@ -651,7 +655,7 @@ fn adoptions(desired: &DesiredState, export: &TenantExport) -> Vec<Adopted> {
         // (templates/powershell/_object.ps1.j2): its rollback could not
         // restore a secret it never recorded.
         let refused = (entry.kind == "TransportRule"
-            && !found.set_header_value().is_empty())
+            && found.set_header_value() != Ok(String::new()))
         .then(|| {
             "it already stamps a header value, which a rollback could not restore: -Adopt refuses it; rename it in Exchange (or remove it, noting its settings) so the script creates mailflowc's own".to_owned()
         });

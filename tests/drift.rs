@@ -342,3 +342,45 @@ fn an_export_of_another_tenant_is_refused() {
     export["tenant"] = json!(" Contoso.onmicrosoft.com ");
     assert_eq!(run(&export).0, 0);
 }
+
+/// A relay secret an older export wrote as it is, not as its SHA-256, is
+/// never printed: drift says the export holds a cleartext value and how to
+/// export again.
+#[test]
+fn a_cleartext_header_value_is_never_printed() {
+    const SECRET: &str = "Relay0Secret0That0Must0Not0Leak0Into0CI0Logs";
+    let mut export = in_sync();
+    object(
+        &mut export,
+        "TransportRule",
+        "mailflowc route outbound through gateway",
+    )["SetHeaderValue"] = json!(SECRET);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
+    for format in ["text", "json"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+            .args(["drift"])
+            .arg(fixture("topology.toml"))
+            .arg("--tenant")
+            .arg(&path)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(3), "{all}");
+        assert!(
+            !all.to_ascii_lowercase()
+                .contains(&SECRET.to_ascii_lowercase()),
+            "{format}: {all}"
+        );
+        assert!(
+            all.contains("cleartext") && all.contains("verify.ps1"),
+            "{format}: {all}"
+        );
+    }
+}

@@ -474,3 +474,28 @@ fn names_with_surrounding_spaces_import_and_drift_alike() {
     let (code, findings) = drift(work.path(), &work.path().join("export.json"));
     assert_eq!((code, findings), (0, Vec::new()));
 }
+
+/// A relay secret an older export wrote as it is, not as its SHA-256, is
+/// never printed nor written: the import is refused, saying to export again.
+#[test]
+fn a_cleartext_header_value_is_never_printed_nor_written() {
+    const SECRET: &str = "Relay0Secret0That0Must0Not0Leak0Into0CI0Logs";
+    let mut export = load(&dir().join("mailflowc-built.json"));
+    export["TransportRule"][0]["SetHeaderValue"] = Json::String(SECRET.to_owned());
+    let work = tempfile::tempdir().unwrap();
+    for extra in [&[][..], &["--allow-changes"][..]] {
+        let out = import_value(work.path(), &export, extra);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            !all.to_ascii_lowercase()
+                .contains(&SECRET.to_ascii_lowercase()),
+            "{all}"
+        );
+        assert!(
+            all.contains("cleartext") && all.contains("verify.ps1"),
+            "{all}"
+        );
+        assert_eq!(out.status.code(), Some(2), "{all}");
+        assert!(!work.path().join("topology.toml").exists());
+    }
+}

@@ -186,21 +186,52 @@ fn members(object: &serde_json::Map<String, Json>) -> BTreeMap<String, Json> {
     out
 }
 
+/// Properties that hold a secret's SHA-256 in an export, never the secret:
+/// a value that is not a digest is a secret an older verify.ps1 wrote as it
+/// is, dropped when the export is read so that no command can print it.
+const DIGEST_PROPERTIES: &[&str] = &["setheadervalue"];
+
+/// Whether `text` is a SHA-256 digest in hex (either case), as verify.ps1
+/// writes `SetHeaderValue`.
+pub fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What a command says in place of a cleartext secret in an export.
+pub const CLEARTEXT: &str = "a cleartext value, not its SHA-256 (not shown): the export was written by an older exchange/verify.ps1; export again with the current one (-ExportPath) and keep the old export out of tickets and logs";
+
 /// One object of the export: its name, trimmed, and its properties,
 /// looked up case-insensitively.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportObject {
     name: String,
     properties: BTreeMap<String, Json>,
+    /// Digest properties (lowercase) that held a cleartext value, dropped.
+    cleartext: BTreeSet<String>,
 }
 
 impl ExportObject {
     fn new(object: &serde_json::Map<String, Json>) -> Self {
-        let properties = members(object);
+        let mut properties = members(object);
+        let mut cleartext = BTreeSet::new();
+        for property in DIGEST_PROPERTIES {
+            let value = scalar(properties.get(*property));
+            if !value.is_empty() && !is_sha256_hex(&value) {
+                properties.remove(*property);
+                cleartext.insert((*property).to_owned());
+            }
+        }
         ExportObject {
             name: scalar(properties.get("name")),
             properties,
+            cleartext,
         }
+    }
+
+    /// Whether the export held `property` as a cleartext secret (dropped:
+    /// [`ExportObject::get`] finds nothing) instead of its SHA-256.
+    pub fn holds_cleartext(&self, property: &str) -> bool {
+        self.cleartext.contains(&property.to_ascii_lowercase())
     }
 
     /// The name, trimmed (exchange-readback §1, §9.3): compare it
@@ -271,9 +302,13 @@ impl ExportObject {
     }
 
     /// A transport rule's `SetHeaderValue`: what the export holds in place
-    /// of the value, its SHA-256.
-    pub fn set_header_value(&self) -> String {
-        self.text("SetHeaderValue")
+    /// of the value, its SHA-256, lowercase; empty when unset. `Err` when
+    /// the export held the value itself (never returned: [`CLEARTEXT`]).
+    pub fn set_header_value(&self) -> Result<String, &'static str> {
+        if self.holds_cleartext("SetHeaderValue") {
+            return Err(CLEARTEXT);
+        }
+        Ok(self.text("SetHeaderValue").to_ascii_lowercase())
     }
 }
 

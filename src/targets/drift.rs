@@ -7,7 +7,7 @@
 
 use super::exchange::readback::{self, Rule};
 use super::state::{DesiredState, Entry};
-use crate::exchange::export::{ExportObject, Noun, TenantExport};
+use crate::exchange::export::{ExportObject, Noun, TenantExport, CLEARTEXT};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -96,7 +96,10 @@ fn compare_properties(key: &str, entry: &Entry, found: &ExportObject, out: &mut 
         } else {
             want_text == have_text
         };
-        if !same {
+        // A secret the export holds as it is was dropped when the export was
+        // read: what was found is said, never shown.
+        let cleartext = rule == Rule::Secret && found.holds_cleartext(property);
+        if !same || cleartext {
             let shown = |text: &str| {
                 if rule == Rule::Secret {
                     format!("sha256 {text}")
@@ -115,7 +118,11 @@ fn compare_properties(key: &str, entry: &Entry, found: &ExportObject, out: &mut 
             };
             out.push(Finding {
                 property: Some(property.clone()),
-                found: Some(shown(&have_text)),
+                found: Some(if cleartext {
+                    CLEARTEXT.to_owned()
+                } else {
+                    shown(&have_text)
+                }),
                 wanted: Some(shown(&want_text)),
                 missing,
                 extra,
