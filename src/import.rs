@@ -745,8 +745,9 @@ pub fn import(export: &TenantExport, source: &str, ctx: &Context) -> Result<Impo
     let file_name = std::path::Path::new(source)
         .file_name()
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
-    let mut d =
-        draft(export, &crate::targets::source_label(&file_name)).map_err(ImportError::Export)?;
+    // A refusal names the tenant's objects: escaped, as every value from outside.
+    let mut d = draft(export, &crate::targets::source_label(&file_name))
+        .map_err(|why| ImportError::Export(crate::diagnostics::sanitize(&why)))?;
     // First pass: the topology without its report, to compute the report.
     let first = render(&d).map_err(ImportError::Export)?;
     let (topology, found) = crate::pipeline::analyze_with(&first, ctx);

@@ -318,3 +318,71 @@ fn an_export_without_what_the_audit_reads_or_of_another_tenant_is_refused() {
     let error = audit::audit(&typed(&other), Some(&expected())).unwrap_err();
     assert!(error.contains("fabrikam.onmicrosoft.com"), "{error}");
 }
+
+/// A name and a tenant from the export that would start a line of their
+/// choosing (a workflow command on a GitHub runner) or reverse its direction.
+const HOSTILE: &str = "evil\n::error title=pwned::x\u{202e}gnp";
+
+/// Whether `out` lets the hostile text through: a bidi override, or a line
+/// starting with `::` that is not one of the audit's own annotations.
+fn leaks(out: &str) -> bool {
+    out.contains('\u{202e}')
+        || out.lines().any(|l| {
+            l.starts_with("::")
+                && !l.starts_with("::error file=")
+                && !l.starts_with("::warning file=")
+        })
+}
+
+#[test]
+fn hostile_names_and_tenants_are_shown_escaped_in_every_format() {
+    let work = tempfile::tempdir().unwrap();
+    let mut export = load(&dir().join("three-bypasses.json"));
+    for connector in export["InboundConnector"].as_array_mut().unwrap() {
+        if connector["Name"] == "Legacy relay" {
+            connector["Name"] = HOSTILE.into();
+        }
+    }
+    let named = work.path().join("named.json");
+    std::fs::write(&named, serde_json::to_string_pretty(&export).unwrap()).unwrap();
+    // Without a topology the tenant is not checked, and starts the summary.
+    export["tenant"] = format!("::stop-commands::{HOSTILE}").into();
+    let tenant = work.path().join("tenant.json");
+    std::fs::write(&tenant, serde_json::to_string_pretty(&export).unwrap()).unwrap();
+    let topology = dir().join("topology.toml");
+    for format in ["text", "github", "sarif", "json"] {
+        for args in [
+            vec![
+                "audit",
+                "--tenant",
+                named.to_str().unwrap(),
+                topology.to_str().unwrap(),
+            ],
+            vec!["audit", "--tenant", tenant.to_str().unwrap()],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--format", format]);
+            let (_, out, err) = run(&args);
+            assert!(
+                !leaks(&out) && !leaks(&err),
+                "{format} {args:?}:\n{out}{err}"
+            );
+            assert!(
+                out.contains("u{202e}") || out.contains("u202e"),
+                "{format}:\n{out}"
+            );
+        }
+    }
+    // The tenant mismatch names the export's tenant escaped.
+    let (code, out, err) = run(&[
+        "audit",
+        "--tenant",
+        tenant.to_str().unwrap(),
+        topology.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        !leaks(&err) && err.contains("\\u{3a}:stop-commands::evil\\n"),
+        "{err}"
+    );
+}

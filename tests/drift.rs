@@ -384,3 +384,46 @@ fn a_cleartext_header_value_is_never_printed() {
         );
     }
 }
+
+/// A name from the tenant that would start a line of its choosing (a
+/// workflow command on a GitHub runner) or reverse its direction.
+const HOSTILE: &str = "evil\n::error title=pwned::x\u{202e}gnp";
+
+/// A value from the export is printed escaped: it never starts a line nor
+/// reorders one; JSON carries it exactly, the bidi override as `\u202e`.
+#[test]
+fn a_hostile_name_is_shown_escaped() {
+    let mut export = in_sync();
+    object(
+        &mut export,
+        "InboundConnector",
+        "mailflowc inbound from gateway",
+    )["Name"] = json!(HOSTILE);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
+    let drift = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+            .args(["drift"])
+            .arg(fixture("topology.toml"))
+            .arg("--tenant")
+            .arg(&path)
+            .args(["--format", format])
+            .output()
+            .unwrap()
+    };
+    let out = drift("text");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("renamed") && text.contains("evil\\n::error title=pwned::x\\u{202e}gnp"),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("::")), "{text}");
+    assert!(!text.contains('\u{202e}'), "{text}");
+    let out = drift("json");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains('\u{202e}'), "{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["findings"][0]["found"], json!(HOSTILE));
+}

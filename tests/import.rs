@@ -499,3 +499,26 @@ fn a_cleartext_header_value_is_never_printed_nor_written() {
         assert!(!work.path().join("topology.toml").exists());
     }
 }
+
+/// Names from the tenant are escaped in every line import prints: a
+/// refusal that names two gateway candidates shows neither a line of the
+/// name's choosing nor its bidi override.
+#[test]
+fn hostile_names_are_shown_escaped_in_the_report() {
+    const HOSTILE: &str = "evil\n::error title=pwned::x\u{202e}gnp";
+    let mut export = load(&dir().join("cloudflare-by-hand.json"));
+    let connectors = export["InboundConnector"].as_array_mut().unwrap();
+    let mut twin = connectors[0].clone();
+    twin["Name"] = Json::String(HOSTILE.to_owned());
+    connectors.push(twin);
+    let work = tempfile::tempdir().unwrap();
+    let out = import_value(work.path(), &export, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("evil\\n::error title=pwned::x\\u{202e}gnp"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{202e}'), "{stderr}");
+    assert!(!stderr.lines().any(|l| l.starts_with("::")), "{stderr}");
+}

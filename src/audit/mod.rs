@@ -779,7 +779,10 @@ fn message_of(f: &AuditFinding) -> String {
 /// GitHub Actions annotations on the export file, and a summary line.
 pub fn github(report: &AuditReport, export_file: &str, export_text: &str) -> String {
     use crate::diagnostics::formats::{github_data, github_property, repo_relative};
-    let file = github_property(&repo_relative(export_file));
+    use crate::diagnostics::sanitize;
+    // Escaped (`diagnostics::untrusted`), then encoded for the workflow
+    // command: a file name and a tenant are text from outside too.
+    let file = github_property(&sanitize(&repo_relative(export_file)));
     let mut out = String::new();
     for f in &report.findings {
         out.push_str(&format!(
@@ -790,7 +793,7 @@ pub fn github(report: &AuditReport, export_file: &str, export_text: &str) -> Str
             github_data(&message_of(f))
         ));
     }
-    out.push_str(&format!("{}\n", github_data(&summary(report))));
+    out.push_str(&format!("{}\n", github_data(&sanitize(&summary(report)))));
     out
 }
 

@@ -5,6 +5,7 @@ use super::outcome::analyze_file;
 use super::settings::AuditFormat;
 use super::{Exit, Settings};
 use crate::diagnostics;
+use crate::diagnostics::untrusted::Untrusted;
 use std::path::Path;
 
 pub fn audit(path: Option<&Path>, export: &Path, format: AuditFormat, settings: &Settings) -> Exit {
@@ -21,7 +22,10 @@ pub fn audit(path: Option<&Path>, export: &Path, format: AuditFormat, settings: 
             match audit::Expected::from_topology(&topology, &desired) {
                 Ok(expected) => Some(expected),
                 Err(message) => {
-                    warn!("error: `{}`: {message}", path.display());
+                    warn!(
+                        "error: `{}`: {message}",
+                        Untrusted(&path.display().to_string())
+                    );
                     return Exit::Failure;
                 }
             }
@@ -34,7 +38,10 @@ pub fn audit(path: Option<&Path>, export: &Path, format: AuditFormat, settings: 
     let report = match audit::audit(&json, expected.as_ref()) {
         Ok(report) => report,
         Err(message) => {
-            warn!("error: `{}`: {message}", export.display());
+            warn!(
+                "error: `{}`: {message}",
+                Untrusted(&export.display().to_string())
+            );
             return Exit::Failure;
         }
     };
@@ -47,9 +54,7 @@ pub fn audit(path: Option<&Path>, export: &Path, format: AuditFormat, settings: 
                 AuditFormat::Json => audit::json(&report),
                 _ => audit::sarif(&report, &file, &text),
             };
-            let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
-            out.push('\n');
-            super::say_raw(&out);
+            super::say_raw(&crate::diagnostics::untrusted::json(&value));
         }
     }
     if report.count(diagnostics::Severity::Error) == 0 {

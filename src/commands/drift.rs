@@ -4,6 +4,7 @@ use super::export::read_export;
 use super::outcome::analyze_file;
 use super::settings::DriftFormat;
 use super::{Exit, Settings};
+use crate::diagnostics::untrusted::Untrusted;
 use std::path::Path;
 
 pub fn drift(path: &Path, export: &Path, format: DriftFormat, settings: &Settings) -> Exit {
@@ -20,17 +21,16 @@ pub fn drift(path: &Path, export: &Path, format: DriftFormat, settings: &Setting
     let report = match drift::drift(&desired, &json) {
         Ok(report) => report,
         Err(message) => {
-            warn!("error: `{}`: {message}", export.display());
+            warn!(
+                "error: `{}`: {message}",
+                Untrusted(&export.display().to_string())
+            );
             return Exit::Failure;
         }
     };
     match format {
         DriftFormat::Text => super::say_raw(&drift::text(&report)),
-        DriftFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-            text.push('\n');
-            super::say_raw(&text);
-        }
+        DriftFormat::Json => super::say_raw(&crate::diagnostics::untrusted::json(&report)),
     }
     if report.in_sync() {
         Exit::Ok

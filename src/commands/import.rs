@@ -4,6 +4,7 @@
 use super::export::read_export;
 use super::init::{context_beside, exists_refused, write_new};
 use super::{Exit, Settings};
+use crate::diagnostics::untrusted::Untrusted;
 use crate::diagnostics::{self, Diagnostic};
 use std::path::Path;
 
@@ -22,7 +23,10 @@ pub fn import(export: &Path, out: Option<&Path>, allow_changes: bool, settings: 
     let imported = match import::import(&json, &export.to_string_lossy(), &context) {
         Ok(imported) => imported,
         Err(ImportError::Export(message)) => {
-            warn!("error: `{}`: {message}", export.display());
+            warn!(
+                "error: `{}`: {message}",
+                Untrusted(&export.display().to_string())
+            );
             return Exit::Failure;
         }
         Err(ImportError::Invalid { text, found }) => {
@@ -100,7 +104,7 @@ pub fn import(export: &Path, out: Option<&Path>, allow_changes: bool, settings: 
                 "wrote {}; next: mailflowc drift {} --tenant {}",
                 out.display(),
                 out.display(),
-                export.display()
+                Untrusted(&export.display().to_string())
             );
         }
     }

@@ -2,7 +2,8 @@
 //! Actions workflow commands. Positions are 1-based lines and columns, the
 //! columns counted in characters (spans are byte offsets inside).
 
-use super::render::{sanitize, Source};
+use super::render::Source;
+use super::untrusted::escape as sanitize;
 use super::{Diagnostic, Sources};
 use serde::Serialize;
 

@@ -9,10 +9,14 @@ pub(crate) mod code;
 pub mod formats;
 mod render;
 mod sources;
+pub mod untrusted;
 
 pub use code::{Code, Severity};
-pub use render::{is_unsafe_char, render_sources, sanitize, Source};
+pub use render::{render_sources, Source};
 pub use sources::{SourceFile, Sources};
+/// The one escaping of text from outside (`untrusted`), by the name the
+/// diagnostics have always called it.
+pub use untrusted::{escape as sanitize, is_unsafe_char};
 
 use std::ops::Range;
 

@@ -9,6 +9,7 @@
 //! characters in the source and in messages are shown escaped, never sent to
 //! the terminal.
 
+use super::untrusted::{escape as sanitize, is_unsafe_char};
 use super::{Diagnostic, Severity, Sources};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -157,28 +158,6 @@ fn sanitize_same_length(source: &str) -> String {
         }
     }
     out
-}
-
-/// Control characters and invisible format characters.
-pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
-/// A message or label with control and format characters shown escaped.
-pub fn sanitize(text: &str) -> String {
-    if !text.chars().any(is_unsafe_char) {
-        return text.to_owned();
-    }
-    text.chars()
-        .map(|c| {
-            if is_unsafe_char(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// Adapter that lets miette draw one of our diagnostics against its source.

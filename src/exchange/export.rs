@@ -20,6 +20,7 @@
 //! Property values stay JSON: drift compares them generically through the
 //! read-back rules (`targets::exchange::readback`), which take JSON.
 
+use crate::diagnostics::untrusted::{self, Untrusted};
 use crate::knowledge::hosts;
 use crate::targets::exchange::readback::{canonical, Rule};
 use serde_json::Value as Json;
@@ -104,8 +105,9 @@ pub enum ExportError {
 }
 
 impl ExportError {
-    /// The error about the file `file`, as a command prints it.
+    /// The error about the file `file` (shown escaped), as a command prints it.
     pub fn about(&self, file: &str) -> String {
+        let file = untrusted::escape(file);
         match self {
             ExportError::Json(error) => format!("`{file}` is not JSON: {error}"),
             ExportError::NotExport => format!("`{file}`: {self}"),
@@ -130,7 +132,7 @@ impl std::fmt::Display for ExportError {
 /// findings, and its typed form. `Err` is the message a command prints.
 pub fn read(path: &std::path::Path) -> Result<(String, TenantExport), String> {
     use std::io::Read as _;
-    let shown = path.display().to_string();
+    let shown = untrusted::escape(&path.display().to_string());
     let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -390,7 +392,8 @@ impl TenantExport {
         } else {
             Err(format!(
                 "the export is of `{}`, the topology's tenant is `{}`",
-                self.tenant, topology_tenant
+                Untrusted(&self.tenant),
+                Untrusted(topology_tenant)
             ))
         }
     }

@@ -7,6 +7,7 @@
 
 use super::exchange::readback::{self, Rule};
 use super::state::{DesiredState, Entry};
+use crate::diagnostics::untrusted::{self, Untrusted};
 use crate::exchange::export::{ExportObject, Noun, TenantExport, CLEARTEXT};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -243,18 +244,22 @@ fn contained(
     }
 }
 
+/// A value as one line, escaped (`diagnostics::untrusted`) as every value
+/// from outside: a line break in it (or between the entries of a
+/// multi-valued text) shows as `\n`.
 fn show(text: &str) -> String {
     if text.is_empty() {
         "(empty)".to_owned()
     } else {
-        text.replace('\n', " ")
+        untrusted::escape(text)
     }
 }
 
-/// The report as text, one finding a line.
+/// The report as text, one finding a line. Every name and value is escaped
+/// (`diagnostics::untrusted`): none can start a line or reorder one.
 pub fn text(report: &DriftReport) -> String {
     if report.in_sync() {
-        return format!("{}: in sync\n", report.tenant);
+        return format!("{}: in sync\n", Untrusted(&report.tenant));
     }
     let mut out = String::new();
     for f in &report.findings {
@@ -262,25 +267,36 @@ pub fn text(report: &DriftReport) -> String {
             // A set, as plan shows one: what to add (+) and what the tenant
             // has that the topology does not want (−).
             (Some(p), _, _) if !f.missing.is_empty() || !f.extra.is_empty() => {
-                let mut parts: Vec<String> = f.missing.iter().map(|m| format!("+ {m}")).collect();
-                parts.extend(f.extra.iter().map(|e| format!("− {e}")));
+                let mut parts: Vec<String> = f
+                    .missing
+                    .iter()
+                    .map(|m| format!("+ {}", Untrusted(m)))
+                    .collect();
+                parts.extend(f.extra.iter().map(|e| format!("− {}", Untrusted(e))));
                 out.push_str(&format!(
-                    "{} {} {}: {p}: {}\n",
+                    "{} {} {}: {}: {}\n",
                     f.problem,
-                    f.kind,
-                    f.name,
+                    Untrusted(&f.kind),
+                    Untrusted(&f.name),
+                    Untrusted(p),
                     parts.join(", ")
                 ));
             }
             (Some(p), Some(found), Some(wanted)) => out.push_str(&format!(
-                "{} {} {}: {p}: {} → {} (found → wanted)\n",
+                "{} {} {}: {}: {} → {} (found → wanted)\n",
                 f.problem,
-                f.kind,
-                f.name,
+                Untrusted(&f.kind),
+                Untrusted(&f.name),
+                Untrusted(p),
                 show(found),
                 show(wanted)
             )),
-            _ => out.push_str(&format!("{} {} {}\n", f.problem, f.kind, f.name)),
+            _ => out.push_str(&format!(
+                "{} {} {}\n",
+                f.problem,
+                Untrusted(&f.kind),
+                Untrusted(&f.name)
+            )),
         }
     }
     if report
@@ -294,7 +310,7 @@ pub fn text(report: &DriftReport) -> String {
     }
     out.push_str(&format!(
         "{}: {} difference(s)\n",
-        report.tenant,
+        Untrusted(&report.tenant),
         report.findings.len()
     ));
     out
