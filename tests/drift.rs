@@ -427,3 +427,32 @@ fn a_hostile_name_is_shown_escaped() {
     let report: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(report["findings"][0]["found"], json!(HOSTILE));
 }
+
+/// The outbound connector's transport-security modes (issue 25, item 9):
+/// `SmtpDaneMode Mandatory` drops mail where a destination has no DANE,
+/// `MtaStsMode None` turns MTA-STS off, and a connector in test mode is not
+/// the connector mailflowc built; each is drift from the documented
+/// defaults mailflowc states.
+#[test]
+fn the_outbound_connectors_transport_security_modes_are_compared() {
+    let mut export = in_sync();
+    let connector = object(
+        &mut export,
+        "OutboundConnector",
+        "mailflowc outbound to gateway",
+    );
+    connector["SmtpDaneMode"] = json!("Mandatory");
+    connector["MtaStsMode"] = json!("None");
+    connector["TestMode"] = json!(true);
+    let (code, report) = run(&export);
+    assert_eq!(code, 3, "{report:#}");
+    let found = problems(&report);
+    for property in ["SmtpDaneMode", "MtaStsMode", "TestMode"] {
+        let wanted = (
+            "differs".to_owned(),
+            "mailflowc outbound to gateway".to_owned(),
+            property.to_owned(),
+        );
+        assert!(found.contains(&wanted), "{property}: {found:?}");
+    }
+}

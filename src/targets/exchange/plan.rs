@@ -798,6 +798,16 @@ fn outbound_connector(topology: &Topology, outbound: &Outbound) -> Object {
         property("SmartHosts", Value::List(outbound.smart_hosts.clone())),
         property("TlsSettings", Value::text(outbound.tls.exchange_value())),
         property("TlsDomain", tls_domain),
+        // The transport-security modes Exchange Online added to outbound
+        // connectors in 2026 (F-OUT-08; MC1220759), stated at their
+        // documented defaults so that a connector set to another value is
+        // drift: `SmtpDaneMode Mandatory` queues and then drops mail where
+        // the destination has no DANE, and Microsoft does not say how it
+        // applies to a smart host. `TestMode $false`: a connector in test
+        // mode is not used for mail flow the way an active one is.
+        property("SmtpDaneMode", Value::text("Opportunistic")),
+        property("MtaStsMode", Value::text("Opportunistic")),
+        property("TestMode", Value::Bool(false)),
         property("Comment", Value::Text(text)),
     ];
     Object::new(

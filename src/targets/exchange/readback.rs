@@ -168,6 +168,19 @@ pub const TABLE: &[(&str, &str, Rule, &str)] = &[
         "§2 EV (O); PS (D)",
     ),
     ("OutboundConnector", "UseMXRecord", Rule::Bool, "§2 EV (O)"),
+    (
+        "OutboundConnector",
+        "SmtpDaneMode",
+        Rule::Word,
+        "F-OUT-08 (D: Opportunistic, Mandatory, None)",
+    ),
+    (
+        "OutboundConnector",
+        "MtaStsMode",
+        Rule::Word,
+        "F-OUT-08 (D: Opportunistic, None)",
+    ),
+    ("OutboundConnector", "TestMode", Rule::Bool, "PS (D: $false)"),
     ("TransportRule", "State", Rule::Word, "§3 SG (O); F-TR-02"),
     ("TransportRule", "Mode", Rule::Word, "§3 SG (O); PS (D)"),
     (
