@@ -59,10 +59,11 @@ enum Command {
         #[arg(long)]
         check: bool,
         /// The language of RUNBOOK.md and the gateway steps (the scripts, zone
-        /// fragments and desired state are the same in every language). Give
-        /// `build --check` the same.
-        #[arg(long, value_enum, default_value = "en")]
-        lang: LangArg,
+        /// fragments and desired state are the same in every language)
+        /// [default: the language the tree was built in, else en]. The tree
+        /// records it, so a later `build` or `build --check` keeps it.
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
     },
     /// Validate the topology only.
     Check {
@@ -313,9 +314,10 @@ fn run(command: Command, settings: Settings) -> Exit {
         } => {
             let settings = Settings {
                 lang: match lang {
-                    LangArg::En => crate::targets::Lang::En,
-                    LangArg::Ja => crate::targets::Lang::Ja,
+                    None | Some(LangArg::En) => crate::targets::Lang::En,
+                    Some(LangArg::Ja) => crate::targets::Lang::Ja,
                 },
+                lang_given: lang.is_some(),
                 ..settings
             };
             reporting(settings, how, |s| {

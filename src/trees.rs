@@ -28,6 +28,21 @@ pub fn beside(path: &Path, name: &str) -> PathBuf {
         .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
+/// The language a tree at `out` was built in, from its marker's language
+/// line; `None` for a tree in English, or no tree.
+pub fn language(out: &Path) -> Option<crate::targets::Lang> {
+    let marker = std::fs::read_to_string(out.join(MARKER_FILE)).ok()?;
+    let code = marker
+        .lines()
+        .find_map(|line| line.strip_prefix(crate::targets::LANGUAGE_KEY))?
+        .split_whitespace()
+        .next()?;
+    crate::targets::Lang::ALL
+        .iter()
+        .copied()
+        .find(|lang| lang.code() == code)
+}
+
 /// The directory holding `path` (empty for a bare name).
 pub fn parent_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()

@@ -176,6 +176,13 @@ fn compare_trees(what: &str, en: &Files, ja: &Files) {
             documents += 1;
             assert_ne!(text, &ja[path], "{what}: {path} is not translated");
             compare(&format!("{what}: {path}"), text, &ja[path]);
+        } else if path.ends_with(mailflowc::targets::MARKER_FILE) {
+            // The marker records the language, so that a later build keeps it.
+            assert_eq!(
+                format!("{text}{}", mailflowc::targets::language_line(Lang::Ja)),
+                ja[path],
+                "{what}: {path} adds the language and nothing else"
+            );
         } else {
             assert!(
                 text == &ja[path],
@@ -505,4 +512,41 @@ fn every_language_catalog_loads() {
         let catalog = i18n::catalog(lang).unwrap();
         assert_eq!(catalog.is_none(), lang == Lang::En, "{lang:?}");
     }
+}
+
+/// The tree remembers its language (issue 29, item 5): `build --check` and
+/// a rebuild without `--lang` keep Japanese; `--lang en` switches back.
+#[test]
+fn a_tree_built_in_japanese_stays_japanese_without_lang() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::root().join("examples/cloudflare.toml"),
+        dir.path().join("t.toml"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = common::mailflowc_in(dir.path(), args);
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let runbook = || std::fs::read_to_string(dir.path().join("generated/RUNBOOK.md")).unwrap();
+    let (code, text) = run(&["build", "t.toml", "--lang", "ja"]);
+    assert_eq!(code, Some(0), "{text}");
+    let japanese = runbook();
+    let (code, text) = run(&["build", "--check", "t.toml"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["build", "t.toml"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(runbook(), japanese);
+    let (code, text) = run(&["build", "t.toml", "--lang", "en"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_ne!(runbook(), japanese);
+    let (code, text) = run(&["build", "--check", "t.toml"]);
+    assert_eq!(code, Some(0), "{text}");
 }

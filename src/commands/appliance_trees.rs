@@ -130,7 +130,7 @@ pub(super) fn appliance_trees(
                 &tenants,
                 &order,
                 None,
-                settings.lang,
+                super::build::tree_language(&dir, settings),
             ))
         } else {
             None

@@ -36,17 +36,17 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
                 } else {
                     files[index].display().to_string()
                 };
-                let rendered =
-                    match crate::targets::emit(&topology, &outcome.file_name, settings.lang) {
-                        Ok(rendered) => rendered,
-                        Err(error) => {
-                            let error = crate::pipeline::CompileError::Internal(format!(
-                                "template error: {error:#}"
-                            ));
-                            failed_into(outcome, error, settings);
-                            return;
-                        }
-                    };
+                let lang = tree_language(&outs[index], settings);
+                let rendered = match crate::targets::emit(&topology, &outcome.file_name, lang) {
+                    Ok(rendered) => rendered,
+                    Err(error) => {
+                        let error = crate::pipeline::CompileError::Internal(format!(
+                            "template error: {error:#}"
+                        ));
+                        failed_into(outcome, error, settings);
+                        return;
+                    }
+                };
                 let done =
                     write_or_compare(&outs[index], &rendered, &shown, check, &listings, settings);
                 outcome.files = rendered.len();
@@ -72,6 +72,16 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
     }
     print_outcomes(&outcomes, settings);
     Exit::combine(outcomes.iter().map(|o| o.code))
+}
+
+/// The language a tree is built in: `--lang` when given, else the one the
+/// tree on disk records (English when it records none).
+pub(super) fn tree_language(out: &Path, settings: &Settings) -> crate::targets::Lang {
+    if settings.lang_given {
+        settings.lang
+    } else {
+        crate::trees::language(out).unwrap_or_default()
+    }
 }
 
 /// Checks one topology of a build; its model stays in the outcome until the

@@ -113,6 +113,9 @@ pub struct Settings {
     pub diagnostics_on_stderr: bool,
     /// The language `build --lang` asked for; English for every other command.
     pub lang: crate::targets::Lang,
+    /// Whether `--lang` was given: without it, `build` keeps the language
+    /// each tree was built in.
+    pub lang_given: bool,
 }
 
 impl Settings {
