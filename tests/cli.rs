@@ -449,3 +449,17 @@ fn completions_and_man_page_name_every_subcommand() {
         );
     }
 }
+
+/// Wording that contradicted the tool (issue 29, item 7).
+#[test]
+fn init_and_explain_say_what_the_tool_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::mailflowc_in(dir.path(), &["init", "t.toml", "--vendor", "cisco"]);
+    assert!(out.status.success(), "{out:?}");
+    let starter = std::fs::read_to_string(dir.path().join("t.toml")).unwrap();
+    assert!(!starter.contains("Cloudflare"), "{starter}");
+    let out = common::mailflowc_in(dir.path(), &["explain", "MF0604"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("604800"), "{text}");
+    assert!(!text.contains("2147483647"), "{text}");
+}
