@@ -43,6 +43,51 @@ pub fn language(out: &Path) -> Option<crate::targets::Lang> {
         .find(|lang| lang.code() == code)
 }
 
+/// The file a fleet build leaves in the directory of its trees while it
+/// writes them: a build killed there leaves it, and every command that
+/// reads those trees says the build was interrupted and how to finish it.
+pub const IN_PROGRESS_FILE: &str = ".mailflowc-build-in-progress";
+
+/// Records, in `dir` (which holds a fleet's trees), that a build writing
+/// them has started; `finish` is the command that completes it.
+pub fn begin_writing(dir: &Path, finish: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join(IN_PROGRESS_FILE),
+        format!(
+            "A mailflowc build is writing the trees in this directory. If no build is \
+             running, one was interrupted: some trees are new and some old. Finish it \
+             with:\n  {finish}\n"
+        ),
+    )
+}
+
+/// Records that the build writing the trees in `dir` has ended.
+pub fn end_writing(dir: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(dir.join(IN_PROGRESS_FILE)) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    }
+}
+
+/// Why the trees in `dir` cannot be read as one build's: a fleet build into
+/// it was interrupted; the message says how to finish it.
+pub fn interrupted(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(IN_PROGRESS_FILE)).ok()?;
+    let finish = text
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .find(|line| line.starts_with("mailflowc build"))
+        .unwrap_or("mailflowc build <the fleet's directory>");
+    Some(format!(
+        "a build writing the trees in `{}` was interrupted (`{IN_PROGRESS_FILE}` is \
+         there): some trees are new, some old; finish it with `{}`",
+        dir.display(),
+        crate::diagnostics::sanitize(finish)
+    ))
+}
+
 /// The directory holding `path` (empty for a bare name).
 pub fn parent_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()

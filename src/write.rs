@@ -158,6 +158,12 @@ fn hidden_entries(parent: &Path) -> io::Result<Vec<String>> {
 }
 
 impl Listings {
+    /// Locks `dir`, which exists, for the rest of the call (and lists it):
+    /// for what a call writes there besides trees.
+    pub fn hold(&self, dir: &Path) -> io::Result<()> {
+        self.hidden(dir).map(|_| ())
+    }
+
     /// The hidden entries of `parent`, which exists, locked for this call
     /// first.
     fn hidden(&self, parent: &Path) -> io::Result<std::sync::Arc<Vec<String>>> {

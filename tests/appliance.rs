@@ -585,3 +585,60 @@ fn a_deleted_manifest_is_rebuilt_from_the_trees_on_disk() {
     let (code, out, err) = run(dir.path(), &["build", "--check", "esa-hq"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// A fleet build killed while it writes (issue 28, item 3) leaves a record
+/// in the directory of trees: `build --check`, `plan` and `reveal` say the
+/// build was interrupted and how to finish it; a build finishes it.
+#[test]
+fn an_interrupted_fleet_build_is_seen_and_finished() {
+    let dir = built_fleet();
+    let trees = dir.path().join("esa-hq/generated");
+    mailflowc::trees::begin_writing(&trees, "mailflowc build 'esa-hq'").unwrap();
+    for args in [
+        &["build", "--check", "esa-hq"][..],
+        &["plan", "esa-hq", "--format", "json"][..],
+        &["reveal", "esa-hq"][..],
+    ] {
+        let (code, out, err) = run(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("interrupted"), "{args:?}: {err}");
+        assert!(err.contains("mailflowc build 'esa-hq'"), "{args:?}: {err}");
+    }
+    let (code, out, err) = run(dir.path(), &["build", "esa-hq"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!trees.join(mailflowc::trees::IN_PROGRESS_FILE).exists());
+    let (code, out, err) = run(dir.path(), &["build", "--check", "esa-hq"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// A fleet build writes the shared guard before the tenants' trees (issue
+/// 28, item 3), so a build killed midway never leaves a tenant's tree newer
+/// than the guard it depends on: every file of the appliance's tree is
+/// older than every file of a tenant's tree.
+#[test]
+fn the_guard_is_written_before_the_trees_that_depend_on_it() {
+    let dir = built_fleet();
+    rotate(dir.path(), "fabrikam", NEXT_SECRET);
+    let (code, out, err) = run(dir.path(), &["build", "-q", "esa-hq"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let trees = dir.path().join("esa-hq/generated");
+    let modified = |path: &Path| std::fs::metadata(path).unwrap().modified().unwrap();
+    let files_of = |tree: &str| -> Vec<std::path::PathBuf> {
+        common::files_under(&trees.join(tree))
+            .into_keys()
+            .map(|f| trees.join(tree).join(f))
+            .collect()
+    };
+    let guard_newest = files_of("_appliances/esa-hq")
+        .iter()
+        .map(|f| modified(f))
+        .max()
+        .unwrap();
+    for tenant in ["contoso", "fabrikam", "litware"] {
+        let oldest = files_of(tenant).iter().map(|f| modified(f)).min().unwrap();
+        assert!(
+            guard_newest <= oldest,
+            "{tenant}'s tree was written before the guard"
+        );
+    }
+}

@@ -13,6 +13,22 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
     let Some((files, outs)) = topologies_and_trees(paths, out.as_deref()) else {
         return Exit::Failure;
     };
+    // The trees' directories: a fleet build killed while writing them left
+    // a record there, which `--check` reports (a build finishes it).
+    let parents: std::collections::BTreeSet<PathBuf> =
+        outs.iter().map(|o| crate::trees::parent_dir(o)).collect();
+    if check {
+        let interrupted: Vec<String> = parents
+            .iter()
+            .filter_map(|p| crate::trees::interrupted(p))
+            .collect();
+        if !interrupted.is_empty() {
+            for message in interrupted {
+                warn!("error: {message}");
+            }
+            return Exit::Failure;
+        }
+    }
     let listings = Listings::default();
     // Every topology is checked (and a fleet's appliances are) before
     // anything is written: a refused tenant leaves its tree untouched. Only
@@ -22,6 +38,41 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
     let mut outcomes = collect_all(&files, settings, |input, _| analyze_one(input, settings));
     let fleet = files.len() > 1 || paths.iter().any(|p| p.is_dir());
     let appliances = appliance_trees(&files, &outs, &mut outcomes, fleet, check, settings);
+    // A fleet's trees are written under a record that the build is under
+    // way, in each directory of trees, removed once every tree is written:
+    // a build killed midway is seen by every command that reads them.
+    let recorded: Vec<&PathBuf> = if check || (!fleet && appliances.is_empty()) {
+        Vec::new()
+    } else {
+        parents.iter().collect()
+    };
+    let finish = finish_command(paths, out.as_deref());
+    for dir in &recorded {
+        let begun = std::fs::create_dir_all(dir)
+            .and_then(|()| listings.hold(dir))
+            .and_then(|()| crate::trees::begin_writing(dir, &finish));
+        if let Err(error) = begun {
+            warn!("error: cannot write in `{}`: {error}", dir.display());
+            return Exit::Failure;
+        }
+    }
+    // The shared appliances' guards first: a guard is never older than a
+    // tenant's tree that depends on it, even when the build stops midway.
+    let mut appliance_outcomes = Vec::new();
+    for tree in appliances {
+        let mut done = write_or_compare(
+            &tree.dir,
+            &tree.files,
+            &tree.fleet,
+            check,
+            &listings,
+            settings,
+        );
+        done.display = tree.display;
+        done.appliance = true;
+        done.files = tree.files.len();
+        appliance_outcomes.push(done);
+    }
     {
         use rayon::prelude::*;
         outcomes
@@ -56,22 +107,32 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
                 outcome.code = done.code;
             });
     }
-    for tree in appliances {
-        let mut done = write_or_compare(
-            &tree.dir,
-            &tree.files,
-            &tree.fleet,
-            check,
-            &listings,
-            settings,
-        );
-        done.display = tree.display;
-        done.appliance = true;
-        done.files = tree.files.len();
-        outcomes.push(done);
+    outcomes.extend(appliance_outcomes);
+    for dir in recorded {
+        if let Err(error) = crate::trees::end_writing(dir) {
+            warn!("warning: cannot remove `{}`: {error}", dir.display());
+        }
     }
     print_outcomes(&outcomes, settings);
     Exit::combine(outcomes.iter().map(|o| o.code))
+}
+
+/// The command that builds what this call builds, for the record a fleet
+/// build leaves while it writes.
+fn finish_command(paths: &[PathBuf], out: Option<&Path>) -> String {
+    let mut words = vec!["mailflowc".to_owned(), "build".to_owned()];
+    words.extend(
+        paths
+            .iter()
+            .map(|p| crate::targets::runbook::sh_quote(&p.display().to_string())),
+    );
+    if let Some(out) = out {
+        words.push("--out".to_owned());
+        words.push(crate::targets::runbook::sh_quote(
+            &out.display().to_string(),
+        ));
+    }
+    words.join(" ")
 }
 
 /// The language a tree is built in: `--lang` when given, else the one the

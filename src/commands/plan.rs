@@ -44,6 +44,22 @@ pub fn plan(
         (None, None) => crate::trees::BaseSource::Disk,
     };
     let base = &base;
+    // Against the trees on disk, a fleet build killed while writing them
+    // leaves old and new side by side: no plan can be read from them.
+    if matches!(base, crate::trees::BaseSource::Disk) {
+        let parents: std::collections::BTreeSet<PathBuf> =
+            outs.iter().map(|o| crate::trees::parent_dir(o)).collect();
+        let interrupted: Vec<String> = parents
+            .iter()
+            .filter_map(|p| crate::trees::interrupted(p))
+            .collect();
+        if !interrupted.is_empty() {
+            for message in interrupted {
+                warn!("error: {message}");
+            }
+            return Exit::Failure;
+        }
+    }
     let format = how.format.unwrap_or(if std::io::stdout().is_terminal() {
         PlanFormat::Text
     } else {

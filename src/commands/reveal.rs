@@ -161,6 +161,10 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>, settings: &Settings) -> Exit {
     // guard revealed without a tenant whose tree still names it would drop
     // that tenant's relayed mail, as a build's would (crate::fleet::appliance).
     let trees = crate::trees::beside(&dir.join("topology.toml"), "generated");
+    if let Some(message) = crate::trees::interrupted(&trees) {
+        warn!("error: {message}; nothing revealed");
+        return Exit::Failure;
+    }
     let in_call: std::collections::BTreeMap<&str, bool> = stems
         .iter()
         .zip(&outcomes)
