@@ -181,7 +181,11 @@ enum Command {
     },
     /// Ask each routed domain's authoritative name servers (or --server) for
     /// its MX records and compare them, and their served TTL, with a DNS
-    /// phase. Exit 0 when every domain matches, 3 when one does not.
+    /// phase. Only an answer to the question asked is used (a truncated one
+    /// is asked again over TCP). Exit 0 when every domain matches; 3 when
+    /// one differs (NXDOMAIN included) and every one could be asked; 2 when
+    /// a domain could not be asked (no answer, SERVFAIL, REFUSED, ...), or on
+    /// a usage or I/O error; 1 when the topology has errors.
     DnsCheck {
         /// The topology file (TOML).
         topology: PathBuf,

@@ -5,17 +5,21 @@
 //! not what is served; the authoritative answer is what the runbook's waits
 //! are about.
 //!
-//! Messages are built and parsed by hickory-proto and sent over UDP with a
-//! timeout and one retry; the system resolver (for the NS look-up only) comes
-//! from `/etc/resolv.conf`.
+//! Messages are built and parsed by hickory-proto and sent over UDP (EDNS(0),
+//! 4,096 bytes) with a timeout and one retry, over TCP when the answer is
+//! truncated; a reply is used only when it answers the question asked. The
+//! domains are asked in parallel, [`IN_FLIGHT`] at most, each its own result:
+//! one that cannot be asked stops none of the others. The system resolver
+//! (for the NS look-up only) comes from `/etc/resolv.conf`.
 
+use crate::diagnostics::sanitize;
 use crate::targets::plan::{Plan, Target, Value};
-use hickory_proto::op::{Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
+use std::time::{Duration, Instant};
 
 /// The phases a DNS check can compare with: the runbook's phase names
 /// (and its Rollback section's two), each with the record set its files are
@@ -60,15 +64,46 @@ pub fn possible_values() -> Vec<clap::builder::PossibleValue> {
         .collect()
 }
 
+/// How long one attempt waits for its answer (UDP: two attempts; TCP: the
+/// whole exchange).
 const TIMEOUT: Duration = Duration::from_secs(3);
+const UDP_ATTEMPTS: usize = 2;
+/// The UDP payload size advertised in EDNS(0) (RFC 6891): answers up to this
+/// size come over UDP; a server truncates (TC) larger ones, which are then
+/// asked for over TCP.
+pub const EDNS_PAYLOAD: u16 = 4096;
+/// The largest DNS message there is (a UDP datagram's or a TCP length
+/// prefix's limit): the receive buffer takes any datagram whole, so a
+/// server that ignores the advertised size is still read, not cut off.
+const MAX_MESSAGE: usize = 65_535;
+/// At most this many domains are asked at once (each domain's queries are
+/// sequential: NS, A, then MX).
+pub const IN_FLIGHT: usize = 16;
+
+/// What a domain's check came to.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The server's records are the phase's.
+    Ok,
+    /// The server answered, with other records (or none, or NXDOMAIN).
+    Differs,
+    /// No usable answer: no reply, a failure rcode, a truncated answer with
+    /// no TCP; the domain is not checked.
+    CouldNotAsk,
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DomainResult {
     pub domain: String,
-    pub server: String,
-    pub ok: bool,
+    /// The server asked; none when the domain's could not be found.
+    pub server: Option<String>,
+    pub status: Status,
     pub wanted: Vec<String>,
+    /// The records found, escaped for printing (a server's names may hold
+    /// control characters).
     pub found: Vec<String>,
+    /// What differs, or why the domain could not be asked; escaped likewise.
     pub problems: Vec<String>,
 }
 
@@ -76,10 +111,55 @@ fn query_id() -> u16 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    (nanos ^ (nanos >> 16)) as u16
+    // Distinct per thread too: domains are asked in parallel.
+    let thread = std::thread::current().id();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(&(nanos, thread), &mut hasher);
+    std::hash::Hasher::finish(&hasher) as u16
 }
 
-/// One query over UDP, with one retry.
+/// Why `reply` is not the answer to `question` sent with `id`, if it is not:
+/// a reply is used only when it answers the very question asked, so that a
+/// stray, spoofed or confused packet (another name's answer, a query echoed
+/// back) is never read as the domain's records.
+fn mismatch(reply: &Message, id: u16, question: &Query) -> Option<String> {
+    if reply.id() != id {
+        return Some(format!(
+            "its message ID {} is not the query's {id}",
+            reply.id()
+        ));
+    }
+    if reply.message_type() != MessageType::Response {
+        return Some("it is not a response (QR=0)".to_owned());
+    }
+    if reply.op_code() != OpCode::Query {
+        return Some(format!("its opcode is {:?}, not QUERY", reply.op_code()));
+    }
+    match reply.queries() {
+        // Name equality is case-insensitive, as DNS names are.
+        [asked]
+            if asked.name() == question.name()
+                && asked.query_type() == question.query_type()
+                && asked.query_class() == question.query_class() =>
+        {
+            None
+        }
+        [asked] => Some(format!(
+            "it answers {} {} {}, not the question asked",
+            asked.name(),
+            asked.query_class(),
+            asked.query_type()
+        )),
+        questions => Some(format!(
+            "it holds {} questions, not the one asked",
+            questions.len()
+        )),
+    }
+}
+
+/// One query: over UDP with one retry, then over TCP to the same server when
+/// the UDP answer is truncated (TC). The reply is the question's (see
+/// [`mismatch`]); its rcode is the caller's to read.
 pub fn query(
     server: SocketAddr,
     name: &str,
@@ -87,42 +167,152 @@ pub fn query(
     recurse: bool,
 ) -> Result<Message, String> {
     let name = Name::from_ascii(name).map_err(|e| format!("`{name}`: {e}"))?;
+    let question = Query::query(name, kind);
     let id = query_id();
     let mut message = Message::new();
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
     message
         .set_id(id)
         .set_message_type(MessageType::Query)
         .set_op_code(OpCode::Query)
         .set_recursion_desired(recurse)
-        .add_query(Query::query(name, kind));
+        .add_query(question.clone())
+        .set_edns(edns);
     let bytes = message.to_vec().map_err(|e| e.to_string())?;
+    let reply = over_udp(server, &bytes, id, &question)?;
+    if !reply.truncated() {
+        return Ok(reply);
+    }
+    // A truncated answer is only part of the record set: never used as it.
+    over_tcp(server, &bytes, id, &question)
+        .map_err(|e| format!("{server} truncated its answer (TC) and over TCP {e}"))
+}
+
+fn over_udp(
+    server: SocketAddr,
+    bytes: &[u8],
+    id: u16,
+    question: &Query,
+) -> Result<Message, String> {
     let local: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0".parse().map_err(|_| "bind".to_owned())?
+        SocketAddr::from(([0, 0, 0, 0], 0))
     } else {
-        "[::]:0".parse().map_err(|_| "bind".to_owned())?
+        SocketAddr::from(([0u16; 8], 0))
     };
     let socket = UdpSocket::bind(local).map_err(|e| e.to_string())?;
+    // Connected: only the server's datagrams are received, and a closed
+    // port is reported at once (ICMP unreachable) instead of waited out.
     socket
-        .set_read_timeout(Some(TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    let mut buffer = [0u8; 4096];
-    for _ in 0..2 {
-        socket
-            .send_to(&bytes, server)
-            .map_err(|e| format!("{server}: {e}"))?;
-        while let Ok((size, from)) = socket.recv_from(&mut buffer) {
-            if from != server {
-                continue;
+        .connect(server)
+        .map_err(|e| format!("{server}: {e}"))?;
+    let mut buffer = vec![0u8; MAX_MESSAGE];
+    // Why the last reply that was not the answer was ignored.
+    let mut ignored: Option<String> = None;
+    for _ in 0..UDP_ATTEMPTS {
+        socket.send(bytes).map_err(|e| format!("{server}: {e}"))?;
+        // The attempt's deadline holds however many wrong replies come:
+        // a server sending them cannot make the wait longer.
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
             }
-            let Ok(reply) = Message::from_vec(&buffer[..size]) else {
-                continue;
+            socket
+                .set_read_timeout(Some(left))
+                .map_err(|e| e.to_string())?;
+            let size = match socket.recv(&mut buffer) {
+                Ok(size) => size,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break
+                }
+                Err(e) => return Err(format!("{server}: {e}")),
             };
-            if reply.id() == id {
-                return Ok(reply);
+            let reply = match Message::from_vec(&buffer[..size]) {
+                Ok(reply) => reply,
+                Err(e) => {
+                    ignored = Some(format!("it is not a DNS message ({e})"));
+                    continue;
+                }
+            };
+            match mismatch(&reply, id, question) {
+                None => return Ok(reply),
+                Some(why) => ignored = Some(why),
             }
         }
     }
-    Err(format!("{server} did not answer"))
+    Err(match ignored {
+        Some(why) => format!("{server} did not answer (a reply was ignored: {why})"),
+        None => format!("{server} did not answer"),
+    })
+}
+
+/// DNS over TCP (RFC 1035 4.2.2, RFC 7766): each message after its length
+/// as two bytes, big-endian; one deadline for the whole exchange, so a
+/// server trickling bytes cannot hold the check.
+fn over_tcp(
+    server: SocketAddr,
+    bytes: &[u8],
+    id: u16,
+    question: &Query,
+) -> Result<Message, String> {
+    use std::io::{Read, Write};
+    let deadline = Instant::now() + TIMEOUT;
+    let mut stream = TcpStream::connect_timeout(&server, TIMEOUT).map_err(|e| e.to_string())?;
+    let length = u16::try_from(bytes.len()).map_err(|_| "the query is too long".to_owned())?;
+    let mut framed = Vec::with_capacity(bytes.len() + 2);
+    framed.extend_from_slice(&length.to_be_bytes());
+    framed.extend_from_slice(bytes);
+    stream
+        .set_write_timeout(Some(TIMEOUT))
+        .map_err(|e| e.to_string())?;
+    stream.write_all(&framed).map_err(|e| e.to_string())?;
+    let mut read_exact = |buffer: &mut [u8]| -> Result<(), String> {
+        let mut done = 0;
+        while done < buffer.len() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err("did not answer in time".to_owned());
+            }
+            stream
+                .set_read_timeout(Some(left))
+                .map_err(|e| e.to_string())?;
+            match stream.read(&mut buffer[done..]) {
+                Ok(0) => return Err("closed the connection before answering".to_owned()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(())
+    };
+    let mut prefix = [0u8; 2];
+    read_exact(&mut prefix)?;
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    read_exact(&mut body)?;
+    let reply = Message::from_vec(&body).map_err(|e| format!("sent no DNS message ({e})"))?;
+    match mismatch(&reply, id, question) {
+        None => Ok(reply),
+        Some(why) => Err(format!("did not answer the question: {why}")),
+    }
+}
+
+/// An rcode as DNS tools name it (RFC 1035, 6895).
+fn rcode_name(code: ResponseCode) -> String {
+    match code {
+        ResponseCode::FormErr => "FORMERR".to_owned(),
+        ResponseCode::ServFail => "SERVFAIL".to_owned(),
+        ResponseCode::NXDomain => "NXDOMAIN".to_owned(),
+        ResponseCode::NotImp => "NOTIMP".to_owned(),
+        ResponseCode::Refused => "REFUSED".to_owned(),
+        other => format!("RCODE {}", u16::from(other)),
+    }
 }
 
 /// `HOST[:PORT]` (or `[v6]:PORT`) as a socket address, port 53 by default.
@@ -161,6 +351,12 @@ fn system_resolver() -> Result<SocketAddr, String> {
 fn authoritative(domain: &str) -> Result<SocketAddr, String> {
     let resolver = system_resolver()?;
     let reply = query(resolver, &format!("{domain}."), RecordType::NS, true)?;
+    if reply.response_code() != ResponseCode::NoError {
+        return Err(format!(
+            "{} from {resolver} for its NS records",
+            rcode_name(reply.response_code())
+        ));
+    }
     for record in reply.answers() {
         if let RData::NS(ns) = record.data() {
             let host = ns.0.to_ascii();
@@ -183,81 +379,148 @@ fn record_text(priority: i64, host: &str, ttl: i64) -> String {
 }
 
 /// Checks every domain the plan has records of in `phase` (the undoing
-/// phases, rollback and restore, included).
+/// phases, rollback and restore, included), [`IN_FLIGHT`] at a time; the
+/// results in the plan's domain order. An error is only an unknown phase:
+/// a domain that cannot be asked is that domain's result.
 pub fn check(
     plan: &Plan,
     phase: &str,
     server: Option<SocketAddr>,
 ) -> Result<Vec<DomainResult>, String> {
-    let mut results = Vec::new();
+    use rayon::prelude::*;
     let set = record_set(phase).ok_or_else(|| format!("no DNS phase `{phase}`"))?;
     let phase = phase_name(phase).unwrap_or(phase);
     let suffix = format!(".{set}");
-    for step in plan
+    let domains: Vec<(&str, BTreeSet<String>)> = plan
         .steps
         .iter()
         .filter(|s| s.target == Target::Dns && s.id.ends_with(&suffix))
-    {
-        let Some(domain) = step
-            .id
-            .strip_prefix("dns.")
-            .and_then(|k| k.strip_suffix(&suffix))
-        else {
-            continue;
-        };
-        let wanted: BTreeSet<String> = step
-            .objects
-            .iter()
-            .filter(|o| o.kind == "MX")
-            .map(|o| {
-                let int = |k: &str| match o.get(k) {
-                    Some(Value::Int(n)) => *n,
-                    _ => 0,
-                };
-                let host = match o.get("exchange") {
-                    Some(Value::Text(host)) => host.as_str(),
-                    _ => "",
-                };
-                record_text(int("priority"), host, int("ttl"))
-            })
-            .collect();
-        let address = match server {
-            Some(address) => address,
-            None => authoritative(domain)?,
-        };
-        let reply = query(address, &format!("{domain}."), RecordType::MX, false)?;
-        let found: BTreeSet<String> = reply
-            .answers()
-            .iter()
-            .filter_map(|record| match record.data() {
-                RData::MX(mx) => Some(record_text(
-                    i64::from(mx.preference()),
-                    &mx.exchange().to_ascii(),
-                    i64::from(record.ttl()),
-                )),
-                _ => None,
-            })
-            .collect();
-        let mut problems = Vec::new();
-        if !reply.authoritative() {
-            problems.push(format!(
-                "{address} is not authoritative for {domain}: its TTL is a cache's"
-            ));
-        }
-        for missing in wanted.difference(&found) {
-            problems.push(format!("missing: MX {missing}"));
-        }
-        for extra in found.difference(&wanted) {
-            problems.push(format!("not wanted in phase {phase}: MX {extra}"));
-        }
-        results.push(DomainResult {
-            domain: domain.to_owned(),
-            server: address.to_string(),
-            ok: problems.is_empty(),
-            wanted: wanted.into_iter().collect(),
-            found: found.into_iter().collect(),
-            problems,
-        });
+        .filter_map(|step| {
+            let domain = step
+                .id
+                .strip_prefix("dns.")
+                .and_then(|k| k.strip_suffix(&suffix))?;
+            let wanted = step
+                .objects
+                .iter()
+                .filter(|o| o.kind == "MX")
+                .map(|o| {
+                    let int = |k: &str| match o.get(k) {
+                        Some(Value::Int(n)) => *n,
+                        _ => 0,
+                    };
+                    let host = match o.get("exchange") {
+                        Some(Value::Text(host)) => host.as_str(),
+                        _ => "",
+                    };
+                    record_text(int("priority"), host, int("ttl"))
+                })
+                .collect();
+            Some((domain, wanted))
+        })
+        .collect();
+    if domains.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(results)
+    // A pool of its own: the queries block on the network, so the bound is
+    // on queries in flight, not on cores; the global pool stays for work.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(IN_FLIGHT.min(domains.len()))
+        .build()
+        .map_err(|e| format!("cannot start the query threads: {e}"))?;
+    Ok(pool.install(|| {
+        domains
+            .par_iter()
+            .map(|(domain, wanted)| check_domain(domain, wanted, phase, server))
+            .collect()
+    }))
+}
+
+/// One domain's result: whatever happens to its queries is reported here.
+fn check_domain(
+    domain: &str,
+    wanted: &BTreeSet<String>,
+    phase: &str,
+    server: Option<SocketAddr>,
+) -> DomainResult {
+    let result = |server: Option<SocketAddr>,
+                  status: Status,
+                  found: &BTreeSet<String>,
+                  problems: Vec<String>| DomainResult {
+        domain: domain.to_owned(),
+        server: server.map(|s| s.to_string()),
+        status,
+        wanted: wanted.iter().cloned().collect(),
+        // What a server sent is outside text: escaped before anyone prints it.
+        found: found.iter().map(|f| sanitize(f)).collect(),
+        problems: problems.iter().map(|p| sanitize(p)).collect(),
+    };
+    let none = BTreeSet::new();
+    let address = match server {
+        Some(address) => address,
+        None => match authoritative(domain) {
+            Ok(address) => address,
+            Err(why) => return result(None, Status::CouldNotAsk, &none, vec![why]),
+        },
+    };
+    let asked = format!("{domain}.");
+    let reply = match query(address, &asked, RecordType::MX, false) {
+        Ok(reply) => reply,
+        Err(why) => return result(Some(address), Status::CouldNotAsk, &none, vec![why]),
+    };
+    let mut problems = Vec::new();
+    if !reply.authoritative() {
+        problems.push(format!(
+            "{address} is not authoritative for {domain}: its TTL is a cache's"
+        ));
+    }
+    match reply.response_code() {
+        ResponseCode::NoError => {}
+        // An answer, and a difference: the server says the domain is not there.
+        ResponseCode::NXDomain => {
+            problems.push(format!(
+                "the domain does not exist at its authoritative server (NXDOMAIN from {address})"
+            ));
+            return result(Some(address), Status::Differs, &none, problems);
+        }
+        // No answer about the records at all: the domain is not checked.
+        code => {
+            return result(
+                Some(address),
+                Status::CouldNotAsk,
+                &none,
+                vec![format!("{} from {address}", rcode_name(code))],
+            )
+        }
+    }
+    // Only the domain's own MX records: others in the answer section (for
+    // another name) say nothing about it.
+    let owner = Name::from_ascii(&asked).ok();
+    let found: BTreeSet<String> = reply
+        .answers()
+        .iter()
+        .filter(|record| {
+            owner.as_ref() == Some(record.name()) && record.dns_class() == DNSClass::IN
+        })
+        .filter_map(|record| match record.data() {
+            RData::MX(mx) => Some(record_text(
+                i64::from(mx.preference()),
+                &mx.exchange().to_ascii(),
+                i64::from(record.ttl()),
+            )),
+            _ => None,
+        })
+        .collect();
+    for missing in wanted.difference(&found) {
+        problems.push(format!("missing: MX {missing}"));
+    }
+    for extra in found.difference(wanted) {
+        problems.push(format!("not wanted in phase {phase}: MX {extra}"));
+    }
+    let status = if problems.is_empty() {
+        Status::Ok
+    } else {
+        Status::Differs
+    };
+    result(Some(address), status, &found, problems)
 }

@@ -1,8 +1,11 @@
 //! `mailflowc dns-check`: the MX records the authoritative servers (or
-//! `--server`) serve, against a DNS phase.
+//! `--server`) serve, against a DNS phase. One result per domain, in the
+//! plan's domain order: ok, differs, or could not ask (a check that did not
+//! happen, which never passes).
 
 use super::outcome::analyze_file;
 use super::{Exit, Settings};
+use crate::dnscheck::{DomainResult, Status};
 use std::path::Path;
 
 pub fn dns_check(path: &Path, phase: &str, server: Option<&str>, settings: &Settings) -> Exit {
@@ -13,7 +16,7 @@ pub fn dns_check(path: &Path, phase: &str, server: Option<&str>, settings: &Sett
     let server = match server.map(crate::dnscheck::server_address).transpose() {
         Ok(server) => server,
         Err(message) => {
-            warn!("error: {message}");
+            warn!("error: {}", crate::diagnostics::sanitize(&message));
             return Exit::Failure;
         }
     };
@@ -28,25 +31,55 @@ pub fn dns_check(path: &Path, phase: &str, server: Option<&str>, settings: &Sett
         warn!("error: the topology plans no DNS records (no MX phase): nothing to check");
         return Exit::Failure;
     }
-    for result in &results {
-        if result.ok {
-            say!(
-                "ok: {} ({}): {}",
+    let phase = crate::dnscheck::phase_name(phase).unwrap_or(phase);
+    let count = |status| results.iter().filter(|r| r.status == status).count();
+    let (unasked, differing) = (count(Status::CouldNotAsk), count(Status::Differs));
+    // A check that did not happen outweighs a difference: it could hide one.
+    let exit = if unasked > 0 {
+        Exit::Failure
+    } else if differing > 0 {
+        Exit::Different
+    } else {
+        Exit::Ok
+    };
+    text(&results, phase);
+    if unasked > 0 {
+        warn!(
+            "error: {unasked} of {} domains could not be asked: they are not checked",
+            results.len()
+        );
+    }
+    exit
+}
+
+/// The text report; the problems and found records are escaped already.
+fn text(results: &[DomainResult], phase: &str) {
+    let server = |result: &DomainResult| match &result.server {
+        Some(server) => format!(" ({server})"),
+        None => String::new(),
+    };
+    for result in results {
+        match result.status {
+            Status::Ok => say!(
+                "ok: {}{}: {}",
                 result.domain,
-                result.server,
+                server(result),
                 result.found.join("; ")
-            );
-        } else {
-            say!("differs: {} ({})", result.domain, result.server);
-            for problem in &result.problems {
-                say!("  {problem}");
+            ),
+            Status::Differs => {
+                say!("differs: {}{}", result.domain, server(result));
+                for problem in &result.problems {
+                    say!("  {problem}");
+                }
+            }
+            Status::CouldNotAsk => {
+                for problem in &result.problems {
+                    say!("could not ask: {}: {problem}", result.domain);
+                }
             }
         }
     }
-    if results.iter().all(|r| r.ok) {
+    if results.iter().all(|r| r.status == Status::Ok) {
         say!("every domain is in phase {phase}");
-        Exit::Ok
-    } else {
-        Exit::Different
     }
 }

@@ -8,7 +8,7 @@ pub enum Exit {
     Ok,
     /// The topology has errors.
     Invalid,
-    /// Usage, I/O or internal error.
+    /// Usage, I/O or internal error; a check that could not be made.
     Failure,
     /// A difference was found.
     Different,
@@ -48,7 +48,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         Exit::Failure.code(),
-        "usage, I/O or internal error (a crash is caught and reported as one)",
+        "usage, I/O or internal error (a crash is caught and reported as one); a check that could not be made (`dns-check` could not ask a domain's server)",
     ),
     (
         Exit::Different.code(),
