@@ -10,7 +10,7 @@
 //! ends the output quietly, and the command keeps its exit code.
 
 use crate::commands::settings::{
-    AuditFormat, ColorChoice, DriftFormat, PlanFormat, Reporting, SideReporting,
+    AuditFormat, ColorChoice, DnsCheckFormat, DriftFormat, PlanFormat, Reporting, SideReporting,
 };
 use crate::commands::{self, Exit, Settings};
 use clap::{Parser, Subcommand};
@@ -197,6 +197,13 @@ enum Command {
         /// Ask this server (HOST or HOST:PORT) instead of the authoritative ones.
         #[arg(long)]
         server: Option<String>,
+        /// Text (with -q, only what is wrong), or JSON: one document with
+        /// each domain's status (ok, differs, could-not-ask), server, wanted
+        /// and found records, and problems.
+        #[arg(long, value_enum, default_value = "text")]
+        format: DnsCheckFormat,
+        #[command(flatten)]
+        reporting: SideReporting,
     },
     /// Write a commented starter topology (never over an existing file).
     /// Values only you know come from flags, or a prompt on a terminal;
@@ -368,7 +375,11 @@ fn run(command: Command, settings: Settings) -> Exit {
             topology,
             phase,
             server,
-        } => commands::dns_check::dns_check(&topology, &phase, server.as_deref(), &settings),
+            format,
+            reporting: side,
+        } => side_reporting(settings, side, |s| {
+            commands::dns_check::dns_check(&topology, &phase, server.as_deref(), format, s)
+        }),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut command = Cli::command();

@@ -666,6 +666,74 @@ fn domains_are_asked_in_parallel_within_the_bound() {
 }
 
 #[test]
+fn quiet_prints_only_what_is_wrong_and_json_is_one_document() {
+    let fake = start_fake(true, Duration::ZERO);
+    let (code, out, err) = fake_check(&fake, &["good.example"], &["-q"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let (code, out, err) = fake_check(&fake, &["good.example", "servfail.example"], &["-q"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        !out.contains("ok:") && !out.contains("every domain"),
+        "{out}"
+    );
+    assert!(out.contains("could not ask: servfail.example"), "{out}");
+
+    let (code, out, err) = fake_check(
+        &fake,
+        &["good.example", "servfail.example", "nxdomain.example"],
+        &["--format", "json"],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["phase"], "cutover");
+    assert_eq!(report["status"], "could-not-ask");
+    let domains = report["domains"].as_array().unwrap();
+    let status: Vec<(&str, &str)> = domains
+        .iter()
+        .map(|d| (d["domain"].as_str().unwrap(), d["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("good.example", "ok"),
+            ("nxdomain.example", "differs"),
+            ("servfail.example", "could-not-ask"),
+        ]
+    );
+    assert_eq!(
+        domains[0]["found"],
+        serde_json::json!([
+            "10 mx1.gateway.example ttl 300",
+            "20 mx2.gateway.example ttl 300"
+        ])
+    );
+    assert_eq!(
+        domains[0]["server"],
+        format!("127.0.0.1:{}", fake.port).as_str()
+    );
+    assert!(domains[2]["problems"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("SERVFAIL from"));
+}
+
+#[test]
+fn the_topologys_warnings_follow_allow_and_deny_warnings() {
+    let fake = start_fake(true, Duration::ZERO);
+    // A prefix with host bits set: the MF0102 warning.
+    let topology = fake_topology(&["good.example"], "68.232.140.27/24");
+    let (code, out, err) = fake_check_topology(&fake, &topology, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("MF0102"), "{err}");
+    let (code, out, err) = fake_check_topology(&fake, &topology, &["--deny-warnings"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let (code, out, err) =
+        fake_check_topology(&fake, &topology, &["--deny-warnings", "--allow", "MF0102"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("MF0102"), "{err}");
+}
+
+#[test]
 fn a_servers_names_are_escaped_when_printed() {
     let fake = start_fake(true, Duration::ZERO);
     let (code, out, err) = fake_check(&fake, &["escape.example"], &[]);

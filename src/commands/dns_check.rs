@@ -4,11 +4,28 @@
 //! happen, which never passes).
 
 use super::outcome::analyze_file;
+use super::settings::DnsCheckFormat;
 use super::{Exit, Settings};
 use crate::dnscheck::{DomainResult, Status};
+use serde::Serialize;
 use std::path::Path;
 
-pub fn dns_check(path: &Path, phase: &str, server: Option<&str>, settings: &Settings) -> Exit {
+/// `--format json`: the whole check as one document.
+#[derive(Serialize)]
+struct Report<'a> {
+    phase: &'a str,
+    /// ok, differs or could-not-ask: the worst of the domains'.
+    status: Status,
+    domains: &'a [DomainResult],
+}
+
+pub fn dns_check(
+    path: &Path,
+    phase: &str,
+    server: Option<&str>,
+    format: DnsCheckFormat,
+    settings: &Settings,
+) -> Exit {
     let (_, topology) = match analyze_file(path, settings) {
         Ok(found) => found,
         Err(code) => return code,
@@ -35,14 +52,26 @@ pub fn dns_check(path: &Path, phase: &str, server: Option<&str>, settings: &Sett
     let count = |status| results.iter().filter(|r| r.status == status).count();
     let (unasked, differing) = (count(Status::CouldNotAsk), count(Status::Differs));
     // A check that did not happen outweighs a difference: it could hide one.
-    let exit = if unasked > 0 {
-        Exit::Failure
+    let (status, exit) = if unasked > 0 {
+        (Status::CouldNotAsk, Exit::Failure)
     } else if differing > 0 {
-        Exit::Different
+        (Status::Differs, Exit::Different)
     } else {
-        Exit::Ok
+        (Status::Ok, Exit::Ok)
     };
-    text(&results, phase);
+    match format {
+        DnsCheckFormat::Json => {
+            let report = Report {
+                phase,
+                status,
+                domains: &results,
+            };
+            let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+            text.push('\n');
+            super::say_raw(&text);
+        }
+        DnsCheckFormat::Text => text(&results, phase, settings),
+    }
     if unasked > 0 {
         warn!(
             "error: {unasked} of {} domains could not be asked: they are not checked",
@@ -53,13 +82,14 @@ pub fn dns_check(path: &Path, phase: &str, server: Option<&str>, settings: &Sett
 }
 
 /// The text report; the problems and found records are escaped already.
-fn text(results: &[DomainResult], phase: &str) {
+fn text(results: &[DomainResult], phase: &str, settings: &Settings) {
     let server = |result: &DomainResult| match &result.server {
         Some(server) => format!(" ({server})"),
         None => String::new(),
     };
     for result in results {
         match result.status {
+            Status::Ok if settings.quiet => {}
             Status::Ok => say!(
                 "ok: {}{}: {}",
                 result.domain,
@@ -79,7 +109,7 @@ fn text(results: &[DomainResult], phase: &str) {
             }
         }
     }
-    if results.iter().all(|r| r.status == Status::Ok) {
+    if !settings.quiet && results.iter().all(|r| r.status == Status::Ok) {
         say!("every domain is in phase {phase}");
     }
 }
