@@ -41,10 +41,19 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
     // A fleet's trees are written under a record that the build is under
     // way, in each directory of trees, removed once every tree is written:
     // a build killed midway is seen by every command that reads them.
+    // Only the directories this build writes a tree into: a build that
+    // writes nothing leaves nothing (not even the directory).
     let recorded: Vec<&PathBuf> = if check || (!fleet && appliances.is_empty()) {
         Vec::new()
     } else {
-        parents.iter().collect()
+        parents
+            .iter()
+            .filter(|dir| {
+                outs.iter().zip(&outcomes).any(|(o, outcome)| {
+                    outcome.topology.is_some() && crate::trees::parent_dir(o) == **dir
+                }) || appliances.iter().any(|a| a.dir.starts_with(dir))
+            })
+            .collect()
     };
     let finish = finish_command(paths, out.as_deref());
     for dir in &recorded {
