@@ -3,7 +3,7 @@
 //! `--check`, compared).
 
 use super::appliance_trees::appliance_trees;
-use super::input::{topologies_and_trees, Input};
+use super::input::{interrupted, topologies_and_trees, Input};
 use super::outcome::{collect_all, failed_into, print_outcomes, Outcome};
 use super::{Exit, Settings};
 use crate::write::{diff_tree_in, write_tree_in, Listings};
@@ -13,22 +13,13 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
     let Some((files, outs)) = topologies_and_trees(paths, out.as_deref()) else {
         return Exit::Failure;
     };
-    // The trees' directories: a fleet build killed while writing them left
-    // a record there, which `--check` reports (a build finishes it).
+    // A fleet build killed while writing the trees left a record beside
+    // them, which `--check` reports (a build finishes it).
+    if check && interrupted(&outs) {
+        return Exit::Failure;
+    }
     let parents: std::collections::BTreeSet<PathBuf> =
         outs.iter().map(|o| crate::trees::parent_dir(o)).collect();
-    if check {
-        let interrupted: Vec<String> = parents
-            .iter()
-            .filter_map(|p| crate::trees::interrupted(p))
-            .collect();
-        if !interrupted.is_empty() {
-            for message in interrupted {
-                warn!("error: {message}");
-            }
-            return Exit::Failure;
-        }
-    }
     let listings = Listings::default();
     // Every topology is checked (and a fleet's appliances are) before
     // anything is written: a refused tenant leaves its tree untouched. Only

@@ -213,6 +213,20 @@ fn out_dirs(files: &[PathBuf], out: Option<&Path>, fleet: bool) -> Result<Vec<Pa
     Ok(dirs)
 }
 
+/// Whether a fleet build killed while writing into the directories of
+/// `outs` left old and new trees side by side (`trees::interrupted`); each
+/// such directory is named, with the command that finishes the build.
+pub(super) fn interrupted(outs: &[PathBuf]) -> bool {
+    let parents: std::collections::BTreeSet<PathBuf> =
+        outs.iter().map(|o| crate::trees::parent_dir(o)).collect();
+    let mut found = false;
+    for message in parents.iter().filter_map(|p| crate::trees::interrupted(p)) {
+        warn!("error: {message}");
+        found = true;
+    }
+    found
+}
+
 /// The topologies a call names and each one's output directory; `None`
 /// (the error printed) when they cannot be listed or two share a tree.
 pub(super) fn topologies_and_trees(

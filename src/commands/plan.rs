@@ -1,7 +1,7 @@
 //! `mailflowc plan`: what a change does, against the tree on disk or a
 //! base revision; a fleet's plans grouped into one report.
 
-use super::input::{topologies_and_trees, Input};
+use super::input::{interrupted, topologies_and_trees, Input};
 use super::outcome::{analyzed, collect_all, print_outcomes, Outcome};
 use super::settings::PlanFormat;
 use super::{Exit, Settings};
@@ -46,19 +46,8 @@ pub fn plan(
     let base = &base;
     // Against the trees on disk, a fleet build killed while writing them
     // leaves old and new side by side: no plan can be read from them.
-    if matches!(base, crate::trees::BaseSource::Disk) {
-        let parents: std::collections::BTreeSet<PathBuf> =
-            outs.iter().map(|o| crate::trees::parent_dir(o)).collect();
-        let interrupted: Vec<String> = parents
-            .iter()
-            .filter_map(|p| crate::trees::interrupted(p))
-            .collect();
-        if !interrupted.is_empty() {
-            for message in interrupted {
-                warn!("error: {message}");
-            }
-            return Exit::Failure;
-        }
+    if matches!(base, crate::trees::BaseSource::Disk) && interrupted(&outs) {
+        return Exit::Failure;
     }
     let format = how.format.unwrap_or(if std::io::stdout().is_terminal() {
         PlanFormat::Text
