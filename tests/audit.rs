@@ -1,6 +1,8 @@
-//! `mailflowc audit`: every audit code has an explanation and a fixture
-//! export that yields exactly it; the export with three planted bypasses
-//! yields exactly those three, with and without the topology; every printed
+//! `mailflowc audit`: every audit code has one rule in the registry, an
+//! explanation and a fixture (a JSON Patch of `clean.json`) that yields
+//! exactly it; the export with three planted bypasses (the patches of
+//! MFA003, MFA005 and MFA008 together) yields exactly those three, with and
+//! without the topology; every printed
 //! command is one PowerShell command of documented Exchange Online cmdlets
 //! and parameters, whatever the object's name; the export `verify.ps1`
 //! writes has every member the audit reads.
@@ -17,6 +19,37 @@ fn dir() -> PathBuf {
 
 fn load(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `clean.json` with the RFC 6902 patch `name` (in the fixtures' folder)
+/// applied: the patch's `test` operations check that the objects it
+/// changes are still where it expects them.
+fn patched(base: &serde_json::Value, name: &str) -> serde_json::Value {
+    let patch: json_patch::Patch = serde_json::from_value(load(&dir().join(name)))
+        .unwrap_or_else(|e| panic!("{name}: not a JSON Patch: {e}"));
+    let mut export = base.clone();
+    json_patch::patch(&mut export, &patch).unwrap_or_else(|e| panic!("{name}: {e}"));
+    export
+}
+
+/// Every code's fixture: its file name and the export it makes.
+fn fixtures() -> Vec<(String, serde_json::Value)> {
+    let clean = load(&dir().join("clean.json"));
+    let mut found: Vec<(String, serde_json::Value)> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|entry| common::file_name(&entry.unwrap().path()).to_owned())
+        .filter(|name| name.starts_with("MFA"))
+        .map(|name| {
+            assert!(
+                name.ends_with(".patch.json"),
+                "{name}: a fixture is a patch of clean.json"
+            );
+            let export = patched(&clean, &name);
+            (name, export)
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
 }
 
 /// The export as the commands read it.
@@ -48,17 +81,9 @@ fn codes(export: &serde_json::Value, expected: Option<&audit::Expected>) -> BTre
 fn every_audit_code_has_an_explanation_and_a_fixture_that_yields_exactly_it() {
     let expected = expected();
     let mut covered = BTreeSet::new();
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let name = common::file_name(&path);
-        let Some(id) = name
-            .strip_prefix("MFA")
-            .map(|rest| format!("MFA{}", &rest[..3]))
-        else {
-            continue;
-        };
-        let code = AuditCode::from_id(&id).unwrap_or_else(|| panic!("{name}: no code {id}"));
-        let export = load(&path);
+    for (name, export) in fixtures() {
+        let id = &name[..6];
+        let code = AuditCode::from_id(id).unwrap_or_else(|| panic!("{name}: no code {id}"));
         let only = BTreeSet::from([code.id()]);
         match code {
             // Needs the topology's sealer.
@@ -98,6 +123,47 @@ fn every_audit_code_has_an_explanation_and_a_fixture_that_yields_exactly_it() {
     }
     assert!(codes(&load(&dir().join("clean.json")), Some(&expected)).is_empty());
     assert!(codes(&load(&dir().join("clean.json")), None).is_empty());
+}
+
+#[test]
+fn the_registry_has_one_rule_a_code_in_code_order_each_with_its_explanation_and_fixture() {
+    // Every code once, in code order: the code→rule map is total and
+    // one-to-one, and the audit runs the rules in code order.
+    let registered: Vec<AuditCode> = audit::RULES.iter().map(|r| r.code).collect();
+    assert_eq!(registered, AuditCode::ALL);
+    // No check registered for two codes (a function's address tells it).
+    let checks: BTreeSet<usize> = audit::RULES.iter().map(|r| r.check as usize).collect();
+    assert_eq!(checks.len(), audit::RULES.len(), "a check registered twice");
+    let fixtures = fixtures();
+    for rule in audit::RULES {
+        let id = rule.code.id();
+        assert!(
+            rule.code
+                .explanation()
+                .starts_with(&format!("# {id}: {}", rule.code.title())),
+            "{id}: explanation"
+        );
+        let own: Vec<&str> = fixtures
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| name.starts_with(&format!("{id}-")))
+            .collect();
+        assert_eq!(own.len(), 1, "{id}: one fixture, found {own:?}");
+    }
+}
+
+#[test]
+fn three_bypasses_is_the_patches_of_its_three_codes_together() {
+    // Kept whole: the README runs it and the snapshots name its lines.
+    let mut export = load(&dir().join("clean.json"));
+    for name in [
+        "MFA003-broad-partner.patch.json",
+        "MFA005-scl-bypass.patch.json",
+        "MFA008-mx-microsoft.patch.json",
+    ] {
+        export = patched(&export, name);
+    }
+    assert_eq!(export, load(&dir().join("three-bypasses.json")));
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -207,13 +273,14 @@ fn printed_commands_are_one_documented_powershell_command_whatever_the_names() {
     .unwrap();
     let hostile = "x'; Remove-Item -Recurse C:\\ #\u{2019}";
     let mut commands = Vec::new();
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
+    let mut exports = vec![
+        load(&dir().join("clean.json")),
+        load(&dir().join("three-bypasses.json")),
+    ];
+    exports.extend(fixtures().into_iter().map(|(_, export)| export));
+    for export in exports {
         // Every name and allow-list entry made hostile.
-        let text = std::fs::read_to_string(&path)
+        let text = serde_json::to_string_pretty(&export)
             .unwrap()
             .replace(
                 "\"Legacy relay\"",

@@ -1,8 +1,9 @@
 //! The registry of audit codes. Like the diagnostic codes (`MF….`), an audit
 //! code names one way around the gateway forever: never renumbered, never
 //! reused. Each has an explanation (`mailflowc explain MFA…`, files in
-//! `explain/`) and a fixture export under `tests/fixtures/audit/` that yields
-//! exactly that code; `tests/audit.rs` enforces both.
+//! `explain/`), one rule in `rules::RULES` (its check, messages and fix) and
+//! a fixture under `tests/fixtures/audit/` (a JSON Patch of `clean.json`)
+//! that yields exactly that code; `tests/audit.rs` enforces all three.
 
 use crate::diagnostics::code::code_registry;
 
