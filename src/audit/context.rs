@@ -36,6 +36,8 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// Prepares, once, what several rules read: each would otherwise tell
+    /// the gateway again, and the rules must agree on it.
     pub fn new(export: &'a TenantExport, expected: Option<&'a Expected>) -> Self {
         let inbound = export.inbound_connectors();
         let lockdowns: Vec<&ExportObject> = inbound.iter().filter(|c| is_lockdown(c)).collect();

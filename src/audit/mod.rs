@@ -11,7 +11,6 @@
 //! known by name; without one, the gateway is what the tenant's lock-down
 //! connector admits, and a finding that would depend on a guess is not made
 //! (MFA014 says which checks were left out).
-
 //!
 //! Layout, after ruff's: `codes.rs` names each code (severity, title);
 //! `explain/` holds its documentation; `rules/` its check, messages and fix,

@@ -46,6 +46,8 @@ impl Found {
 #[derive(Clone, Copy)]
 pub struct AuditRule {
     pub code: AuditCode,
+    /// Pushes the findings of `code` only, so that a code's check is found
+    /// from its code through this table.
     pub check: fn(&Context<'_>, &mut Found),
 }
 
