@@ -19,7 +19,7 @@ const TENANTS: usize = 1000;
 
 fn tenant(n: usize) -> String {
     format!(
-        "version = 1\n\n[organization]\nname = \"Tenant {n}\"\ntenant = \"t{n}.onmicrosoft.com\"\ndomains = [\"t{n}.example.com\"]\n\n[gateway]\nname = \"Cloudflare Email Security\"\nvendor = \"cloudflare\"\n"
+        "version = 1\n\n[organization]\nname = \"Tenant {n}\"\ntenant = \"t{n}.onmicrosoft.com\"\ndomains = [\"t{n}.example.com\"]\n\n[gateway]\nname = \"Cloudflare Email Security\"\nvendor = \"cloudflare\"\nmodifies_messages = false\n"
     )
 }
 
