@@ -7,6 +7,7 @@
 //! one a line; a path holding a line break cannot be asked for, and is
 //! refused.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -18,6 +19,8 @@ pub struct Revision {
     /// The work tree's top directory.
     top: PathBuf,
     batch: Mutex<Batch>,
+    /// Objects read ahead ([`Revision::read_ahead`]), each handed out once.
+    ahead: Mutex<HashMap<String, Object>>,
 }
 
 struct Batch {
@@ -100,6 +103,7 @@ impl Revision {
                 input,
                 output: BufReader::new(output),
             }),
+            ahead: Mutex::new(HashMap::new()),
         })
     }
 
@@ -118,16 +122,81 @@ impl Revision {
 
     /// The object at `path` (relative to the top) in the revision.
     pub fn object(&self, path: &str) -> Result<Object, String> {
-        if path.contains('\n') {
-            return Err(format!("`{path}` holds a line break"));
+        let ahead = self
+            .ahead
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(path);
+        if let Some(found) = ahead {
+            return Ok(found);
         }
-        let broken = |e: std::io::Error| format!("`git cat-file --batch` stopped: {e}");
         let mut batch = self
             .batch
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        writeln!(batch.input, "{}:{path}", self.revision).map_err(broken)?;
-        batch.input.flush().map_err(broken)?;
+        Self::ask(&mut batch, &self.revision, path)?;
+        Self::answer(&mut batch)
+    }
+
+    /// Reads `paths` in one exchange (every request written, then every
+    /// answer read: no round trip each), for [`Revision::object`] to hand
+    /// out. The requests of one call stay well under a pipe's buffer, so
+    /// git never waits on its output while mailflowc still writes.
+    pub fn read_ahead(&self, paths: &[String]) -> Result<(), String> {
+        let mut read = Vec::with_capacity(paths.len());
+        {
+            let mut batch = self
+                .batch
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut rest = paths;
+            while !rest.is_empty() {
+                // As many requests as fit well under a pipe's buffer.
+                let mut bytes = 0;
+                let count = rest
+                    .iter()
+                    .take_while(|p| {
+                        bytes += p.len() + self.revision.len() + 2;
+                        bytes <= READ_AHEAD_BYTES
+                    })
+                    .count()
+                    .max(1);
+                let (chunk, later) = rest.split_at(count);
+                for path in chunk {
+                    Self::ask(&mut batch, &self.revision, path)?;
+                }
+                for path in chunk {
+                    read.push((path.clone(), Self::answer(&mut batch)?));
+                }
+                rest = later;
+            }
+        }
+        self.ahead
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(read);
+        Ok(())
+    }
+
+    /// Forgets what was read ahead and not asked for.
+    pub fn forget_ahead(&self) {
+        self.ahead
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    fn ask(batch: &mut Batch, revision: &str, path: &str) -> Result<(), String> {
+        if path.contains('\n') {
+            return Err(format!("`{path}` holds a line break"));
+        }
+        let broken = |e: std::io::Error| format!("`git cat-file --batch` stopped: {e}");
+        writeln!(batch.input, "{revision}:{path}").map_err(broken)?;
+        batch.input.flush().map_err(broken)
+    }
+
+    fn answer(batch: &mut Batch) -> Result<Object, String> {
+        let broken = |e: std::io::Error| format!("`git cat-file --batch` stopped: {e}");
         let mut header = String::new();
         batch.output.read_line(&mut header).map_err(broken)?;
         let fields: Vec<&str> = header.split_whitespace().collect();
@@ -149,6 +218,10 @@ impl Revision {
         })
     }
 }
+
+/// How many bytes of requests one exchange writes before it reads their
+/// answers: half of a pipe's 64 KiB buffer.
+const READ_AHEAD_BYTES: usize = 32 * 1024;
 
 /// The entry names of a tree object: `<mode> <name>\0<hash>` each, the
 /// hash `hash_len` bytes (20 for SHA-1 repositories, 32 for SHA-256).

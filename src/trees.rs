@@ -281,17 +281,30 @@ fn existing_ancestor(out: &Path) -> (PathBuf, Vec<std::ffi::OsString>) {
     (anchor, below)
 }
 
-/// The `desired-state.json` committed under `out` at `revision`, read
-/// through the call's one batch reader, from the output directory's place
-/// in the work tree.
-fn committed_state(out: &Path, revision: &crate::git::Revision) -> Result<Committed, String> {
-    use crate::git::Object;
+/// Where `out` is in the work tree (links resolved), whether or not it
+/// exists yet.
+fn tree_in_work_tree(out: &Path) -> Result<PathBuf, String> {
     let (anchor, below) = existing_ancestor(out);
     let mut tree =
         std::fs::canonicalize(&anchor).map_err(|e| format!("{}: {e}", anchor.display()))?;
     for name in below.iter().rev() {
         tree.push(name);
     }
+    Ok(tree)
+}
+
+/// The path of the `desired-state.json` committed under `out`, relative to
+/// `revision`'s work tree: what a plan of many tenants reads ahead.
+pub fn committed_state_path(out: &Path, revision: &crate::git::Revision) -> Result<String, String> {
+    revision.relative(&tree_in_work_tree(out)?.join(DESIRED_STATE_FILE))
+}
+
+/// The `desired-state.json` committed under `out` at `revision`, read
+/// through the call's one batch reader, from the output directory's place
+/// in the work tree.
+fn committed_state(out: &Path, revision: &crate::git::Revision) -> Result<Committed, String> {
+    use crate::git::Object;
+    let tree = tree_in_work_tree(out)?;
     let file = revision.relative(&tree.join(DESIRED_STATE_FILE))?;
     let source = format!("{}:{file}", revision.name());
     match revision.object(&file)? {

@@ -8,6 +8,9 @@ use super::{Exit, Settings};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+/// How many tenants a plan against a revision plans at a time.
+const PLAN_CHUNK: usize = 256;
+
 /// How `plan` reports.
 pub struct PlanHow {
     pub format: Option<PlanFormat>,
@@ -55,17 +58,53 @@ pub fn plan(
         PlanFormat::Markdown
     });
     let several = files.len() > 1;
-    let mut outcomes = collect_all(&files, settings, |input, index| {
-        plan_one(
-            input,
-            &outs[index],
-            base,
-            format,
-            several,
-            how.summary,
-            settings,
-        )
+    // Against a revision, the tenants are planned a chunk at a time while
+    // the next chunk's committed desired states are read ahead through the
+    // one git process: git's reading overlaps the planning, and no more
+    // than two chunks of them are held at once.
+    let chunks: Vec<std::ops::Range<usize>> = match &revision {
+        Some(_) => (0..files.len())
+            .step_by(PLAN_CHUNK)
+            .map(|start| start..(start + PLAN_CHUNK).min(files.len()))
+            .collect(),
+        None => std::iter::once(0..files.len()).collect(),
+    };
+    let read_ahead = |range: &std::ops::Range<usize>| {
+        if let Some(revision) = &revision {
+            let paths: Vec<String> = outs[range.clone()]
+                .iter()
+                .filter_map(|o| crate::trees::committed_state_path(o, revision).ok())
+                .collect();
+            // A failure here is met again, and reported, tenant by tenant.
+            let _ = revision.read_ahead(&paths);
+        }
+    };
+    let mut outcomes = Vec::with_capacity(files.len());
+    std::thread::scope(|scope| {
+        if let Some(first) = chunks.first() {
+            read_ahead(first);
+        }
+        for (k, range) in chunks.iter().enumerate() {
+            let next = chunks.get(k + 1).map(|n| scope.spawn(|| read_ahead(n)));
+            outcomes.extend(collect_all(&files[range.clone()], settings, |input, i| {
+                plan_one(
+                    input,
+                    &outs[range.start + i],
+                    base,
+                    format,
+                    several,
+                    how.summary,
+                    settings,
+                )
+            }));
+            if let Some(next) = next {
+                let _ = next.join();
+            }
+        }
     });
+    if let Some(revision) = &revision {
+        revision.forget_ahead();
+    }
     let mut report = None;
     if several && format != PlanFormat::Json && outcomes.iter().any(|o| o.plan.is_some()) {
         let planned: Vec<(&str, &crate::targets::diff::PlanDiff)> = outcomes
