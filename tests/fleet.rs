@@ -257,7 +257,7 @@ fn failures_without_diagnostics_reach_ci_formats() {
     );
     assert_eq!(stale.status.code(), Some(3));
     assert!(
-        stdout(&stale).contains("::error title=mailflowc::a.toml: "),
+        stdout(&stale).contains("::error file=a.toml,title=mailflowc::a.toml: "),
         "{}",
         stdout(&stale)
     );
@@ -291,5 +291,61 @@ fn a_fleet_plan_in_json_lines_keeps_stdout_clean() {
         .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["topology"], "a.toml");
-    assert!(stderr(&output).contains("2 topologies: 2 ok, 0 failed"));
+    assert!(stderr(&output).contains("2 topologies: 0 ok, 2 differ, 0 failed"));
+}
+
+/// A stale fleet in CI (issue 29, item 6): the summary never counts a stale
+/// tree as ok, `-q` still says which trees are stale and what to run, and
+/// each annotation names its tenant's file and the fleet's build.
+#[test]
+fn a_stale_fleet_says_so_in_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("tenants");
+    std::fs::create_dir(&fleet).unwrap();
+    std::fs::write(fleet.join("_gateway.toml"), BASE).unwrap();
+    for name in ["t1", "t2"] {
+        std::fs::write(fleet.join(format!("{name}.toml")), tenant(name)).unwrap();
+    }
+    let built = mailflowc(dir.path(), &["build", "tenants"]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    // A change to the shared base makes every tree stale.
+    std::fs::write(
+        fleet.join("_gateway.toml"),
+        BASE.replace("mx2.gw.example", "mx3.gw.example"),
+    )
+    .unwrap();
+    let output = mailflowc(dir.path(), &["build", "--check", "tenants"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("2 topologies: 0 ok, 2 differ, 0 failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stale; run `mailflowc build tenants`"),
+        "{out}"
+    );
+
+    let quiet = mailflowc(dir.path(), &["-q", "build", "--check", "tenants"]);
+    assert_eq!(quiet.status.code(), Some(3));
+    let said = stdout(&quiet);
+    assert!(said.contains("tenants/generated/t1: stale"), "{said}");
+
+    let github = mailflowc(
+        dir.path(),
+        &["build", "--check", "tenants", "--format", "github"],
+    );
+    let annotations = stdout(&github);
+    for name in ["t1", "t2"] {
+        assert!(
+            annotations.contains(&format!(
+                "::error file=tenants/{name}.toml,title=mailflowc::"
+            )),
+            "{annotations}"
+        );
+    }
+    assert!(
+        !annotations.contains("mailflowc build tenants/t1.toml"),
+        "{annotations}"
+    );
 }

@@ -28,6 +28,11 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
     // grow with its tenants' output.
     let mut outcomes = collect_all(&files, settings, |input, _| analyze_one(input, settings));
     let fleet = files.len() > 1 || paths.iter().any(|p| p.is_dir());
+    let called = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     let appliances = appliance_trees(&files, &outs, &mut outcomes, fleet, check, settings);
     // A fleet's trees are written under a record that the build is under
     // way, in each directory of trees, removed once every tree is written:
@@ -82,8 +87,12 @@ pub fn build(paths: &[PathBuf], out: Option<PathBuf>, check: bool, settings: &Se
                 let Some(topology) = outcome.topology.take() else {
                     return;
                 };
+                // What to run again: the one topology, or for a fleet the
+                // whole call (a tree of it is only right with the others).
                 let shown = if files[index].as_os_str() == "-" {
                     "-".to_owned()
+                } else if fleet {
+                    called.clone()
                 } else {
                     files[index].display().to_string()
                 };

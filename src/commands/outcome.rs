@@ -168,7 +168,8 @@ pub(super) fn print_outcomes(outcomes: &[Outcome], settings: &Settings) {
                 .iter()
                 .filter_map(|o| o.sources.as_ref().map(|s| (s, o.found.as_slice())))
                 .collect();
-            let log = diagnostics::formats::sarif(&reports, &failures(outcomes));
+            let failed: Vec<String> = failures(outcomes).into_iter().map(|(_, f)| f).collect();
+            let log = diagnostics::formats::sarif(&reports, &failed);
             let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
             text.push('\n');
             settings.diagnostics_out(&text);
@@ -196,9 +197,12 @@ pub(super) fn print_outcomes(outcomes: &[Outcome], settings: &Settings) {
             // What failed outside the diagnostics (a stale tree, a file that
             // cannot be read, a crash) is an annotation too: it is why the
             // step fails.
-            for failure in failures(outcomes) {
+            for (file, failure) in failures(outcomes) {
+                let file = file.map_or_else(String::new, |f| {
+                    format!("file={},", diagnostics::formats::github_property(&f))
+                });
                 text.push_str(&format!(
-                    "::error title=mailflowc::{}\n",
+                    "::error {file}title=mailflowc::{}\n",
                     diagnostics::formats::github_data(&failure)
                 ));
             }
@@ -228,7 +232,9 @@ pub(super) fn print_outcomes(outcomes: &[Outcome], settings: &Settings) {
         for line in &o.err {
             warn!("{line}");
         }
-        if !quiet {
+        // `-q` keeps what is wrong: a stale tree's lines say why a check
+        // failed, and a pre-commit hook shows nothing else.
+        if !quiet || o.code == Exit::Different {
             for line in &o.out {
                 if machine {
                     warn!("{line}");
@@ -252,7 +258,7 @@ pub(super) fn print_outcomes(outcomes: &[Outcome], settings: &Settings) {
 
 /// What failed outside the diagnostics, one message per topology: a stale
 /// tree (`build --check`), a file that cannot be read or written, a crash.
-pub(super) fn failures(outcomes: &[Outcome]) -> Vec<String> {
+pub(super) fn failures(outcomes: &[Outcome]) -> Vec<(Option<String>, String)> {
     outcomes
         .iter()
         .filter(|o| o.code == Exit::Failure || o.code == Exit::Different)
@@ -263,7 +269,10 @@ pub(super) fn failures(outcomes: &[Outcome]) -> Vec<String> {
                 .chain(o.out.iter())
                 .map(String::as_str)
                 .collect();
-            format!("{}: {}", o.display, lines.join("\n"))
+            // A topology's own file, where an annotation shows it (a shared
+            // appliance's tree has none).
+            let file = (!o.appliance && o.sources.is_some()).then(|| o.display.clone());
+            (file, format!("{}: {}", o.display, lines.join("\n")))
         })
         .collect()
 }
@@ -290,28 +299,33 @@ pub(super) fn summary(outcomes: &[Outcome]) -> String {
             o.result
         ));
     }
-    let failed = |appliance: bool| {
+    // What each kind of row came to: ok, a difference (a stale tree, a
+    // plan with changes: exit 3, so never counted ok), or failed.
+    let counts = |appliance: bool| {
         let rows: Vec<&Outcome> = outcomes
             .iter()
             .filter(|o| o.appliance == appliance)
             .collect();
-        let failed = rows
-            .iter()
-            .filter(|o| o.code == Exit::Invalid || o.code == Exit::Failure)
-            .count();
-        (rows.len(), failed)
+        let count = |codes: &[Exit]| rows.iter().filter(|o| codes.contains(&o.code)).count();
+        (
+            rows.len(),
+            count(&[Exit::Ok]),
+            count(&[Exit::Different]),
+            count(&[Exit::Invalid, Exit::Failure]),
+        )
     };
-    let (topologies, failed_topologies) = failed(false);
-    text.push_str(&format!(
-        "{topologies} topologies: {} ok, {failed_topologies} failed",
-        topologies - failed_topologies
-    ));
-    let (appliances, failed_appliances) = failed(true);
-    if appliances > 0 {
-        text.push_str(&format!(
-            "; {appliances} appliance(s): {} ok, {failed_appliances} failed",
-            appliances - failed_appliances
-        ));
+    let line = |what: &str, (rows, ok, differ, failed): (usize, usize, usize, usize)| {
+        let differ = if differ > 0 {
+            format!(" {differ} differ,")
+        } else {
+            String::new()
+        };
+        format!("{rows} {what}: {ok} ok,{differ} {failed} failed")
+    };
+    text.push_str(&line("topologies", counts(false)));
+    let appliances = counts(true);
+    if appliances.0 > 0 {
+        text.push_str(&format!("; {}", line("appliance(s)", appliances)));
     }
     text
 }
