@@ -349,3 +349,21 @@ fn a_stale_fleet_says_so_in_every_output() {
         "{annotations}"
     );
 }
+
+/// A warning in a shared base is shown once, not once per tenant (issue 29,
+/// item 6): a thousand tenants once printed it a thousand times.
+#[test]
+fn a_base_warning_is_shown_once_for_the_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("tenants");
+    std::fs::create_dir(&fleet).unwrap();
+    std::fs::write(fleet.join("_gateway.toml"), BASE).unwrap();
+    for n in 0..5 {
+        std::fs::write(fleet.join(format!("t{n}.toml")), tenant(&format!("t{n}"))).unwrap();
+    }
+    let output = mailflowc(dir.path(), &["check", "tenants"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(err.matches("changes messages").count(), 1, "{err}");
+    assert!(err.contains("also concern 4 other topologies"), "{err}");
+}

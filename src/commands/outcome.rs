@@ -215,18 +215,40 @@ pub(super) fn print_outcomes(outcomes: &[Outcome], settings: &Settings) {
         }
         DiagnosticFormat::Human => {}
     }
+    let mut shown_in_bases = std::collections::HashSet::new();
+    let mut repeated = 0;
     for o in outcomes {
         if matches!(reporting.format, DiagnosticFormat::Human) && !o.found.is_empty() {
             if let Some(sources) = &o.sources {
                 use std::io::Write as _;
-                if outcomes.len() > 1 {
-                    // A base's finding is shown for every tenant that extends it.
-                    warn!("── {}", diagnostics::sanitize(&o.display));
+                // A finding in a shared base is shown once, for the first
+                // tenant that extends it, not once per tenant.
+                let shown: Vec<Diagnostic> = o
+                    .found
+                    .iter()
+                    .filter(|d| {
+                        let (file, local) = sources.localize(d);
+                        file == 0
+                            || shown_in_bases.insert((
+                                sources.files()[file].name.clone(),
+                                local.span.clone().map(|s| (s.start, s.end)),
+                                d.code.id(),
+                                d.message.clone(),
+                            ))
+                    })
+                    .cloned()
+                    .collect();
+                if shown.is_empty() {
+                    repeated += 1;
+                } else {
+                    if outcomes.len() > 1 {
+                        warn!("── {}", diagnostics::sanitize(&o.display));
+                    }
+                    let text =
+                        diagnostics::render_sources(&shown, sources, settings.color_on_stderr());
+                    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+                    warn!("{} error(s), {} warning(s)", o.errors(), o.warnings());
                 }
-                let text =
-                    diagnostics::render_sources(&o.found, sources, settings.color_on_stderr());
-                let _ = std::io::stderr().lock().write_all(text.as_bytes());
-                warn!("{} error(s), {} warning(s)", o.errors(), o.warnings());
             }
         }
         for line in &o.err {
@@ -243,6 +265,13 @@ pub(super) fn print_outcomes(outcomes: &[Outcome], settings: &Settings) {
                 }
             }
         }
+    }
+    if repeated > 0 {
+        warn!(
+            "(the same finding(s) of a shared base, shown above, also concern {repeated} other \
+             topolog{})",
+            if repeated == 1 { "y" } else { "ies" }
+        );
     }
     if outcomes.len() > 1 && !quiet {
         let table = summary(outcomes);
