@@ -463,3 +463,16 @@ fn init_and_explain_say_what_the_tool_does() {
     assert!(text.contains("604800"), "{text}");
     assert!(!text.contains("2147483647"), "{text}");
 }
+
+/// A gateway whose only address lies in a documentation range gets MF0107
+/// for that address, not MF0104 beside it (issue 29, item 7).
+#[test]
+fn a_refused_egress_address_is_not_also_reported_as_no_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let topology = "version = 1\n\n[organization]\nname = \"Contoso\"\ntenant = \"contoso.onmicrosoft.com\"\ndomains = [\"contoso.com\"]\n\n[gateway]\nname = \"Gateway\"\negress = [\"192.0.2.10\"]\nmx = [{ host = \"mx1.gateway.example\", priority = 10 }]\n";
+    std::fs::write(dir.path().join("t.toml"), topology).unwrap();
+    let out = common::mailflowc_in(dir.path(), &["check", "t.toml", "--format", "json"]);
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = found.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["MF0107"], "{found:#?}");
+}

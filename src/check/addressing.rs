@@ -23,11 +23,15 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     let gateway = raw.gateway.get_ref();
     let (egress_nets, cap_span): (Vec<IpNet>, Range<usize>) = match &gateway.egress {
         Some(list) => {
+            let before = found.len();
             let egress = entries(list, "gateway.egress", found);
             if !egress.iter().any(|e| e.net.addr().is_ipv4()) {
                 // Only IPv6 or nothing valid: the per-entry IPv6 warnings would
-                // only repeat what this error says.
-                if !found.iter().any(|d| d.code == Code::InvalidAddress) {
+                // only repeat what this error says, and an entry refused on
+                // its own (invalid, private or documentation space,
+                // Microsoft 365's) already says why none is left.
+                let refused = found[before..].iter().any(Diagnostic::is_error);
+                if !refused && !found.iter().any(|d| d.code == Code::InvalidAddress) {
                     found.push(
                         Diagnostic::new(
                             Code::NoUsableGatewayAddress,
