@@ -82,7 +82,7 @@ pub fn emit(topology: &Topology, source_name: &str, lang: Lang) -> Result<Files,
     let plan = plan_from(topology, &exchange_steps);
     let rendered = exchange::render(
         &exchange_steps,
-        &exchange::plan::help_facts(topology),
+        &exchange::help::help_facts(topology),
         &topology.organization.tenant,
         source_name,
     )?

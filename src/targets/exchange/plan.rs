@@ -10,12 +10,12 @@
 //! `shared/reference/exchange-facts.md`; `tests/powershell.rs` checks every
 //! emitted cmdlet and parameter against Microsoft's cmdlet reference.
 
-use super::audit::ALLOW_LIST_CAP;
-use crate::model::{Outbound, Topology};
-use crate::parse::{EfMode, LockdownBy, OutboundTls};
-use crate::targets::plan::{
-    marker, property, Action, Object, Phase, Property, Step, Target, Value,
+use super::objects::{
+    comment, inbound_connector, lockdown_connector, outbound_connector, rule_state,
 };
+use crate::model::Topology;
+use crate::parse::EfMode;
+use crate::targets::plan::{property, Action, Object, Phase, Step, Target, Value};
 use serde::Serialize;
 
 /// The secret the outbound rule stamps, by reference only.
@@ -614,74 +614,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
     set.out
 }
 
-/// The facts the scripts' help text (`powershell/_help.ps1.j2`) states:
-/// computed or validated values only (addresses, counts, the tenant's
-/// onmicrosoft.com name, a fingerprint), never a user's free text, which
-/// could close the comment the help sits in.
-#[derive(Debug, Clone, Serialize)]
-pub struct HelpFacts {
-    pub tenant: String,
-    pub ef_mode: EfMode,
-    pub ef_pilots: usize,
-    pub ef_skip_count: usize,
-    /// IPv4 prefixes wider than /24, split for Exchange.
-    pub split_prefixes: Vec<String>,
-    /// IPv6 prefixes, left out of Exchange's IPv4-only fields.
-    pub ipv6_left_out: Vec<String>,
-    pub gateway_entries: usize,
-    pub allow_list_cap: usize,
-    pub lockdown_by: Option<LockdownBy>,
-    pub tls: Option<&'static str>,
-    pub sha256: Option<String>,
-}
-
-/// The help facts of a topology.
-pub fn help_facts(topology: &Topology) -> HelpFacts {
-    let ef = &topology.inbound.enhanced_filtering;
-    let egress = &topology.gateway.egress;
-    HelpFacts {
-        tenant: topology.organization.tenant.clone(),
-        ef_mode: ef.mode,
-        ef_pilots: ef.pilot_recipients.len(),
-        ef_skip_count: ef.skip_ips.ipv4().len(),
-        split_prefixes: egress
-            .ipv4_split_prefixes()
-            .into_iter()
-            .map(|p| p.to_string())
-            .collect(),
-        ipv6_left_out: egress
-            .ipv6_prefixes()
-            .into_iter()
-            .map(|p| p.to_string())
-            .collect(),
-        gateway_entries: egress.ipv4_exchange_entries().len(),
-        allow_list_cap: ALLOW_LIST_CAP,
-        lockdown_by: topology.inbound.lockdown.as_ref().map(|l| l.by),
-        tls: topology.outbound.as_ref().map(|o| o.tls.exchange_value()),
-        sha256: topology
-            .outbound
-            .as_ref()
-            .map(|o| o.secret_header.sha256.clone()),
-    }
-}
-
-/// Enhanced Filtering settings, the same on every connector that may receive
-/// the gateway's mail: Microsoft says a restricting connector takes
-/// precedence over an unrestricted one for the same senders
-/// (exchange-facts F-IN-10), so after lock-down the lock-down connector may be
-/// the one that matches, and it must skip the same hops.
-fn enhanced_filtering_params(topology: &Topology) -> [Property; 3] {
-    let ef = &topology.inbound.enhanced_filtering;
-    [
-        property("EFSkipLastIP", Value::Bool(ef.mode == EfMode::SkipLastIp)),
-        property(
-            "EFSkipIPs",
-            Value::list_or_null(ef.skip_ips.ipv4_prefixes()),
-        ),
-        property("EFUsers", Value::list_or_null(ef.pilot_recipients.clone())),
-    ]
-}
-
 /// The two-digit number of the applying step `slug`.
 fn apply_number(steps: &[ExchangeStep], slug: &str) -> u32 {
     let id = format!("exchange.{slug}");
@@ -692,137 +624,4 @@ fn apply_number(steps: &[ExchangeStep], slug: &str) -> u32 {
         .and_then(|file| file.get(..2))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
-}
-
-/// Who the object is to the scripts: its comment, carrying the marker.
-fn comment(role: &str, what: &str) -> (String, String) {
-    let marker = marker(role);
-    (format!("Managed by mailflowc ({marker}): {what}"), marker)
-}
-
-fn inbound_connector(topology: &Topology, exchange_entries: &[String]) -> Object {
-    let (text, marker) = comment("inbound-connector", "mail from the secure email gateway.");
-    let mut params = vec![
-        property("ConnectorType", Value::text("Partner")),
-        property("Enabled", Value::Bool(true)),
-        property("SenderDomains", Value::List(vec!["*".to_owned()])),
-        property("SenderIPAddresses", Value::List(exchange_entries.to_vec())),
-        // Restriction is the lock-down connector's job, after cutover; both
-        // flags are stated so a hand-set restriction is put right.
-        property("RestrictDomainsToIPAddresses", Value::Bool(false)),
-        property("RestrictDomainsToCertificate", Value::Bool(false)),
-        property("RequireTls", Value::Bool(true)),
-        // Cleared when the topology names no certificate, so removing
-        // `tls_certificate` removes it from the connector too.
-        property(
-            "TlsSenderCertificateName",
-            topology
-                .gateway
-                .tls_certificate
-                .as_deref()
-                .map_or(Value::Null(()), Value::text),
-        ),
-    ];
-    params.extend(enhanced_filtering_params(topology));
-    params.push(property("Comment", Value::Text(text)));
-    Object::new(INBOUND_CONNECTOR, &topology.names.inbound_connector, params).owned(marker)
-}
-
-fn lockdown_connector(topology: &Topology, by: LockdownBy, exchange_entries: &[String]) -> Object {
-    let (text, marker) = comment(
-        "lockdown-connector",
-        "rejects mail that did not come through the secure email gateway.",
-    );
-    let mut params = vec![
-        property("ConnectorType", Value::text("Partner")),
-        property("Enabled", Value::Bool(true)),
-        property("SenderDomains", Value::List(vec!["*".to_owned()])),
-        property(
-            "AssociatedAcceptedDomains",
-            Value::List(topology.organization.domains.clone()),
-        ),
-        property("RequireTls", Value::Bool(true)),
-    ];
-    // Address and certificate restriction go in separate connectors
-    // (exchange-facts F-IN-10), so each lock-down uses exactly one, and the
-    // other one's flag and list are cleared explicitly: switching
-    // `lockdown_by` never leaves both on one connector.
-    match by {
-        LockdownBy::IpAddresses => {
-            params.extend([
-                property("SenderIPAddresses", Value::List(exchange_entries.to_vec())),
-                property("RestrictDomainsToIPAddresses", Value::Bool(true)),
-                property("TlsSenderCertificateName", Value::Null(())),
-                property("RestrictDomainsToCertificate", Value::Bool(false)),
-            ]);
-        }
-        LockdownBy::Certificate => {
-            let certificate = topology.gateway.tls_certificate.clone().unwrap_or_default();
-            params.extend([
-                property("SenderIPAddresses", Value::Null(())),
-                property("RestrictDomainsToIPAddresses", Value::Bool(false)),
-                property("TlsSenderCertificateName", Value::Text(certificate)),
-                property("RestrictDomainsToCertificate", Value::Bool(true)),
-            ]);
-        }
-    }
-    params.extend(enhanced_filtering_params(topology));
-    params.push(property("Comment", Value::Text(text)));
-    Object::new(
-        INBOUND_CONNECTOR,
-        &topology.names.lockdown_connector,
-        params,
-    )
-    .owned(marker)
-}
-
-/// The rule-scoped outbound connector (exchange-facts F-OUT-02, F-OUT-04 to
-/// F-OUT-06): smart hosts instead of MX, TlsDomain only with DomainValidation.
-fn outbound_connector(topology: &Topology, outbound: &Outbound) -> Object {
-    let (text, marker) = comment(
-        "outbound-connector",
-        "outbound mail to the secure email gateway, chosen by a transport rule.",
-    );
-    let tls_domain = match outbound.tls {
-        OutboundTls::DomainValidation => outbound
-            .tls_domain
-            .clone()
-            .map_or(Value::Null(()), Value::Text),
-        _ => Value::Null(()),
-    };
-    let params = vec![
-        property("ConnectorType", Value::text("Partner")),
-        property("Enabled", Value::Bool(true)),
-        property("IsTransportRuleScoped", Value::Bool(true)),
-        property("UseMXRecord", Value::Bool(false)),
-        property("SmartHosts", Value::List(outbound.smart_hosts.clone())),
-        property("TlsSettings", Value::text(outbound.tls.exchange_value())),
-        property("TlsDomain", tls_domain),
-        // The transport-security modes Exchange Online added to outbound
-        // connectors in 2026 (F-OUT-08; MC1220759), stated at their
-        // documented defaults so that a connector set to another value is
-        // drift: `SmtpDaneMode Mandatory` queues and then drops mail where
-        // the destination has no DANE, and Microsoft does not say how it
-        // applies to a smart host. `TestMode $false`: a connector in test
-        // mode is not used for mail flow the way an active one is.
-        property("SmtpDaneMode", Value::text("Opportunistic")),
-        property("MtaStsMode", Value::text("Opportunistic")),
-        property("TestMode", Value::Bool(false)),
-        property("Comment", Value::Text(text)),
-    ];
-    Object::new(
-        OUTBOUND_CONNECTOR,
-        &topology.names.outbound_connector,
-        params,
-    )
-    .owned(marker)
-}
-
-/// A transport rule's wanted state always includes these: enforced, and
-/// enabled (`State` is read-only; `Enable-TransportRule` sets it, F-TR-02).
-fn rule_state() -> [Property; 2] {
-    [
-        property("Mode", Value::text("Enforce")),
-        property("State", Value::text("Enabled")),
-    ]
 }

@@ -3,7 +3,8 @@
 //! PowerShell templates, and adds what belongs to a script rather than to an
 //! object (its own parameters, how objects are listed, where records go).
 
-use super::plan::{ExchangeStep, HelpFacts, Script};
+use super::help::HelpFacts;
+use super::plan::{ExchangeStep, Script};
 use super::readback::{self, Rule};
 use crate::targets::plan::{Object, Value};
 use crate::targets::templates::ids;
