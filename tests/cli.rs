@@ -476,3 +476,29 @@ fn a_refused_egress_address_is_not_also_reported_as_no_address() {
     let codes: Vec<&str> = found.iter().filter_map(|d| d["code"].as_str()).collect();
     assert_eq!(codes, ["MF0107"], "{found:#?}");
 }
+
+/// Cisco's steps give Microsoft 365 a mail flow policy of its own and never
+/// set the shared `$RELAYED` to TLS Required, and the pilot says every
+/// proxy address must be listed (issue 29, item 3).
+#[test]
+fn the_cisco_steps_leave_relayed_alone_and_the_pilot_names_proxy_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::root().join("examples/cisco.toml"),
+        dir.path().join("cisco.toml"),
+    )
+    .unwrap();
+    let out = common::mailflowc_in(dir.path(), &["build", "cisco.toml"]);
+    assert!(out.status.success(), "{out:?}");
+    let steps = std::fs::read_to_string(dir.path().join("generated/cisco/STEPS.md")).unwrap();
+    assert!(!steps.contains("Mail flow policy `$RELAYED`"), "{steps}");
+    assert!(
+        steps.contains("Add mail flow policy `$RELAY_O365`"),
+        "{steps}"
+    );
+    assert!(steps.contains("with policy `$RELAY_O365`"), "{steps}");
+    let fixture = common::root().join("tests/fixtures/valid/everything.toml");
+    let files = common::build(&fixture);
+    let runbook = &files["RUNBOOK.md"];
+    assert!(runbook.contains("every proxy address"), "{runbook}");
+}

@@ -19,6 +19,13 @@ pub struct Cisco {
     pub destination_controls: DestinationControls,
 }
 
+/// The mail flow policy of the relay sender group: its own, named after
+/// the group (`$RELAY_O365`), never the shared `$RELAYED`, whose TLS
+/// setting every other relay client of the listener depends on.
+pub fn relay_policy(relay_sender_group: &str) -> String {
+    format!("${relay_sender_group}")
+}
+
 /// Self-throttling towards Microsoft 365, per routed domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DestinationControls {

@@ -17,7 +17,7 @@ mod outbound;
 mod topology;
 
 pub use address_set::AddressSet;
-pub use cisco::{Cisco, DestinationControls};
+pub use cisco::{relay_policy, Cisco, DestinationControls};
 pub use dns::Dns;
 pub use gateway::{DispositionRule, Gateway, MxRecord, SourceRef, VendorData};
 pub use inbound::{EnhancedFiltering, Inbound, Lockdown};

@@ -303,6 +303,7 @@ pub fn files(
         filter_name => &manifest.filter_name,
         outbound_listener => &manifest.outbound_listener,
         relay_sender_group => &manifest.relay_sender_group,
+        relay_policy => crate::model::relay_policy(&manifest.relay_sender_group),
         header => &manifest.header,
     };
     let guard = minijinja::context! {

@@ -87,7 +87,10 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
                 vec![
                     property("listener", Value::text(&cisco.outbound_listener)),
                     property("members", Value::List(vec![".protection.outlook.com".to_owned()])),
-                    property("policy", Value::text("$RELAYED")),
+                    property(
+                        "policy",
+                        Value::Text(crate::model::relay_policy(&cisco.relay_sender_group)),
+                    ),
                 ],
             )],
             undo: None,

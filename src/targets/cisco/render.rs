@@ -32,6 +32,7 @@ pub fn files(
             minijinja::context! {
                 source => source,
                 cisco => context(cisco),
+                cisco_relay_policy => crate::model::relay_policy(&cisco.relay_sender_group),
                 domains => &topology.organization.domains,
                 routes => context(&topology.organization.microsoft365_mx),
                 controls => minijinja::context! {
