@@ -427,3 +427,87 @@ fn no_description_restates_a_table_default() {
         );
     }
 }
+
+/// The README's pull-request steps run as written (issue 29, item 4): each
+/// `run:` line of its block, in a shell, in a shallow clone of a pull
+/// request's branch as `actions/checkout` leaves it, with mailflowc on
+/// `PATH` as the action puts it and `GITHUB_BASE_REF` set as the runner sets
+/// it.
+#[test]
+fn the_readmes_pull_request_steps_run_from_a_shallow_clone() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let block = readme
+        .split("```yaml")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or(""))
+        .find(|b| b.contains("--base \"origin/$GITHUB_BASE_REF\""))
+        .expect("the README's pull-request block");
+    let steps: Vec<&str> = block
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- run: "))
+        .collect();
+    assert!(steps.len() >= 3, "{steps:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    let git = |dir: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", text(&out));
+    };
+    git(&origin, &["init", "-q", "-b", "main"]);
+    git(&origin, &["config", "user.email", "t@example.com"]);
+    git(&origin, &["config", "user.name", "t"]);
+    let example = std::fs::read_to_string(common::root().join("examples/cloudflare.toml")).unwrap();
+    std::fs::write(origin.join("topology.toml"), &example).unwrap();
+    let binary = env!("CARGO_BIN_EXE_mailflowc");
+    let build = |dir: &Path| {
+        let out = Command::new(binary)
+            .current_dir(dir)
+            .args(["build", "topology.toml"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    build(&origin);
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "main"]);
+    git(&origin, &["checkout", "-q", "-b", "pr"]);
+    let changed = example.replace("\"contoso.co.jp\"]", "\"contoso.co.jp\", \"contoso.de\"]");
+    assert_ne!(changed, example);
+    std::fs::write(origin.join("topology.toml"), changed).unwrap();
+    build(&origin);
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "pr"]);
+
+    let url = format!("file://{}", origin.display());
+    git(
+        dir.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "pr", &url, "work",
+        ],
+    );
+    let work = dir.path().join("work");
+    let bin_dir = Path::new(binary).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for step in steps {
+        let out = Command::new("bash")
+            .current_dir(&work)
+            .args(["-e", "-c", step])
+            .env("PATH", &path)
+            .env("GITHUB_BASE_REF", "main")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "`{step}`: {}", text(&out));
+    }
+    let plan = std::fs::read_to_string(work.join("plan.md")).unwrap();
+    assert!(plan.contains("contoso.de"), "{plan}");
+}
