@@ -19,6 +19,10 @@ pub struct Answers {
     /// The tenant's initial domain, NAME.onmicrosoft.com.
     #[arg(long)]
     pub tenant: Option<String>,
+    /// The organization's name, as the runbook and the scripts' comments
+    /// show it [default: the tenant's NAME, named in a warning].
+    #[arg(long)]
+    pub organization: Option<String>,
     /// An accepted domain whose MX moves to the gateway (repeatable).
     #[arg(long = "domain", value_name = "DOMAIN")]
     pub domains: Vec<String>,
@@ -184,12 +188,21 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
             EXAMPLE_SHA256.to_owned()
         }
     };
-    let organization_name = tenant
-        .split('.')
-        .next()
-        .filter(|s| !s.is_empty() && *s != "replace-me")
-        .unwrap_or("Replace Me Ltd")
-        .to_owned();
+    let organization_name = match &answers.organization {
+        Some(name) => name.clone(),
+        None => {
+            let name = tenant
+                .split('.')
+                .next()
+                .filter(|s| !s.is_empty() && *s != "replace-me")
+                .unwrap_or("Replace Me Ltd")
+                .to_owned();
+            examples.push(format!(
+                "organization.name = \"{name}\": taken from the tenant's name; give your organization's (--organization)"
+            ));
+            name
+        }
+    };
     let secret_from = format!("env:{SECRET_VARIABLE}");
     // The file name reaches a comment: only letters, digits and `._-+`.
     let file_name = &crate::targets::source_label(file_name);

@@ -500,3 +500,30 @@ fn the_cisco_steps_leave_relayed_alone_and_the_pilot_names_proxy_addresses() {
     let runbook = &files["RUNBOOK.md"];
     assert!(runbook.contains("every proxy address"), "{runbook}");
 }
+
+/// `init --organization` names the organization; without it the name taken
+/// from the tenant is named in a warning (issue 29, item 7).
+#[test]
+fn init_takes_the_organization_name_from_its_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::mailflowc_in(
+        dir.path(),
+        &[
+            "init",
+            "a.toml",
+            "--tenant",
+            "fabrikam.onmicrosoft.com",
+            "--organization",
+            "Fabrikam GmbH",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let starter = std::fs::read_to_string(dir.path().join("a.toml")).unwrap();
+    assert!(starter.contains("name = \"Fabrikam GmbH\""), "{starter}");
+    let out = common::mailflowc_in(
+        dir.path(),
+        &["init", "b.toml", "--tenant", "fabrikam.onmicrosoft.com"],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("--organization"), "{said}");
+}
