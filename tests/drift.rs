@@ -14,18 +14,23 @@ fn in_sync() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture("in-sync.json")).unwrap()).unwrap()
 }
 
-fn run(export: &Value) -> (i32, Value) {
+/// `mailflowc drift` of the fixture topology against `export`, with `more`.
+fn drift_output(export: &Value, more: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.json");
     std::fs::write(&path, serde_json::to_string_pretty(export).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+    Command::new(env!("CARGO_BIN_EXE_mailflowc"))
         .args(["drift"])
         .arg(fixture("topology.toml"))
         .arg("--tenant")
         .arg(&path)
-        .args(["--format", "json"])
+        .args(more)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn run(export: &Value) -> (i32, Value) {
+    let out = drift_output(export, &["--format", "json"]);
     let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap(), report)
 }
@@ -186,16 +191,7 @@ fn what_the_tenant_had_before_is_not_drift() {
 fn an_export_without_the_organization_settings_is_refused() {
     let mut export = in_sync();
     export.as_object_mut().unwrap().remove("OrganizationConfig");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("export.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
-        .args(["drift"])
-        .arg(fixture("topology.toml"))
-        .arg("--tenant")
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = drift_output(&export, &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -317,16 +313,7 @@ fn exports_up_to_16_mib_are_read_and_bigger_ones_refused_naming_the_limit() {
 fn an_export_of_another_tenant_is_refused() {
     let mut export = in_sync();
     export["tenant"] = json!("fabrikam.onmicrosoft.com");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("export.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))
-        .args(["drift"])
-        .arg(fixture("topology.toml"))
-        .arg("--tenant")
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = drift_output(&export, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
