@@ -163,14 +163,18 @@ pub(super) fn appliance_trees(
                         }
                         Some(Refusal::LeftOut(left_out)) => {
                             let named = |(stem, in_call): &(String, bool)| {
+                                // A name from a manifest or a directory: outside text.
+                                let shown = crate::diagnostics::sanitize(stem);
                                 if *in_call {
-                                    format!("`{stem}` (it has errors)")
+                                    format!("`{shown}` (it has errors)")
                                 } else {
                                     format!(
-                                        "`{stem}` (not in this build; its tree `{}` is still \
+                                        "`{shown}` (not in this build; its tree `{}` is still \
                                          there: delete that tree if the tenant has left the \
                                          appliance)",
-                                        fleet.join(stem).display()
+                                        crate::diagnostics::sanitize(
+                                            &fleet.join(stem).display().to_string()
+                                        )
                                     )
                                 }
                             };

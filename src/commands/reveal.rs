@@ -183,7 +183,7 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>, settings: &Settings) -> Exit {
                      drop its mail",
                     left_out
                         .iter()
-                        .map(|(stem, _)| format!("`{stem}`"))
+                        .map(|(stem, _)| format!("`{}`", crate::diagnostics::sanitize(stem)))
                         .collect::<Vec<_>>()
                         .join(", "),
                     trees.display()

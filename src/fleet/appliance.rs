@@ -154,12 +154,12 @@ pub fn not_accepted(dir: &Path, tenant: Tenant) -> Option<String> {
         Some(_) => Some(format!(
             "the relay guard in `{}` accepts another secret for `{}`",
             dir.display(),
-            tenant.stem
+            crate::diagnostics::sanitize(tenant.stem)
         )),
         None => Some(format!(
             "the relay guard in `{}` does not accept `{}` yet",
             dir.display(),
-            tenant.stem
+            crate::diagnostics::sanitize(tenant.stem)
         )),
     }
 }
