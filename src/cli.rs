@@ -324,11 +324,10 @@ fn run(command: Command, settings: Settings) -> Exit {
             lang,
         } => {
             let settings = Settings {
-                lang: match lang {
-                    None | Some(LangArg::En) => crate::targets::Lang::En,
-                    Some(LangArg::Ja) => crate::targets::Lang::Ja,
-                },
-                lang_given: lang.is_some(),
+                lang: lang.map(|lang| match lang {
+                    LangArg::En => crate::targets::Lang::En,
+                    LangArg::Ja => crate::targets::Lang::Ja,
+                }),
                 ..settings
             };
             reporting(settings, how, |s| {

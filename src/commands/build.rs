@@ -147,11 +147,9 @@ fn finish_command(paths: &[PathBuf], out: Option<&Path>) -> String {
 /// The language a tree is built in: `--lang` when given, else the one the
 /// tree on disk records (English when it records none).
 pub(super) fn tree_language(out: &Path, settings: &Settings) -> crate::targets::Lang {
-    if settings.lang_given {
-        settings.lang
-    } else {
-        crate::trees::language(out).unwrap_or_default()
-    }
+    settings
+        .lang
+        .unwrap_or_else(|| crate::trees::language(out).unwrap_or_default())
 }
 
 /// Checks one topology of a build; its model stays in the outcome until the

@@ -88,7 +88,7 @@ pub(super) fn load_topology(path: &Path, settings: &Settings) -> Result<Input, S
         display,
         base_dir,
         sources,
-        lang: settings.lang,
+        lang: settings.lang.unwrap_or_default(),
     })
 }
 

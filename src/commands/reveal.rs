@@ -211,7 +211,7 @@ fn reveal_fleet(dir: &Path, out: Option<PathBuf>, settings: &Settings) -> Exit {
             &tenants,
             &order,
             Some(&secrets),
-            settings.lang,
+            settings.lang.unwrap_or_default(),
         ) {
             Ok(files) => {
                 for (path, text) in files {

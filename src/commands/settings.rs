@@ -118,11 +118,9 @@ pub struct Settings {
     /// Machine-readable diagnostics go to stderr: the command's own report
     /// is on stdout (`plan`, `drift`, `audit`, `import`).
     pub diagnostics_on_stderr: bool,
-    /// The language `build --lang` asked for; English for every other command.
-    pub lang: crate::targets::Lang,
-    /// Whether `--lang` was given: without it, `build` keeps the language
-    /// each tree was built in.
-    pub lang_given: bool,
+    /// The language `build --lang` asked for; without it, `build` keeps the
+    /// language each tree was built in, and every other command is English.
+    pub lang: Option<crate::targets::Lang>,
 }
 
 impl Settings {
