@@ -367,3 +367,35 @@ fn a_base_warning_is_shown_once_for_the_fleet() {
     assert_eq!(err.matches("changes messages").count(), 1, "{err}");
     assert!(err.contains("also concern 4 other topologies"), "{err}");
 }
+
+/// A fleet whose files all lack `version` is told once, at the base every
+/// tenant extends (issue 29, item 5): it was one MF0004 per tenant, each
+/// pointing at the tenant's own first line.
+#[test]
+fn a_missing_version_is_reported_once_at_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("tenants");
+    std::fs::create_dir(&fleet).unwrap();
+    std::fs::write(
+        fleet.join("_gateway.toml"),
+        BASE.replace("version = 1\n", ""),
+    )
+    .unwrap();
+    for n in 0..3 {
+        std::fs::write(fleet.join(format!("t{n}.toml")), tenant(&format!("t{n}"))).unwrap();
+    }
+    let output = mailflowc(dir.path(), &["check", "tenants"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(err.matches("missing required key").count(), 1, "{err}");
+    assert!(err.contains("_gateway.toml:1:1"), "{err}");
+    assert!(err.contains("also concern 2 other topologies"), "{err}");
+    // A tenant that gives `version` itself is not told to edit the base.
+    std::fs::write(
+        fleet.join("t0.toml"),
+        format!("version = 1\n{}", tenant("t0")),
+    )
+    .unwrap();
+    let output = mailflowc(dir.path(), &["check", "tenants/t0.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

@@ -99,13 +99,21 @@ pub fn parse_sources(sources: &Sources) -> (Option<RawTopology>, Vec<Diagnostic>
         return (None, shared_secrets);
     }
 
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        base: sources
+            .topology_files()
+            .skip(1)
+            .last()
+            .map(|f| (f.name.clone(), f.offset)),
+        ..Walk::default()
+    };
     let root_span = document.span();
     walk.table(document.get_ref(), root_span, "", &[]);
     let Walk {
         mut found,
         drop,
         fatal,
+        ..
     } = walk;
     if fatal {
         return (None, found);
@@ -184,6 +192,10 @@ struct Walk {
     found: Vec<Diagnostic>,
     drop: Vec<Vec<Seg>>,
     fatal: bool,
+    /// The deepest base a topology extends (its name and where it starts),
+    /// where a missing `version` is reported: every tenant of a fleet
+    /// inherits it from there, so the fleet shows the finding once.
+    base: Option<(String, usize)>,
 }
 
 fn table_name(path: &str) -> String {
@@ -234,10 +246,25 @@ impl Walk {
                 }
             }
         }
-        let missing: Vec<&Key> = known
+        let mut missing: Vec<&Key> = known
             .iter()
             .filter(|k| k.required && table.get(k.name).is_none())
             .collect();
+        if let (true, Some((base, offset))) = (path.is_empty(), &self.base) {
+            if let Some(at) = missing.iter().position(|k| k.name == "version") {
+                missing.remove(at);
+                self.fatal = true;
+                self.found.push(
+                    Diagnostic::new(Code::MissingKey, "missing required key(s) `version`")
+                        .at(*offset..*offset)
+                        .with_label("add it here")
+                        .with_help(format!(
+                            "for example: version = 1, in the base `{}`: every topology that extends it inherits it",
+                            crate::diagnostics::sanitize(base)
+                        )),
+                );
+            }
+        }
         if !missing.is_empty() {
             self.fatal = true;
             let list = missing
