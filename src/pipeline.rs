@@ -73,11 +73,53 @@ pub fn analyze_sources(sources: &Sources, ctx: &Context) -> (Option<Topology>, V
         return (None, found);
     };
     found.extend(check::check(&raw, ctx));
+    accepted_warnings(&raw, &mut found);
     diagnostics::sort(&mut found);
     if found.iter().any(Diagnostic::is_error) {
         return (None, found);
     }
     (Some(lower::lower(&raw)), found)
+}
+
+/// `[diagnostics] allow`: the warning codes the topology's owner accepted
+/// are left out, for every command, as `--allow` leaves them out of one
+/// call; a code that is not a warning mailflowc has is refused, so a typo
+/// never hides what it meant to keep.
+fn accepted_warnings(raw: &parse::raw::RawTopology, found: &mut Vec<Diagnostic>) {
+    let Some(allow) = raw
+        .diagnostics
+        .as_ref()
+        .and_then(|d| d.get_ref().allow.as_ref())
+    else {
+        return;
+    };
+    let mut accepted = Vec::new();
+    for entry in allow.get_ref() {
+        let id = entry.get_ref().trim();
+        let refusal = match Code::from_id(id) {
+            Some(code) if code.severity() == diagnostics::Severity::Warning => {
+                accepted.push(code);
+                continue;
+            }
+            Some(code) => format!(
+                "`{id}` ({}) is an error: it cannot be accepted",
+                code.title()
+            ),
+            None => format!(
+                "`{}` is not a code mailflowc reports",
+                diagnostics::sanitize(id)
+            ),
+        };
+        found.push(
+            Diagnostic::new(Code::AllowUnusable, refusal)
+                .at(entry.span())
+                .with_label("not a warning code")
+                .with_help(
+                    "list warning codes only (`mailflowc explain` lists every code with its severity); an error is fixed in the topology",
+                ),
+        );
+    }
+    found.retain(|d| d.is_error() || !accepted.contains(&d.code));
 }
 
 /// Runs the whole pipeline in memory, with the default context.

@@ -527,3 +527,34 @@ fn init_takes_the_organization_name_from_its_flag() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("--organization"), "{said}");
 }
+
+/// `[diagnostics] allow` keeps an accepted warning out of every command for
+/// that topology (issue 29, item 5): the same MF0706 and MF0210 printed on
+/// check, build, plan and dns-check, forever, with `--allow` the only way out.
+#[test]
+fn warnings_accepted_in_the_topology_stay_out_of_every_command() {
+    let (_dir, topology) = workspace();
+    let original = fs::read_to_string(&topology).unwrap();
+    let before = mailflowc(&["check", s(&topology)]);
+    assert_eq!(code(&before), 0, "{}", text(&before));
+    assert!(text(&before).contains("MF0706"), "{}", text(&before));
+    assert!(text(&before).contains("MF0210"), "{}", text(&before));
+
+    fs::write(
+        &topology,
+        format!("{original}\n[diagnostics]\nallow = [\"MF0706\"]\n"),
+    )
+    .unwrap();
+    for args in [
+        vec!["check", s(&topology)],
+        vec!["build", s(&topology)],
+        vec!["build", "--check", s(&topology)],
+        vec!["check", "--deny", "MF0706", s(&topology)],
+    ] {
+        let output = mailflowc(&args);
+        assert_eq!(code(&output), 0, "{args:?}: {}", text(&output));
+        let said = text(&output);
+        assert!(!said.contains("MF0706"), "{args:?}: {said}");
+        assert!(said.contains("MF0210"), "{args:?}: {said}");
+    }
+}

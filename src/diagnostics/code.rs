@@ -78,6 +78,7 @@ code_registry! {
     TooMany                 => "MF0007", Error,   "more entries than mailflowc's limit";
     ExtendsUnusable         => "MF0008", Error,   "the base named by `extends` cannot be used";
     SecretInSharedBase      => "MF0009", Error,   "relay secret in a shared base";
+    AllowUnusable           => "MF0010", Error,   "an accepted code that is not a warning";
 
     InvalidAddress          => "MF0101", Error,   "invalid IP address or prefix";
     HostBitsSet             => "MF0102", Warning, "prefix has host bits set";

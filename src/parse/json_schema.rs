@@ -77,6 +77,8 @@ pub const DOCS: &[(&str, &str)] = &[
     ("names.scl_bypass_rule", "The SCL -1 bypass rule's name."),
     ("names.outbound_connector", "The outbound connector's name."),
     ("names.outbound_rule", "The outbound routing rule's name."),
+    ("diagnostics", "What the topology's owner decided about mailflowc's findings."),
+    ("diagnostics.allow", "Warning codes accepted for this topology: every command leaves them out, as --allow does for one call."),
 ];
 
 /// The description of the key at `path` (`table.key`).

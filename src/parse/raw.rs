@@ -28,6 +28,18 @@ pub struct RawTopology {
     pub dns: Option<Spanned<RawDns>>,
     #[serde(default)]
     pub names: Option<Spanned<RawNames>>,
+    #[serde(default)]
+    pub diagnostics: Option<Spanned<RawDiagnostics>>,
+}
+
+/// What the topology's owner decided about mailflowc's own findings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiagnostics {
+    /// Warning codes accepted for this topology: every command leaves them
+    /// out, as `--allow` does for one call.
+    #[serde(default)]
+    pub allow: Option<SpannedList>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -122,6 +122,7 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("cisco", Kind::Table, "[cisco]"),
             opt("dns", Kind::Table, "[dns]"),
             opt("names", Kind::Table, "[names]"),
+            opt("diagnostics", Kind::Table, "[diagnostics]"),
         ],
     ),
     (
@@ -236,7 +237,14 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("outbound_rule", Kind::Str, "outbound_rule = \"…\""),
         ],
     ),
+    (
+        "diagnostics",
+        &[opt("allow", Kind::StrList, "allow = [\"MF0706\"]").at_most(MAX_ALLOWED_CODES)],
+    ),
 ];
+
+/// The most warning codes a topology may accept (there are fewer warnings).
+pub const MAX_ALLOWED_CODES: usize = 64;
 
 /// The keys allowed in the table at `path`, if that table is known.
 pub fn keys_of(path: &str) -> Option<&'static [Key]> {
