@@ -23,6 +23,17 @@ pub fn lower(raw: &RawTopology) -> Topology {
     let selection = raw.vendor_selection();
     let catalog_egress = selection.and_then(|s| s.egress());
     let catalog_mx = selection.and_then(|s| s.mx());
+    // Entries of the catalog's list the topology leaves out (check refuses
+    // any that is not one).
+    let excluded: Vec<ipnet::IpNet> = gateway
+        .egress_exclude
+        .as_ref()
+        .map(|list| list.get_ref().iter())
+        .into_iter()
+        .flatten()
+        .filter_map(|a| parse_address(a.get_ref()).ok())
+        .map(|p| p.net)
+        .collect();
     let egress = match &gateway.egress {
         Some(list) => address_set(list),
         None => AddressSet::new(
@@ -31,7 +42,8 @@ pub fn lower(raw: &RawTopology) -> Topology {
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|a| parse_address(a).ok())
-                .map(|p| p.net),
+                .map(|p| p.net)
+                .filter(|net| !excluded.contains(net)),
         ),
     };
 

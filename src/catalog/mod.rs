@@ -156,6 +156,25 @@ pub fn describe(vendor: &Vendor) -> String {
             }
         }
     }
+    let _ = writeln!(
+        out,
+        "\nto pin these lists (gateway.catalog_pin; a catalog that changes is then refused until you review it):"
+    );
+    if vendor.regions.is_empty() {
+        if let Some(selection) = select(&vendor.id, None) {
+            let _ = writeln!(out, "  catalog_pin = \"{}\"", selection.pin());
+        }
+    }
+    for region in &vendor.regions {
+        if let Some(selection) = select(&vendor.id, Some(&region.id)) {
+            let _ = writeln!(
+                out,
+                "  catalog_pin = \"{}\"   # region {}",
+                selection.pin(),
+                region.id
+            );
+        }
+    }
     let _ = writeln!(out, "\nsources:");
     for source in &vendor.sources {
         let dated = match (&source.page_date, &source.retrieved) {
@@ -187,6 +206,30 @@ impl Selection {
 
     pub fn mx(&self) -> Option<(&'static [CatalogMx], &'static Source)> {
         self.vendor.mx_for(self.region)
+    }
+
+    /// What `gateway.catalog_pin` holds: 16 hex digits of a SHA-256 over
+    /// the vendor, the region and the egress and MX lists the catalog
+    /// supplies for it, so any change to what a build would take differs.
+    pub fn pin(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        let mut line = |text: &str| {
+            hash.update(text.as_bytes());
+            hash.update(b"\n");
+        };
+        line(&self.vendor.id);
+        line(self.region.map_or("", |r| r.id.as_str()));
+        for address in self.egress().map(|(list, _)| list).unwrap_or_default() {
+            line(&format!("egress {address}"));
+        }
+        for mx in self.mx().map(|(list, _)| list).unwrap_or_default() {
+            line(&format!("mx {} {}", mx.priority, mx.host));
+        }
+        hash.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 

@@ -18,6 +18,7 @@ pub fn select(raw: &RawTopology) -> Option<Selection> {
 
 pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
     let gateway = raw.gateway.get_ref();
+    catalog_options(raw, found);
     let Some(vendor_key) = &gateway.vendor else {
         if gateway.egress.is_none() {
             found.push(
@@ -115,6 +116,104 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
             }
             None => {}
         }
+    }
+}
+
+/// `egress_exclude` and `catalog_pin`: options on the catalog's lists.
+fn catalog_options(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
+    let gateway = raw.gateway.get_ref();
+    let selection = gateway.vendor.as_ref().and_then(|_| raw.vendor_selection());
+    if let Some(pin) = &gateway.catalog_pin {
+        match selection {
+            Some(selection) if selection.pin() == pin.get_ref().trim().to_ascii_lowercase() => {}
+            Some(selection) => found.push(
+                Diagnostic::new(
+                    Code::CatalogChanged,
+                    format!(
+                        "the catalog's lists for `{}` are not the ones this topology pinned",
+                        selection.vendor.id
+                    ),
+                )
+                .at(pin.span())
+                .with_label("pinned lists")
+                .with_help(format!(
+                    "review `mailflowc vendors show {}` and the build's diff, then set catalog_pin = \"{}\"",
+                    selection.vendor.id,
+                    selection.pin()
+                )),
+            ),
+            None if gateway.vendor.is_none() => found.push(
+                Diagnostic::new(Code::CatalogChanged, "`catalog_pin` without a catalog vendor")
+                    .at(pin.span())
+                    .with_label("nothing to pin")
+                    .with_help("remove `catalog_pin`, or name the vendor in `gateway.vendor`"),
+            ),
+            // An unknown vendor or region is reported on its own.
+            None => {}
+        }
+    }
+    let Some(exclude) = &gateway.egress_exclude else {
+        return;
+    };
+    let catalog = match (&gateway.egress, selection.and_then(|s| s.egress())) {
+        (None, Some((list, _))) => list,
+        (Some(egress), _) => {
+            found.push(
+                Diagnostic::new(
+                    Code::ExclusionNotInCatalog,
+                    "`egress_exclude` beside `egress`: the topology's own list is used",
+                )
+                .at(exclude.span())
+                .with_label("excludes nothing")
+                .also_at(egress.span(), "the list the build uses")
+                .with_help("remove the entries from `egress` itself, and `egress_exclude`"),
+            );
+            return;
+        }
+        (None, None) => {
+            if gateway.vendor.is_none() || selection.is_some() {
+                found.push(
+                    Diagnostic::new(
+                        Code::ExclusionNotInCatalog,
+                        "`egress_exclude` without a catalog egress list",
+                    )
+                    .at(exclude.span())
+                    .with_label("excludes nothing")
+                    .with_help(
+                        "remove `egress_exclude`; give the gateway's addresses in `gateway.egress`",
+                    ),
+                );
+            }
+            return;
+        }
+    };
+    let listed: Vec<ipnet::IpNet> = catalog
+        .iter()
+        .filter_map(|a| crate::knowledge::address::parse_address(a).ok())
+        .map(|p| p.net)
+        .collect();
+    for entry in exclude.get_ref() {
+        let net = crate::knowledge::address::parse_address(entry.get_ref())
+            .ok()
+            .map(|p| p.net);
+        if net.is_some_and(|n| listed.contains(&n)) {
+            continue;
+        }
+        let vendor = selection.map_or("", |s| s.vendor.id.as_str());
+        found.push(
+            Diagnostic::new(
+                Code::ExclusionNotInCatalog,
+                format!(
+                    "`{}` is not an entry of the catalog's egress list for `{vendor}`",
+                    crate::diagnostics::sanitize(entry.get_ref())
+                ),
+            )
+            .at(entry.span())
+            .with_label("not in the catalog's list")
+            .with_help(format!(
+                "copy an entry as `mailflowc vendors show {vendor}` lists it; to keep part of a prefix, give the whole list in `gateway.egress`"
+            )),
+        );
     }
 }
 

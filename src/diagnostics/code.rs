@@ -146,6 +146,8 @@ code_registry! {
     NoOutboundRelay         => "MF0705", Error,   "outbound through a gateway that relays no outbound mail";
     ExampleMx               => "MF0706", Warning, "catalog MX hosts are a documentation example";
     ExampleValue            => "MF0707", Warning, "an example value `mailflowc init` wrote is still here";
+    ExclusionNotInCatalog   => "MF0708", Error,   "an excluded address the catalog does not list";
+    CatalogChanged          => "MF0709", Error,   "the catalog's lists changed since the topology pinned them";
 }
 
 impl fmt::Display for Code {

@@ -28,6 +28,8 @@ pub const DOCS: &[(&str, &str)] = &[
     ("gateway.vendor", "A catalog vendor (`mailflowc vendors`): cloudflare, trend-micro, hornetsecurity, cisco-etd, cisco, mimecast, proofpoint-essentials, barracuda, sophos. It fills egress and MX where it publishes them."),
     ("gateway.region", "The vendor's region; default: the vendor's default region."),
     ("gateway.egress", "Addresses the gateway delivers to Microsoft 365 from: IPv4/IPv6 addresses and CIDR prefixes. Given here, they override the catalog."),
+    ("gateway.egress_exclude", "Entries of the catalog's egress list to leave out (each exactly as `mailflowc vendors show` lists it); only with a catalog vendor and no `egress`."),
+    ("gateway.catalog_pin", "The digest of the catalog's lists this topology was reviewed against (`mailflowc vendors show` prints it): a mailflowc whose catalog lists differ refuses the topology until the pin is updated."),
     ("gateway.tls_certificate", "The certificate subject the gateway presents (for certificate lock-down)."),
     ("gateway.mx", "The gateway's MX hosts; given here, they override the catalog."),
     ("gateway.arc_sealer", "The domain the gateway ARC-seals messages with: the d= tag of the ARC-Seal header it adds. Added to Exchange Online's trusted ARC sealers (Set-ArcConfig), keeping the tenant's other sealers."),

@@ -88,6 +88,13 @@ pub struct RawGateway {
     pub region: Option<Spanned<String>>,
     #[serde(default)]
     pub egress: Option<SpannedList>,
+    /// Entries of the catalog's egress list the topology leaves out.
+    #[serde(default)]
+    pub egress_exclude: Option<SpannedList>,
+    /// The digest of the catalog lists this topology was reviewed against
+    /// (`mailflowc vendors show`): a catalog that changed is refused.
+    #[serde(default)]
+    pub catalog_pin: Option<Spanned<String>>,
     #[serde(default)]
     pub tls_certificate: Option<Spanned<String>>,
     /// The gateway's inbound MX records.

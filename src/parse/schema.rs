@@ -146,6 +146,8 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("vendor", Kind::Str, "vendor = \"cloudflare\""),
             opt("region", Kind::Str, "region = \"global\""),
             opt("egress", Kind::StrList, "egress = [\"192.0.2.0/24\"]").at_most(MAX_ADDRESSES),
+            opt("egress_exclude", Kind::StrList, "egress_exclude = [\"104.30.32.0/19\"]").at_most(MAX_ADDRESSES),
+            opt("catalog_pin", Kind::Str, "catalog_pin = \"0123456789abcdef\""),
             opt("tls_certificate", Kind::Str, "tls_certificate = \"mx.gateway.example\""),
             opt("mx", Kind::TableList, "mx = [{ host = \"mx1.gateway.example\", priority = 10 }]").at_most(MAX_HOSTS),
             opt("arc_sealer", Kind::Str, "arc_sealer = \"gateway.example\""),
