@@ -246,6 +246,9 @@ fn an_outbound_only_topology_has_no_mx_phases() {
         !runbook.contains("Point MX at the gateway") && !runbook.contains("Lower the MX TTL"),
         "{runbook}"
     );
+    // A new domain has no phases to go through here (issue 29, item 7).
+    assert!(!runbook.contains("phases above"), "{runbook}");
+    assert!(runbook.contains("has no DNS phases"), "{runbook}");
 }
 
 /// The fenced blocks of one language in a Markdown text.
