@@ -29,6 +29,7 @@ pub mod lower;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod planner;
 pub mod secret;
 pub mod targets;
 pub mod trees;

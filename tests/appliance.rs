@@ -332,7 +332,7 @@ fn a_rotation_touches_only_that_tenants_entry() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["file"].as_str().unwrap())
+        .filter_map(|f| f["file"].as_str())
         .collect();
     let at = |file: &str| {
         apply

@@ -203,7 +203,7 @@ fn a_day_two_plan_names_the_script_and_its_rollback() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["file"].as_str().unwrap())
+        .filter_map(|f| f["file"].as_str())
         .collect();
     assert!(apply.contains(&SCRIPT), "{plan:#}");
     assert_eq!(changes[0]["rollback"], ROLLBACK, "{plan:#}");

@@ -82,15 +82,147 @@ fn plans_for_the_usual_changes() {
 }
 
 #[test]
-fn a_removed_address_leaves_only_after_the_old_mx_is_gone() {
+fn a_removed_address_leaves_only_once_the_gateway_no_longer_sends_from_it() {
     let (_, markdown) = plan_of(V1, &V1.replace("\"68.232.140.27\", ", ""));
     let line = markdown
         .lines()
-        .find(|l| l.contains("68.232.140.27"))
+        .find(|l| l.contains("68.232.140.27") && l.starts_with('|'))
         .unwrap();
     assert!(
-        line.contains("after the old MX records are gone"),
+        line.contains("once the gateway no longer sends from them"),
         "{markdown}"
+    );
+}
+
+/// Plans of the day-two changes issue 27 found out of order, each from the
+/// topology captured with today's binary (`tests/fixtures/sequences/captured`)
+/// against a base built from `examples/cisco.toml`: the steps, in order.
+fn planned(case: &str) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::root();
+    let captured = root.join("tests/fixtures/sequences/captured");
+    fs::copy(root.join("examples/cisco.toml"), dir.path().join("t.toml")).unwrap();
+    let env = [
+        (
+            "FABRIKAM_RELAY_SECRET",
+            "FabrikamExampleRelaySecret0123456789abcdefXYZ",
+        ),
+        (
+            "FABRIKAM_RELAY_SECRET_NEW",
+            "FabrikamRotatedRelaySecret0123456789abcdefXYZ",
+        ),
+    ];
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mailflowc"))
+            .current_dir(dir.path())
+            .envs(env)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let built = run(&["build", "t.toml"]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    fs::copy(
+        captured.join(format!("{case}.toml")),
+        dir.path().join("t.toml"),
+    )
+    .unwrap();
+    let out = run(&["plan", "t.toml", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    plan["apply"].as_array().unwrap().clone()
+}
+
+fn at(steps: &[serde_json::Value], what: &str) -> usize {
+    steps
+        .iter()
+        .position(|s| {
+            s["file"].as_str() == Some(what) || s["what"].as_str().is_some_and(|w| w.contains(what))
+        })
+        .unwrap_or_else(|| panic!("no step `{what}` in {steps:#?}"))
+}
+
+#[test]
+fn retiring_outbound_removes_the_exchange_route_before_the_gateway_relay() {
+    let steps = planned("retire-outbound");
+    let converge = at(&steps, "exchange/80-converge.ps1");
+    let gateway = at(&steps, "cisco/STEPS.md");
+    assert!(converge < gateway, "{steps:#?}");
+    assert!(at(&steps, "delivery queue") < gateway, "{steps:#?}");
+    // The guard and the SPF mechanisms leave from the base's tree, last.
+    let guard = &steps[at(&steps, "cisco/10-relay-guard-filter.txt")];
+    assert_eq!(guard["from_base"], true, "{steps:#?}");
+    assert!(
+        at(&steps, "dns/fabrikam.com/spf.txt") > gateway,
+        "{steps:#?}"
+    );
+}
+
+#[test]
+fn a_new_domain_waits_out_the_old_ttl_and_stale_mx_before_the_lockdown() {
+    let steps = planned("new-domain");
+    let pre = at(&steps, "dns/fabrikam.fr/pre-cutover.zone");
+    let cutover = at(&steps, "dns/fabrikam.fr/cutover.zone");
+    let lockdown = at(&steps, "exchange/70-lockdown-connector.ps1");
+    let ttl = at(&steps, "old TTL");
+    let stale = at(&steps, "stale MX records");
+    let senders = at(&steps, "deliver straight to Microsoft 365");
+    assert!(pre < ttl && ttl < cutover, "{steps:#?}");
+    assert!(
+        cutover < stale && stale < senders && senders < lockdown,
+        "{steps:#?}"
+    );
+    assert_eq!(steps[ttl]["kind"], "wait");
+    assert_eq!(steps[ttl]["duration"], "1 hour");
+    assert_eq!(steps[stale]["duration"], "24 to 72 hours");
+    // The gateway takes the domain before its MX points there.
+    assert!(at(&steps, "cisco/STEPS.md") < cutover, "{steps:#?}");
+}
+
+#[test]
+fn a_rotation_reveals_waits_a_message_expiration_and_has_a_second_half() {
+    let steps = planned("rotate");
+    let reveal = at(&steps, "mailflowc reveal");
+    let guard = at(&steps, "cisco/10-relay-guard-filter.txt");
+    let rule = at(&steps, "exchange/60-outbound-rule.ps1");
+    let wait = at(&steps, "MessageExpiration");
+    let second = at(&steps, "second half");
+    assert!(
+        reveal < guard && guard < rule && rule < wait && wait < second,
+        "{steps:#?}"
+    );
+    assert_eq!(steps[wait]["duration"], "24 hours");
+    assert!(steps[guard]["what"]
+        .as_str()
+        .unwrap()
+        .contains("revealed tree"));
+}
+
+#[test]
+fn a_removed_egress_waits_for_the_gateway_to_stop_sending_from_it() {
+    let steps = planned("egress-removed");
+    let stop = at(&steps, "no longer delivers or sends from 68.232.140.28");
+    for file in [
+        "exchange/10-inbound-connector.ps1",
+        "exchange/70-lockdown-connector.ps1",
+        "exchange/80-converge.ps1",
+        "dns/fabrikam.com/spf.txt",
+    ] {
+        assert!(stop < at(&steps, file), "{file}: {steps:#?}");
+    }
+    assert!(
+        !steps.iter().any(|s| s.to_string().contains("old MX")),
+        "{steps:#?}"
     );
 }
 

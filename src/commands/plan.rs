@@ -180,7 +180,8 @@ fn plan_one(
         ..new.clone()
     });
     let order = crate::targets::runbook::files_in_order(&topology, &plan);
-    let mut changes = diff::plan_changes(&base, &new, &order);
+    let waits = crate::targets::runbook::waits(&topology);
+    let mut changes = diff::plan_changes(&base, &new, &order, &waits);
     changes.base = Some(info);
     let text = match format {
         // Several topologies: one grouped report after all of them.

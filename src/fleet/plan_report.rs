@@ -74,9 +74,10 @@ fn generic_plan(plan: &PlanDiff) -> PlanDiff {
     let mut seen = std::collections::BTreeSet::new();
     let mut apply = Vec::new();
     for step in &plan.apply {
-        let step = diff::ApplyStep {
-            when: step.when.clone(),
-            file: generic_path(&step.file, &domains),
+        let step = diff::PlannedStep {
+            file: step.file.as_ref().map(|f| generic_path(f, &domains)),
+            what: generic_path(&step.what, &domains),
+            ..step.clone()
         };
         if seen.insert(step.clone()) {
             apply.push(step);

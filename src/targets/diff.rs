@@ -83,23 +83,17 @@ impl BaseInfo {
     }
 }
 
-/// One file to run for the plan's changes.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ApplyStep {
-    /// `now` (in runbook order) or after the old MX records are gone.
-    pub when: String,
-    pub file: String,
-}
+pub use crate::planner::{PlannedStep, StepKind};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PlanDiff {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseInfo>,
     pub changes: Vec<Change>,
-    /// Every file the changes need, each once, in runbook order: first what
-    /// runs now, then what runs after the old MX records are gone.
+    /// The steps the changes need, in order (the planner's): each file
+    /// once, the waits and the operator's own actions between them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub apply: Vec<ApplyStep>,
+    pub apply: Vec<PlannedStep>,
 }
 
 impl PlanDiff {
@@ -193,6 +187,10 @@ fn cuts_mail(key: &str, change: &PropertyChange) -> bool {
 pub const NOW: &str = "now";
 
 const AFTER_OLD_MX: &str = "after the old MX records are gone";
+
+/// When addresses leave: what matters is that the gateway no longer sends
+/// from them, not where the MX points.
+const ONCE_NOT_SENDING: &str = "once the gateway no longer sends from them";
 
 /// The changes that turn `base` into `new`.
 pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
@@ -312,7 +310,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                     changes.push(change(now, phase_word(&after.phase), true));
                 }
                 if !later.is_empty() {
-                    changes.push(change(later, AFTER_OLD_MX.to_owned(), false));
+                    changes.push(change(later, ONCE_NOT_SENDING.to_owned(), false));
                 }
             }
             _ => {}
@@ -338,12 +336,19 @@ fn is_allow_list(key: &str) -> bool {
 }
 
 /// The changes that turn `base` into `new`, each with the files an
-/// operator runs for it: `order` is the runbook's files in the order it
-/// runs them (`runbook::files_in_order` of the new topology).
-pub fn plan_changes(base: &DesiredState, new: &DesiredState, order: &[String]) -> PlanDiff {
+/// operator runs for it, and the steps in the planner's order: `order` is
+/// the runbook's files in the order it runs them
+/// (`runbook::files_in_order` of the new topology).
+pub fn plan_changes(
+    base: &DesiredState,
+    new: &DesiredState,
+    order: &[String],
+    waits: &crate::planner::Waits,
+) -> PlanDiff {
     let mut plan = diff(base, new);
     let rank = |file: &str| order.iter().position(|f| f == file).unwrap_or(order.len());
-    let mut apply = BTreeSet::new();
+    let new_files: BTreeSet<&str> = new.steps.iter().map(|s| s.file.as_str()).collect();
+    let mut units = Vec::new();
     for change in &mut plan.changes {
         let (files, rollback, note) = files_for(change, base, new);
         let mut files: Vec<String> = files
@@ -352,31 +357,111 @@ pub fn plan_changes(base: &DesiredState, new: &DesiredState, order: &[String]) -
             .into_iter()
             .collect();
         files.sort_by_key(|f| rank(f));
-        let later = change.when == AFTER_OLD_MX;
-        for file in &files {
-            apply.insert((later, rank(file), file.clone()));
-        }
+        let (effect, files) = effect_of(change, files, base);
+        units.push(crate::planner::Unit {
+            effect,
+            files: files
+                .iter()
+                .map(|f| (f.clone(), !new_files.contains(f.as_str())))
+                .collect(),
+        });
         change.run = files;
         change.rollback = rollback;
         if change.note.is_none() {
             change.note = note;
         }
     }
-    plan.apply = apply
-        .into_iter()
-        .map(|(later, _, file)| ApplyStep {
-            when: if later { AFTER_OLD_MX } else { NOW }.to_owned(),
-            file,
+    let special = |id: &str| step(new, id).map(|s| s.file.as_str());
+    let touches_exchange = plan.changes.iter().any(|c| c.target == "exchange");
+    plan.apply = crate::planner::plan(
+        &units,
+        order,
+        special("exchange.preflight"),
+        special("exchange.verify").filter(|_| touches_exchange),
+        waits,
+    );
+    plan
+}
+
+/// What a change does to the paths mail takes, and the files it needs for
+/// that (a domain that leaves needs its base's rollback zone, not the
+/// zones of its phases).
+fn effect_of(
+    change: &Change,
+    files: Vec<String>,
+    base: &DesiredState,
+) -> (crate::planner::Effect, Vec<String>) {
+    use crate::planner::Effect;
+    let key = change.key.as_str();
+    let removed = change.change == ChangeKind::Removed;
+    let mut parts = key.split('/');
+    let (target, second) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let third = parts.next().unwrap_or("");
+    if target == "dns" && removed {
+        return match third {
+            "cutover" => {
+                let undo = base
+                    .objects
+                    .get(key)
+                    .and_then(|e| step(base, &e.step))
+                    .and_then(|s| s.undo.as_deref())
+                    .and_then(|u| step(base, u))
+                    .map(|u| vec![u.file.clone()])
+                    .unwrap_or_default();
+                (Effect::DomainLeaves(second.to_owned()), undo)
+            }
+            "spf" => (Effect::StopRelaying, files),
+            // A leaving domain's other phases have nothing to run.
+            _ => (Effect::Open, Vec::new()),
+        };
+    }
+    if removed && (key == "exchange/outbound-connector" || key == "exchange/outbound-rule") {
+        return (Effect::StopRouting, files);
+    }
+    if removed && target == "gateway" {
+        return match second {
+            "hostaccess" | "filters" => (Effect::StopRelaying, files),
+            "destconfig" | "rcptaccess" | "smtproutes" => {
+                (Effect::StopTakingDomain(third.to_owned()), files)
+            }
+            _ => (Effect::Open, files),
+        };
+    }
+    let secret = change.properties.iter().any(|p| {
+        p.name == "accepted_secrets_sha256"
+            || [&p.before, &p.after]
+                .iter()
+                .any(|v| v.as_ref().is_some_and(|v| v.get("secret_sha256").is_some()))
+    });
+    if secret && change.change == ChangeKind::Changed {
+        return (Effect::RotateSecret, files);
+    }
+    let leaving: Vec<String> = change
+        .properties
+        .iter()
+        .filter(|p| p.added.is_empty() && !p.removed.is_empty())
+        .filter(|p| {
+            matches!(
+                p.name.as_str(),
+                "IPAllowList" | "SenderIPAddresses" | "EFSkipIPs" | "SenderIpRanges"
+            ) || (target == "dns" && p.name == "add")
+        })
+        .flat_map(|p| p.removed.iter())
+        .filter_map(|a| {
+            let a = a
+                .strip_prefix("ip4:")
+                .or(a.strip_prefix("ip6:"))
+                .unwrap_or(a);
+            a.chars()
+                .next()
+                .filter(|c| c.is_ascii_hexdigit())
+                .map(|_| a.to_owned())
         })
         .collect();
-    // Last, the read-only check that the tenant now matches.
-    let verify = step(new, "exchange.verify").map(|s| s.file.clone());
-    if let Some(verify) = verify.filter(|_| plan.changes.iter().any(|c| c.target == "exchange")) {
-        let when = plan.apply.last().map_or(NOW.to_owned(), |a| a.when.clone());
-        plan.apply.retain(|a| a.file != verify);
-        plan.apply.push(ApplyStep { when, file: verify });
+    if !leaving.is_empty() {
+        return (Effect::StopAccepting(leaving), files);
     }
-    plan
+    (Effect::Open, files)
 }
 
 fn step<'a>(state: &'a DesiredState, id: &str) -> Option<&'a StepSummary> {
@@ -565,28 +650,37 @@ pub fn markdown_cells(c: &Change) -> (String, String) {
     (details.join("<br>"), run.join("<br>"))
 }
 
-/// The files to run, as a numbered Markdown list.
-pub fn markdown_apply(diff: &PlanDiff) -> String {
-    let mut out = String::new();
-    for (when, steps) in apply_groups(diff) {
-        if when != NOW {
-            out.push_str(&format!("\nThen, {}:\n\n", md(when)));
-        }
-        for (index, step) in steps.iter().enumerate() {
-            out.push_str(&format!("{}. {}\n", index + 1, md_code(&step.file)));
-        }
-    }
-    out
+/// A planner's sentence: its `code` spans as code, the rest escaped.
+fn md_inline(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { md_code(part) } else { md(part) })
+        .collect()
 }
 
-/// The files to run, by when: now, then after the old MX records are gone.
-fn apply_groups(diff: &PlanDiff) -> Vec<(&str, Vec<&ApplyStep>)> {
-    let mut out: Vec<(&str, Vec<&ApplyStep>)> = Vec::new();
-    for step in &diff.apply {
-        match out.last_mut() {
-            Some((when, steps)) if *when == step.when => steps.push(step),
-            _ => out.push((step.when.as_str(), vec![step])),
-        }
+/// The steps, as a numbered Markdown list.
+pub fn markdown_apply(diff: &PlanDiff) -> String {
+    let mut out = String::new();
+    for (index, step) in diff.apply.iter().enumerate() {
+        let line = match (step.kind, &step.file) {
+            (StepKind::Run, Some(file)) => {
+                let mut line = md_code(file);
+                if step.from_base {
+                    line.push_str(" from the base's tree");
+                }
+                if !step.what.is_empty() {
+                    line.push_str(&format!(": {}", md(&step.what)));
+                }
+                line
+            }
+            (StepKind::Wait, _) => format!(
+                "**Wait {}**: {}",
+                md(step.duration.as_deref().unwrap_or("")),
+                md_inline(&step.what)
+            ),
+            _ => format!("**Do**: {}", md_inline(&step.what)),
+        };
+        out.push_str(&format!("{}. {line}\n", index + 1));
     }
     out
 }
@@ -639,7 +733,7 @@ pub fn markdown_body(diff: &PlanDiff, summary: bool) -> String {
     if summary {
         return out;
     }
-    out.push_str("\n**To apply**, in runbook order (paths relative to the generated tree):\n\n");
+    out.push_str("\n**To apply**, in this order (paths relative to the generated tree):\n\n");
     out.push_str(&markdown_apply(diff));
     out.push_str(&format!("\n{}\n", md(ROLLBACK_NOTE)));
     out
@@ -671,18 +765,13 @@ pub fn text_change(c: &Change, summary: bool) -> String {
     out
 }
 
-/// The files to run, as a numbered plain-text list.
+/// The steps, as a numbered plain-text list.
 pub fn text_apply(diff: &PlanDiff) -> String {
-    let mut out = String::new();
-    for (when, steps) in apply_groups(diff) {
-        if when != NOW {
-            out.push_str(&format!("  then, {when}:\n"));
-        }
-        for (index, step) in steps.iter().enumerate() {
-            out.push_str(&format!("  {}. {}\n", index + 1, step.file));
-        }
-    }
-    out
+    diff.apply
+        .iter()
+        .enumerate()
+        .map(|(index, step)| format!("  {}. {}\n", index + 1, step.describe().replace('`', "")))
+        .collect()
 }
 
 /// The plan as plain text, one change per block; `summary`: a line each.
@@ -702,7 +791,7 @@ pub fn text(diff: &PlanDiff, summary: bool) -> String {
     if summary {
         return out;
     }
-    out.push_str("To apply, in runbook order:\n");
+    out.push_str("To apply, in this order:\n");
     out.push_str(&text_apply(diff));
     out.push_str(&format!("{ROLLBACK_NOTE}\n"));
     out

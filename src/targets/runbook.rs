@@ -534,6 +534,34 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
     out
 }
 
+/// The waits of this topology, for the planner, in English words.
+pub fn waits(topology: &Topology) -> crate::planner::Waits {
+    let words = duration(topology.dns.current_ttl);
+    let count = words
+        .get_attr("count")
+        .ok()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let message = words
+        .get_attr("message")
+        .ok()
+        .map(|m| m.as_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let cloudflare = topology
+        .gateway
+        .vendor
+        .as_ref()
+        .is_some_and(|v| v.id == "cloudflare");
+    crate::planner::Waits {
+        old_ttl: message.replace("{count}", &count),
+        lockdown: if cloudflare {
+            "72 hours (Cloudflare's advice)".to_owned()
+        } else {
+            "24 to 72 hours".to_owned()
+        },
+    }
+}
+
 /// A duration as the runbook says it: the catalog message for its unit and
 /// number (`{count} hour`, `{count} hours`) and the count, so each language words
 /// and pluralizes it itself (`t(dns.current_ttl.message, count=…)`).
