@@ -8,7 +8,9 @@
 //! numbers (TTLs, waits, codes) and the same bold steps. The translations
 //! are catalogs keyed by the English (`src/targets/i18n/`): a text without
 //! an entry, an entry whose placeholders differ from its English, and an
-//! entry nothing uses all fail here.
+//! entry nothing uses all fail here. Every generated file, in both
+//! languages, is free of internal reference codes, and the Japanese prose of
+//! no ASCII `;` (issue 29, item 8).
 
 mod common;
 
@@ -164,7 +166,49 @@ fn compare(what: &str, en: &str, ja: &str) {
     }
 }
 
+/// Internal reference codes (issue 29, item 8): the IDs of our reference
+/// files (`F-OUT-09`, `exchange-facts`, a seed) belong in source comments,
+/// never in what the operator reads.
+fn reference_codes() -> regex::Regex {
+    regex::Regex::new(
+        r"\bF-[A-Z]+-\d+\b|exchange-facts|exchange-readback|cisco-facts|cisco-summary|seeds/",
+    )
+    .unwrap()
+}
+
+/// What an operator reads in either language carries no internal reference
+/// code, and the Japanese prose (outside code blocks and inline code) no
+/// ASCII `;`: Japanese joins its clauses with 「。」 or 「、」.
+fn operator_text_problems(files: &Files, lang: Lang) -> Vec<String> {
+    let codes = reference_codes();
+    let mut out = Vec::new();
+    for (path, text) in files {
+        for found in codes.find_iter(text) {
+            out.push(format!("{path}: internal reference `{}`", found.as_str()));
+        }
+        if lang != Lang::Ja || !translated(path) {
+            continue;
+        }
+        let mut in_code = false;
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            let prose: String = line.split('`').step_by(2).collect();
+            if !in_code && prose.contains(';') {
+                out.push(format!("{path}: ASCII `;` in Japanese prose: {line}"));
+            }
+        }
+    }
+    out
+}
+
 fn compare_trees(what: &str, en: &Files, ja: &Files) {
+    for (files, lang) in [(en, Lang::En), (ja, Lang::Ja)] {
+        let problems = operator_text_problems(files, lang);
+        assert!(problems.is_empty(), "{what}: {problems:#?}");
+    }
     assert_eq!(
         en.keys().collect::<Vec<_>>(),
         ja.keys().collect::<Vec<_>>(),
@@ -280,6 +324,80 @@ fn the_comparison_catches_a_dropped_command_a_changed_number_and_a_lost_step() {
         en,
         "1. 72 時間**待ち**、その後 `a.ps1` を実行します。\n\n```sh\nls\n```\n",
     );
+}
+
+#[test]
+fn the_operator_text_check_catches_a_reference_code_and_a_semicolon() {
+    let files = |path: &str, text: &str| Files::from([(path.to_string(), text.to_string())]);
+    for (lang, path, text) in [
+        (
+            Lang::En,
+            "RUNBOOK.md",
+            "Microsoft documents it (F-OUT-09).\n",
+        ),
+        (
+            Lang::Ja,
+            "RUNBOOK.md",
+            "Microsoft の記載どおりです（F-OUT-09）。\n",
+        ),
+        (
+            Lang::En,
+            "exchange/00-preflight.ps1",
+            "# wrong (exchange-facts).\n",
+        ),
+        (Lang::Ja, "cisco/STEPS.md", "- 記録して破棄します;\n"),
+        (
+            Lang::Ja,
+            "RUNBOOK.md",
+            "| 1. 準備 | MX の TTL を下げる; 受信コネクタを確認する |\n",
+        ),
+    ] {
+        assert_eq!(
+            operator_text_problems(&files(path, text), lang).len(),
+            1,
+            "{text}"
+        );
+    }
+    // A semicolon in code, and English prose, are not Japanese prose.
+    for (lang, path, text) in [
+        (
+            Lang::Ja,
+            "RUNBOOK.md",
+            "`a; b` を実行します。\n\n```sh\na; b\n```\n",
+        ),
+        (Lang::En, "RUNBOOK.md", "Run it; then wait.\n"),
+        (
+            Lang::Ja,
+            "exchange/10-inbound-connector.ps1",
+            "$a = 1; $b = 2\n",
+        ),
+    ] {
+        assert!(
+            operator_text_problems(&files(path, text), lang).is_empty(),
+            "{text}"
+        );
+    }
+}
+
+/// A DNS server returns (返す) a record; 「配信」 is the delivery of mail
+/// (issue 29, item 8). Every text about what a DNS server serves says so.
+#[test]
+fn what_a_dns_server_serves_is_not_mail_delivery_in_japanese() {
+    let serves = regex::Regex::new(r"\bserve[sd]?\b").unwrap();
+    let catalog = i18n::catalog(Lang::Ja).unwrap().unwrap();
+    let dns: Vec<&String> = catalog
+        .english()
+        .iter()
+        .filter(|en| serves.is_match(en))
+        .collect();
+    assert!(dns.len() >= 4, "{dns:#?}");
+    for en in dns {
+        let ja = catalog.get(en).unwrap();
+        assert!(
+            !ja.contains("配信") && ja.contains("返"),
+            "a DNS server returns a record, it does not deliver it: {en:?} => {ja:?}"
+        );
+    }
 }
 
 #[test]
