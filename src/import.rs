@@ -123,6 +123,7 @@ struct Draft {
     spf_hard_fail_off: bool,
     lockdown: bool,
     lockdown_by_certificate: bool,
+    lockdown_onmicrosoft: bool,
     reject_direct_send: bool,
     scl_bypass_rule: bool,
     ef_mode: String,
@@ -329,9 +330,18 @@ fn draft(export: &TenantExport, source: &str) -> Result<Draft, String> {
             .filter(|a| !a.is_empty() && !a.ends_with(".onmicrosoft.com"))
             .collect(),
     );
-    let scoped = lockdown
+    let associated = lockdown
         .map(|l| l.list("AssociatedAcceptedDomains", Rule::AcceptedDomainSet))
         .unwrap_or_default();
+    // The tenant's onmicrosoft.com domain in a scoped lock-down is what
+    // `lockdown_onmicrosoft` says, not a routed domain; a scoped lock-down
+    // without it keeps it out (`lockdown_onmicrosoft = false`).
+    d.lockdown_onmicrosoft =
+        associated.is_empty() || associated.contains(&d.tenant.to_ascii_lowercase());
+    let scoped: Vec<String> = associated
+        .into_iter()
+        .filter(|a| !a.ends_with(".onmicrosoft.com"))
+        .collect();
     if scoped.is_empty() {
         // Without a lock-down, an accepted domain is routed only when its MX
         // already points away from Microsoft 365: one whose MX is still

@@ -165,6 +165,7 @@ pub fn lower(raw: &RawTopology) -> Topology {
             spf_hard_fail_off: raw.spf_hard_fail_off(),
             lockdown: raw.lockdown().then(|| Lockdown {
                 by: raw.lockdown_by(),
+                onmicrosoft: raw.lockdown_onmicrosoft(),
             }),
             reject_direct_send: raw.reject_direct_send(),
             scl_bypass_rule: raw.scl_bypass_rule(),

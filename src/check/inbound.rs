@@ -179,6 +179,10 @@ fn outbound_only(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         ("lockdown", table.lockdown.as_ref().map(|f| f.span())),
         ("lockdown_by", table.lockdown_by.as_ref().map(|f| f.span())),
         (
+            "lockdown_onmicrosoft",
+            table.lockdown_onmicrosoft.as_ref().map(|f| f.span()),
+        ),
+        (
             "reject_direct_send",
             table.reject_direct_send.as_ref().map(|f| f.span()),
         ),

@@ -34,4 +34,7 @@ pub struct EnhancedFiltering {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Lockdown {
     pub by: LockdownBy,
+    /// Whether the connector also covers the tenant's onmicrosoft.com
+    /// domain (`inbound.lockdown_onmicrosoft`), not only the routed domains.
+    pub onmicrosoft: bool,
 }

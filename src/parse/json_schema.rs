@@ -50,6 +50,7 @@ pub const DOCS: &[(&str, &str)] = &[
     ("inbound.spf_hard_fail_off", "SPF hard fail is not marked as spam."),
     ("inbound.lockdown", "Generate the lock-down connector that refuses mail not coming through the gateway."),
     ("inbound.lockdown_by", "How the lock-down connector recognizes the gateway: ip-addresses or certificate (needs gateway.tls_certificate)."),
+    ("inbound.lockdown_onmicrosoft", "The lock-down connector also covers the tenant's onmicrosoft.com domain, whose MX is Microsoft's: mail to addresses there from outside is rejected unless it comes through the gateway. false keeps the lock-down to the routed domains (set it for hybrid)."),
     ("inbound.reject_direct_send", "Reject Direct Send after the cutover: Exchange Online refuses anonymous mail from your own domains that matches no inbound connector (breaks devices and apps that send that way). Unset, it takes the value of lockdown."),
     ("inbound.scl_bypass_rule", "An opt-in SCL -1 transport rule, only with Enhanced Filtering off."),
     ("outbound", "Present: outbound mail goes through the gateway."),

@@ -127,6 +127,9 @@ pub struct RawInbound {
     pub lockdown: Option<Spanned<bool>>,
     #[serde(default)]
     pub lockdown_by: Option<Spanned<LockdownBy>>,
+    /// Whether the lock-down also covers the tenant's onmicrosoft.com domain.
+    #[serde(default)]
+    pub lockdown_onmicrosoft: Option<Spanned<bool>>,
     #[serde(default)]
     pub reject_direct_send: Option<Spanned<bool>>,
     #[serde(default)]
@@ -330,6 +333,12 @@ impl RawTopology {
             .as_ref()
             .and_then(|i| i.get_ref().lockdown_by.as_ref())
             .map_or(LockdownBy::IpAddresses, |b| *b.get_ref())
+    }
+
+    /// Whether the lock-down connector also covers the tenant's
+    /// onmicrosoft.com domain (its MX is Microsoft's for good).
+    pub fn lockdown_onmicrosoft(&self) -> bool {
+        self.inbound_flag(|i| i.lockdown_onmicrosoft.as_ref())
     }
 
     /// `Set-OrganizationConfig -RejectDirectSend $true`, after the cutover.

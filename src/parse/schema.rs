@@ -178,6 +178,7 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("spf_hard_fail_off", Kind::Bool, "spf_hard_fail_off = true"),
             opt("lockdown", Kind::Bool, "lockdown = true"),
             opt("lockdown_by", Kind::Enum(LOCKDOWN_BY), "lockdown_by = \"ip-addresses\""),
+            opt("lockdown_onmicrosoft", Kind::Bool, "lockdown_onmicrosoft = true"),
             opt("reject_direct_send", Kind::Bool, "reject_direct_send = true"),
             opt("scl_bypass_rule", Kind::Bool, "scl_bypass_rule = false"),
         ],

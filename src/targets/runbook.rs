@@ -609,6 +609,7 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         ef_on => topology.inbound.enhanced_filtering.mode != EfMode::Off,
         inbound => topology.inbound.through_gateway,
         lockdown => topology.inbound.lockdown.is_some(),
+        lockdown_onmicrosoft => topology.inbound.lockdown.as_ref().is_some_and(|l| l.onmicrosoft),
         reject_direct_send => topology.inbound.reject_direct_send,
         arc_sealer => topology.gateway.arc_sealer,
         outbound => topology.outbound.is_some(),

@@ -105,6 +105,34 @@ pub fn nodes(tree: &tree_sitter::Tree) -> Vec<tree_sitter::Node<'_>> {
     }
 }
 
+/// The commands a PowerShell script calls, in source order: (name, line),
+/// from its syntax tree (a name inside a string or comment is no call).
+pub fn commands(text: &str) -> Vec<(String, usize)> {
+    let tree = parse_powershell(text);
+    nodes(&tree)
+        .into_iter()
+        .filter(|n| n.kind() == "command")
+        .filter_map(|n| {
+            let mut cursor = n.walk();
+            let name = n
+                .named_children(&mut cursor)
+                .find(|c| c.kind() == "command_name")?;
+            Some((
+                text[name.byte_range()].to_owned(),
+                n.start_position().row + 1,
+            ))
+        })
+        .collect()
+}
+
+/// The line of the first call of `name` in a script, if any.
+pub fn first_call(text: &str, name: &str) -> Option<usize> {
+    commands(text)
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, line)| line)
+}
+
 /// Descriptions of every ERROR or MISSING node, with line numbers.
 pub fn syntax_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<String> {
     nodes(tree)

@@ -22,6 +22,8 @@ pub struct HelpFacts {
     pub gateway_entries: usize,
     pub allow_list_cap: usize,
     pub lockdown_by: Option<LockdownBy>,
+    /// Whether the lock-down also covers the tenant's onmicrosoft.com domain.
+    pub lockdown_onmicrosoft: bool,
     pub tls: Option<&'static str>,
     pub sha256: Option<String>,
 }
@@ -48,6 +50,11 @@ pub fn help_facts(topology: &Topology) -> HelpFacts {
         gateway_entries: egress.ipv4_exchange_entries().len(),
         allow_list_cap: ALLOW_LIST_CAP,
         lockdown_by: topology.inbound.lockdown.as_ref().map(|l| l.by),
+        lockdown_onmicrosoft: topology
+            .inbound
+            .lockdown
+            .as_ref()
+            .is_some_and(|l| l.onmicrosoft),
         tls: topology.outbound.as_ref().map(|o| o.tls.exchange_value()),
         sha256: topology
             .outbound

@@ -2,7 +2,7 @@
 //! and the parts of transport rules every rule shares. Which parameters
 //! each gets, and why, follows `shared/reference/exchange-facts.md`.
 
-use crate::model::{Outbound, Topology};
+use crate::model::{Lockdown, Outbound, Topology};
 use crate::parse::{EfMode, LockdownBy, OutboundTls};
 use crate::targets::plan::{marker, property, Object, Property, Value};
 
@@ -59,11 +59,29 @@ pub(super) fn inbound_connector(topology: &Topology, exchange_entries: &[String]
     Object::new(INBOUND_CONNECTOR, &topology.names.inbound_connector, params).owned(marker)
 }
 
+/// The domains the lock-down connector covers: the routed ones and, unless
+/// `inbound.lockdown_onmicrosoft = false`, the tenant's onmicrosoft.com
+/// domain, whose MX is Microsoft's for good, so that mail to its addresses
+/// cannot go around the gateway (mailflow-model-sources.md: Microsoft's
+/// archived guidance, a Partner connector restricted by address or
+/// certificate covering that domain). `<tenant>.mail.onmicrosoft.com`, the
+/// hybrid routing domain, is left out: no source settles how a lock-down
+/// acts on it.
+pub(super) fn lockdown_domains(topology: &Topology, lockdown: &Lockdown) -> Vec<String> {
+    let mut domains = topology.organization.domains.clone();
+    if lockdown.onmicrosoft && !domains.contains(&topology.organization.tenant) {
+        domains.push(topology.organization.tenant.clone());
+        domains.sort();
+    }
+    domains
+}
+
 pub(super) fn lockdown_connector(
     topology: &Topology,
-    by: LockdownBy,
+    lockdown: &Lockdown,
     exchange_entries: &[String],
 ) -> Object {
+    let by = lockdown.by;
     let (text, marker) = comment(
         "lockdown-connector",
         "rejects mail that did not come through the secure email gateway.",
@@ -74,7 +92,7 @@ pub(super) fn lockdown_connector(
         property("SenderDomains", Value::List(vec!["*".to_owned()])),
         property(
             "AssociatedAcceptedDomains",
-            Value::List(topology.organization.domains.clone()),
+            Value::List(lockdown_domains(topology, lockdown)),
         ),
         property("RequireTls", Value::Bool(true)),
     ];

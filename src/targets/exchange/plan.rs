@@ -40,6 +40,9 @@ pub enum Script {
         /// Each routed domain's Microsoft 365 MX host, as the topology has
         /// it, to compare with what Exchange expects.
         microsoft365_mx: Vec<(String, String)>,
+        /// The tenant's onmicrosoft.com domain when the lock-down will
+        /// cover it: what would stop arriving is listed first.
+        lockdown_tenant: Option<String>,
     },
     /// Create or update one object.
     Object(Object),
@@ -57,6 +60,9 @@ pub enum Script {
     Lockdown {
         domains: Vec<String>,
         connector: Object,
+        /// The tenant's onmicrosoft.com domain when the connector covers it:
+        /// the script stops on a hybrid tenant (an OnPremises connector).
+        tenant: Option<String>,
     },
     /// Turn Reject Direct Send on for the organization, after a check of
     /// every domain's MX and of the connector the gateway's mail matches.
@@ -260,6 +266,11 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
     let domains = &topology.organization.domains;
     let egress = &topology.gateway.egress;
     let exchange_entries = egress.ipv4_exchange_entries();
+    let lockdown_tenant = inbound
+        .lockdown
+        .as_ref()
+        .filter(|l| l.onmicrosoft)
+        .map(|_| topology.organization.tenant.clone());
     let mut set = Steps { out: Vec::new() };
     let inbound_object = inbound_connector(topology, &exchange_entries);
 
@@ -290,6 +301,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 .iter()
                 .map(|r| (r.domain.clone(), r.host.clone()))
                 .collect(),
+            lockdown_tenant: lockdown_tenant.clone(),
         },
     );
 
@@ -472,16 +484,17 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
     }
 
     if let Some(lockdown) = &inbound.lockdown {
-        let lockdown_object = lockdown_connector(topology, lockdown.by, &exchange_entries);
+        let lockdown_object = lockdown_connector(topology, lockdown, &exchange_entries);
         set.apply(
             "lockdown-connector",
             "70-lockdown-connector.ps1",
             Phase::Lockdown,
             "Creates or updates the lock-down connector.",
-            "the connector that rejects mail for the routed domains that did not come through the gateway; it checks first that no domain's MX still points at Microsoft 365",
+            "the connector that rejects mail for the domains it covers that did not come through the gateway; it checks first that no routed domain's MX still points at Microsoft 365",
             Script::Lockdown {
                 domains: domains.clone(),
                 connector: lockdown_object.clone(),
+                tenant: lockdown_tenant.clone(),
             },
         );
         rollbacks.push(Rollback::removal(

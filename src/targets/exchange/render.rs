@@ -264,11 +264,12 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
             names,
             enhanced_filtering,
             microsoft365_mx,
+            lockdown_tenant,
         } => (
             ids::PS_PREFLIGHT,
             Vec::new(),
             false,
-            minijinja::context! { domains, entries, names, enhanced_filtering, microsoft365_mx },
+            minijinja::context! { domains, entries, names, enhanced_filtering, microsoft365_mx, lockdown_tenant },
         ),
         Script::Object(object) => (
             ids::PS_OBJECT,
@@ -302,12 +303,17 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
                 secret => context(secret),
             },
         ),
-        Script::Lockdown { domains, connector } => (
+        Script::Lockdown {
+            domains,
+            connector,
+            tenant,
+        } => (
             ids::PS_LOCKDOWN,
             vec![ADOPT, STATE_PATH, SKIP_MX_CHECK],
             true,
             minijinja::context! {
                 domains,
+                onmicrosoft => tenant,
                 object => context(&object_view(connector)?),
             },
         ),
