@@ -320,3 +320,103 @@ fn markdown_escapes_what_a_name_can_hold() {
         "{escaped}"
     );
 }
+
+/// Issue 27, finding 8: a rollback file only the base's tree has is named
+/// with that tree and the `-StatePath` of the records beside the live tree;
+/// the base's own default (`<base tree>/../mailflowc-state`) misses them
+/// when the base's tree is another checkout.
+#[test]
+fn a_rollback_only_the_base_tree_has_is_named_with_that_tree_and_the_state_path() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("t.toml"), V1).unwrap();
+    let built = mailflowc(dir.path(), &["build", "t.toml", "--out", "checkout/tree"]);
+    assert_eq!(built.status.code(), Some(0));
+    // Both rollbacks exist in the base's tree only once the topology turns
+    // the settings off.
+    for file in [
+        "exchange/rollback/70-restore-spf-hard-fail.ps1",
+        "exchange/rollback/25-restore-direct-send.ps1",
+    ] {
+        assert!(
+            dir.path().join("checkout/tree").join(file).is_file(),
+            "{file}"
+        );
+    }
+    let v2 = V1.replace(
+        "lockdown = true\n",
+        "lockdown = true\nspf_hard_fail_off = false\nreject_direct_send = false\n",
+    );
+    fs::write(dir.path().join("t.toml"), v2).unwrap();
+    let base = "checkout/tree/desired-state.json";
+    for format in ["text", "markdown", "json"] {
+        let out = mailflowc(
+            dir.path(),
+            &[
+                "plan",
+                "t.toml",
+                "--out",
+                "live/tree",
+                "--base",
+                base,
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(3));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if format == "json" {
+            let plan: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(plan["base_tree"]["tree"], "checkout/tree", "{stdout}");
+            assert_eq!(plan["base_tree"]["state_path"], "live/mailflowc-state");
+            let from_base: Vec<&str> = plan["apply"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["from_base"] == true)
+                .map(|a| a["file"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                from_base,
+                [
+                    "exchange/rollback/25-restore-direct-send.ps1",
+                    "exchange/rollback/70-restore-spf-hard-fail.ps1"
+                ]
+            );
+            continue;
+        }
+        let code = |s: &str| {
+            if format == "markdown" {
+                format!("`{s}`")
+            } else {
+                s.to_owned()
+            }
+        };
+        for file in [
+            "exchange/rollback/70-restore-spf-hard-fail.ps1",
+            "exchange/rollback/25-restore-direct-send.ps1",
+        ] {
+            let line = stdout
+                .lines()
+                .find(|l| l.contains(file) && !l.contains("run:") && !l.starts_with('|'))
+                .unwrap_or_else(|| panic!("{file} is not to apply:\n{stdout}"));
+            assert!(
+                line.contains(&format!("in the base's tree {}", code("checkout/tree")))
+                    && line.contains(&format!(
+                        "run it from there with {}",
+                        code("-StatePath live/mailflowc-state")
+                    )),
+                "{format}: {line}"
+            );
+        }
+        // A file of the new tree is named as before.
+        let converge = stdout
+            .lines()
+            .find(|l| {
+                l.contains("exchange/00-preflight.ps1")
+                    && !l.contains("run:")
+                    && !l.starts_with('|')
+            })
+            .unwrap();
+        assert!(!converge.contains("base's tree"), "{converge}");
+    }
+}

@@ -165,6 +165,7 @@ fn plan_one(
     };
     let plan = crate::targets::plan(&topology);
     let new = state::desired_state(&topology, &plan);
+    let base_source = base;
     let (base, info) = match crate::trees::read_base(out, base) {
         Ok(found) => found,
         Err(message) => {
@@ -182,6 +183,13 @@ fn plan_one(
     let order = crate::targets::runbook::files_in_order(&topology, &plan);
     let waits = crate::targets::runbook::waits(&topology);
     let mut changes = diff::plan_changes(&base, &new, &order, &waits);
+    if changes.apply.iter().any(|a| a.from_base) {
+        changes.base_tree = Some(base_tree(
+            &info.source,
+            out,
+            matches!(base_source, crate::trees::BaseSource::Disk),
+        ));
+    }
     changes.base = Some(info);
     let text = match format {
         // Several topologies: one grouped report after all of them.
@@ -211,4 +219,31 @@ fn plan_one(
     }
     outcome.plan = Some(changes);
     outcome
+}
+
+/// Where the base's tree is (its desired state's directory, or `REV:dir`)
+/// and the `-StatePath` of the records beside the tree at `out`: what a
+/// script of the base's tree defaults to only when that tree is `out`.
+fn base_tree(source: &str, out: &Path, replaced_by_build: bool) -> crate::targets::diff::BaseTree {
+    let tree = source
+        .strip_suffix(crate::targets::state::DESIRED_STATE_FILE)
+        .map(|dir| dir.trim_end_matches(['/', '\\']))
+        .map(|dir| match dir {
+            "" => ".".to_owned(),
+            d if d.ends_with(':') => format!("{d}."),
+            d => d.to_owned(),
+        })
+        .unwrap_or_else(|| source.to_owned());
+    // The scripts' default: `mailflowc-state` in the directory that holds
+    // the tree (`$PSScriptRoot/../../mailflowc-state` from `exchange/`).
+    let state = match (out.file_name(), out.parent()) {
+        (Some(_), Some(parent)) if !parent.as_os_str().is_empty() => parent.join("mailflowc-state"),
+        (Some(_), _) => PathBuf::from("mailflowc-state"),
+        (None, _) => out.join("..").join("mailflowc-state"),
+    };
+    crate::targets::diff::BaseTree {
+        tree,
+        state_path: state.display().to_string(),
+        replaced_by_build,
+    }
 }

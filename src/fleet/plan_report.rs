@@ -87,6 +87,8 @@ fn generic_plan(plan: &PlanDiff) -> PlanDiff {
         base: plan.base.clone(),
         changes: plan.changes.iter().map(|c| generic(c, &domains)).collect(),
         apply,
+        // Each tenant's own tree: said generically, so tenants still group.
+        base_tree: None,
     }
 }
 

@@ -118,10 +118,9 @@ fn closing_run(file: &str, base: bool) -> PlannedStep {
     } else {
         ""
     };
-    let on_gateway = !file.starts_with("exchange/") && !file.ends_with(".zone");
     PlannedStep {
         what: what.to_owned(),
-        ..PlannedStep::run(file, base || on_gateway)
+        ..PlannedStep::run(file, base)
     }
 }
 

@@ -85,6 +85,18 @@ impl BaseInfo {
 
 pub use crate::planner::{PlannedStep, StepKind};
 
+/// Where the files only the base's tree has are run from.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BaseTree {
+    /// The base's tree: a directory, or `REV:path` to check out.
+    pub tree: String,
+    /// The `-StatePath` that finds the records the live tree's scripts wrote
+    /// (a script's default looks beside the tree it sits in).
+    pub state_path: String,
+    /// The base's tree is the one on disk that `mailflowc build` replaces.
+    pub replaced_by_build: bool,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PlanDiff {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,6 +106,9 @@ pub struct PlanDiff {
     /// once, the waits and the operator's own actions between them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub apply: Vec<PlannedStep>,
+    /// Where to run the files to apply that only the base's tree has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_tree: Option<BaseTree>,
 }
 
 impl PlanDiff {
@@ -320,6 +335,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
         base: None,
         changes,
         apply: Vec::new(),
+        base_tree: None,
     }
 }
 
@@ -666,7 +682,7 @@ pub fn markdown_apply(diff: &PlanDiff) -> String {
             (StepKind::Run, Some(file)) => {
                 let mut line = md_code(file);
                 if step.from_base {
-                    line.push_str(" from the base's tree");
+                    line.push_str(&format!(" — {}", from_base(diff, file, true)));
                 }
                 if !step.what.is_empty() {
                     line.push_str(&format!(": {}", md(&step.what)));
@@ -681,6 +697,41 @@ pub fn markdown_apply(diff: &PlanDiff) -> String {
             _ => format!("**Do**: {}", md_inline(&step.what)),
         };
         out.push_str(&format!("{}. {line}\n", index + 1));
+    }
+    out
+}
+
+/// Where a file only the base's tree has runs from, and, for a script,
+/// with which `-StatePath`: the base's tree's own default misses the records
+/// when that tree is another checkout. `markdown`: paths as code spans.
+fn from_base(diff: &PlanDiff, file: &str, markdown: bool) -> String {
+    let code = |text: &str| {
+        if markdown {
+            md_code(text)
+        } else {
+            text.to_owned()
+        }
+    };
+    let script = file.ends_with(".ps1");
+    let (tree, state_path) = match &diff.base_tree {
+        Some(base) => (
+            code(&base.tree),
+            code(&format!("-StatePath {}", base.state_path)),
+        ),
+        None => (
+            "of each tenant".to_owned(),
+            format!("{} beside the new tree", code("-StatePath mailflowc-state")),
+        ),
+    };
+    let mut out = format!("not in the new tree: it is in the base's tree {tree}");
+    if diff.base_tree.as_ref().is_some_and(|b| b.replaced_by_build) {
+        out.push_str(&format!(
+            " as it is now, before {} replaces it (or in a checkout of the commit that built it)",
+            code("mailflowc build")
+        ));
+    }
+    if script {
+        out.push_str(&format!("; run it from there with {state_path}"));
     }
     out
 }
@@ -770,7 +821,16 @@ pub fn text_apply(diff: &PlanDiff) -> String {
     diff.apply
         .iter()
         .enumerate()
-        .map(|(index, step)| format!("  {}. {}\n", index + 1, step.describe().replace('`', "")))
+        .map(|(index, step)| match (&step.file, step.from_base) {
+            (Some(file), true) => format!(
+                "  {}. {} — {}{}\n",
+                index + 1,
+                file,
+                from_base(diff, file, false),
+                if step.what.is_empty() { String::new() } else { format!(": {}", step.what) }
+            ),
+            _ => format!("  {}. {}\n", index + 1, step.describe().replace('`', "")),
+        })
         .collect()
 }
 
