@@ -46,8 +46,8 @@ const COMMON_PARAMETERS: &[&str] = &[
     "verbose",
 ];
 
-/// Local files the scripts write: only the ownership record, only after a
-/// real change, and always with an explicit `-WhatIf:$false`.
+/// Local files the scripts write: only the ownership record, never in a
+/// dry run, and always with an explicit `-WhatIf:$false`.
 const FILE_COMMANDS: &[&str] = &["New-Item", "Set-Content", "Remove-Item"];
 
 struct Cmdlets {
