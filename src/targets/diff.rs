@@ -827,7 +827,11 @@ pub fn text_apply(diff: &PlanDiff) -> String {
                 index + 1,
                 file,
                 from_base(diff, file, false),
-                if step.what.is_empty() { String::new() } else { format!(": {}", step.what) }
+                if step.what.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", step.what)
+                }
             ),
             _ => format!("  {}. {}\n", index + 1, step.describe().replace('`', "")),
         })
