@@ -438,7 +438,8 @@ fn the_runbook_says_what_to_run_again_for_the_usual_changes() {
             .filter_map(|l| {
                 l.trim()
                     .split_once(". `")
-                    .map(|(_, f)| f.trim_end_matches('`').to_owned())
+                    .and_then(|(_, f)| f.split('`').next())
+                    .map(str::to_owned)
             })
             .collect()
     };
@@ -450,6 +451,8 @@ fn the_runbook_says_what_to_run_again_for_the_usual_changes() {
         "The secret rotated",
     ] {
         for file in recipe(title) {
+            // `<domain>` stands for a new domain's own files.
+            let file = file.replace("<domain>", "fabrikam.com");
             assert!(
                 root.join("generated").join(&file).is_file(),
                 "{title}: {file}"
@@ -484,6 +487,30 @@ fn the_runbook_says_what_to_run_again_for_the_usual_changes() {
         "{rotated:?}"
     );
     assert!(position(&recipe("A domain added"), "cisco/STEPS.md").is_some());
+    // A new domain's lock-down comes after its cutover and the waits
+    // (issue 27, finding 4: it ran before the cutover).
+    let domain = recipe("A domain added");
+    assert!(
+        position(&domain, "dns/<domain>/cutover.zone")
+            < position(&domain, "exchange/70-lockdown-connector.ps1"),
+        "{domain:?}"
+    );
+    let text = section
+        .split("- **")
+        .find(|r| r.starts_with("A domain added"))
+        .unwrap();
+    let cutover = text.find("cutover.zone").unwrap();
+    let lockdown = text.find("70-lockdown-connector.ps1").unwrap();
+    let wait = text.find("24 to 72 hours").unwrap();
+    assert!(cutover < wait && wait < lockdown, "{text}");
+    // A rotation reveals, waits a MessageExpiration and has a second half.
+    let rotation = section
+        .split("- **")
+        .find(|r| r.starts_with("The secret rotated"))
+        .unwrap();
+    for said in ["mailflowc reveal", "MessageExpiration", "previous_sha256"] {
+        assert!(rotation.contains(said), "{rotation}");
+    }
 }
 
 #[test]

@@ -44,6 +44,11 @@ pub enum StepKind {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct PlannedStep {
     pub kind: StepKind,
+    /// Which wait, action or kind of run it is (`wait.old-ttl`,
+    /// `do.direct-senders`, `run.revealed-guard`…), for documents that
+    /// word it in their own language; empty for a plain run.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub id: &'static str,
     /// The file to run or follow, relative to its tree.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -62,6 +67,7 @@ impl PlannedStep {
     fn run(file: &str, from_base: bool) -> Self {
         PlannedStep {
             kind: StepKind::Run,
+            id: "",
             file: Some(file.to_owned()),
             from_base,
             what: String::new(),
@@ -69,9 +75,10 @@ impl PlannedStep {
         }
     }
 
-    fn wait(what: String, duration: &str) -> Self {
+    fn wait(id: &'static str, what: String, duration: &str) -> Self {
         PlannedStep {
             kind: StepKind::Wait,
+            id,
             file: None,
             from_base: false,
             what,
@@ -79,9 +86,10 @@ impl PlannedStep {
         }
     }
 
-    fn act(what: String) -> Self {
+    fn act(id: &'static str, what: String) -> Self {
         PlannedStep {
             kind: StepKind::Do,
+            id,
             file: None,
             from_base: false,
             what,
@@ -109,16 +117,23 @@ impl PlannedStep {
 /// A file run to take something away: a gateway's steps and an SPF file
 /// say what to remove, the base's tree naming it.
 fn closing_run(file: &str, base: bool) -> PlannedStep {
-    let what = if file.ends_with("spf.txt") && !base {
-        ""
+    let (id, what) = if file.ends_with("spf.txt") && !base {
+        ("", "")
     } else if file.ends_with("spf.txt") {
-        "take the gateway's mechanisms this file lists out of the domain's SPF record"
+        (
+            "run.spf-out",
+            "take the gateway's mechanisms this file lists out of the domain's SPF record",
+        )
     } else if !file.starts_with("exchange/") && !file.starts_with("dns/") {
-        "remove on the gateway what this file of the base's tree set up"
+        (
+            "run.remove-on-gateway",
+            "remove on the gateway what this file of the base's tree set up",
+        )
     } else {
-        ""
+        ("", "")
     };
     PlannedStep {
+        id,
         what: what.to_owned(),
         ..PlannedStep::run(file, base)
     }
@@ -137,6 +152,11 @@ fn suffix(what: &str) -> String {
 pub enum Effect {
     /// Adds or widens a path, or changes nothing that carries mail.
     Open,
+    /// Rejects mail that did not come through the gateway, where it was
+    /// accepted before: a lock-down created or covering another domain,
+    /// Reject Direct Send turned on. It waits for stale MX records and for
+    /// direct senders to move.
+    Restrict,
     /// Exchange stops routing outbound mail to the gateway (the sender).
     StopRouting,
     /// The gateway stops relaying for the tenant (the receiver of outbound
@@ -186,15 +206,26 @@ pub fn plan(
     let is_special = |f: &str| Some(f) == preflight || Some(f) == verify;
     let mut closing_files: BTreeSet<&str> = BTreeSet::new();
     for unit in units {
-        if !matches!(unit.effect, Effect::Open | Effect::RotateSecret) {
+        if !matches!(
+            unit.effect,
+            Effect::Open | Effect::RotateSecret | Effect::Restrict
+        ) {
             closing_files.extend(unit.files.iter().map(|(f, _)| f.as_str()));
         }
     }
+    let restricting: BTreeSet<&str> = units
+        .iter()
+        .filter(|u| u.effect == Effect::Restrict)
+        .flat_map(|u| u.files.iter().map(|(f, _)| f.as_str()))
+        .collect();
     let mut opening: Vec<(usize, &str, bool)> = Vec::new();
     let mut rotation = false;
     for unit in units {
         rotation |= unit.effect == Effect::RotateSecret;
-        if matches!(unit.effect, Effect::Open | Effect::RotateSecret) {
+        if matches!(
+            unit.effect,
+            Effect::Open | Effect::RotateSecret | Effect::Restrict
+        ) {
             for (file, base) in &unit.files {
                 if !is_special(file) {
                     opening.push((rank(file), file, *base));
@@ -224,28 +255,31 @@ pub fn plan(
             // One script sets the whole list: it cannot add the new
             // addresses without taking the old ones out.
             warned = true;
-            steps.push(PlannedStep::act(format!(
+            steps.push(PlannedStep::act("do.replace-both", format!(
                 "`{file}` adds the new addresses and, in the same run, removes the ones leaving, which a gateway may still deliver from until the old MX records are gone: to keep that mail, first apply a topology that lists both, then this one"
             )));
         }
         if file.ends_with("/cutover.zone") && lowers_ttl && !waited_ttl {
             waited_ttl = true;
             steps.push(PlannedStep::wait(
+                "wait.old-ttl",
                 "the Microsoft 365 MX's old TTL, so no resolver still holds it at its old length"
                     .to_owned(),
                 &waits.old_ttl,
             ));
         }
-        let rejects = file.contains("lockdown-connector") || file.contains("reject-direct-send");
+        let rejects = restricting.contains(file);
         if rejects && !waited_lockdown {
             waited_lockdown = true;
             if moves_mx {
                 steps.push(PlannedStep::wait(
+                    "wait.stale-mx",
                     "stale MX records expire: a sender still holding an old MX record delivers there until then".to_owned(),
                     &waits.lockdown,
                 ));
             }
             steps.push(PlannedStep::act(
+                "do.direct-senders",
                 "find the senders that deliver straight to Microsoft 365 (devices, applications, other services) and move them to the gateway or a connector of their own: what follows rejects them".to_owned(),
             ));
         }
@@ -253,14 +287,19 @@ pub fn plan(
             // The committed guard holds placeholders: pasted, it would drop
             // every relayed message.
             steps.push(PlannedStep::act(
+                "do.reveal",
                 "run `mailflowc reveal`: the committed guard holds placeholders, the revealed one the secrets".to_owned(),
             ));
-            let what = if rotation {
-                "paste it from the revealed tree: it accepts the new secret and the old one"
+            let (id, what) = if rotation {
+                (
+                    "run.revealed-guard-both",
+                    "paste it from the revealed tree: it accepts the new secret and the old one",
+                )
             } else {
-                "paste it from the revealed tree"
+                ("run.revealed-guard", "paste it from the revealed tree")
             };
             steps.push(PlannedStep {
+                id,
                 what: what.to_owned(),
                 ..PlannedStep::run(file, *base)
             });
@@ -270,10 +309,12 @@ pub fn plan(
     }
     if rotation {
         steps.push(PlannedStep::wait(
+            "wait.message-expiration",
             "Exchange Online retries a message for up to its MessageExpiration; one stamped with the old secret may still arrive".to_owned(),
             MESSAGE_EXPIRATION,
         ));
         steps.push(PlannedStep::act(
+            "do.second-half",
             "second half: remove `previous_value_from` and `previous_sha256` from the topology, build, `mailflowc reveal`, and paste the guard again: it accepts only the new secret".to_owned(),
         ));
     }
@@ -314,6 +355,7 @@ pub fn plan(
             files_of(&|e| matches!(e, Effect::DomainLeaves(_))),
         );
         steps.push(PlannedStep::wait(
+            "wait.domain-leaves",
             format!(
                 "the gateway MX's TTL, so no sender still delivers mail for {} to the gateway",
                 leaving.join(", ")
@@ -338,6 +380,7 @@ pub fn plan(
         push_runs(&mut steps, stop_routing);
         if !stop_relaying.is_empty() {
             steps.push(PlannedStep::act(
+                "do.check-no-relay",
                 "check that Microsoft 365 no longer sends to the gateway (a test message leaves straight from Exchange Online) and that the gateway's delivery queue holds none of the tenant's mail".to_owned(),
             ));
         }
@@ -357,7 +400,9 @@ pub fn plan(
     addresses.sort_unstable();
     addresses.dedup();
     if !addresses.is_empty() {
-        steps.push(PlannedStep::act(format!(
+        steps.push(PlannedStep::act(
+            "do.stop-sending",
+            format!(
             "confirm that the gateway no longer delivers or sends from {} (the vendor's notice, or its log over a day): Microsoft 365 and SPF stop accepting them next",
             addresses.join(", ")
         )));

@@ -477,6 +477,28 @@ fn effect_of(
     if !leaving.is_empty() {
         return (Effect::StopAccepting(leaving), files);
     }
+    // What starts rejecting mail that arrived before.
+    let restricts = match key {
+        "exchange/lockdown-connector" => {
+            change.change == ChangeKind::Added
+                || change
+                    .properties
+                    .iter()
+                    .any(|p| p.name == "AssociatedAcceptedDomains" && !p.added.is_empty())
+        }
+        _ if key.starts_with("exchange/OrganizationConfig/") => {
+            change
+                .properties
+                .iter()
+                .any(|p| p.name == "RejectDirectSend" && p.after == Some(Json::Bool(true)))
+                || (change.change == ChangeKind::Added
+                    && files.iter().any(|f| f.contains("reject-direct-send")))
+        }
+        _ => false,
+    };
+    if restricts {
+        return (Effect::Restrict, files);
+    }
     (Effect::Open, files)
 }
 

@@ -381,14 +381,12 @@ pub fn files_in_order(topology: &Topology, plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-/// The files an operator runs again for one kind of change to a deployment
-/// that is already live, in runbook order.
+/// The steps an operator follows for one kind of change to a deployment
+/// that is already live: the planner's, for that kind of change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recipe {
     pub id: &'static str,
-    pub files: Vec<String>,
-    /// Run after `files`, once the old addresses carry no more mail.
-    pub then: Vec<String>,
+    pub steps: Vec<crate::planner::PlannedStep>,
 }
 
 /// The properties that carry the gateway's addresses.
@@ -399,33 +397,47 @@ const ADDRESS_PROPERTIES: &[&str] = &[
     "SenderIpRanges",
 ];
 
-/// What to run again for the usual changes to a live deployment, each list
-/// computed from the steps whose objects carry what the change touches: the
-/// gateway's addresses, a routed domain, the secret.
+/// How a new domain's own DNS files are named in the recipes.
+pub const ANY_DOMAIN: &str = "<domain>";
+
+/// The steps for the usual changes to a live deployment, each from the
+/// planner, given the files whose objects carry what the change touches:
+/// the gateway's addresses, a routed domain, the secret.
 pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
     use super::plan::Value;
-    let order = files_in_order(topology, plan);
-    // Each file's place, looked up once per file (a list scan per file was
-    // quadratic in the domains).
-    let place: std::collections::HashMap<&str, usize> = order
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, f)| (f.as_str(), i))
-        .collect();
-    let in_order = |mut files: Vec<String>| {
-        files.sort_by_key(|f| place.get(f.as_str()).copied().unwrap_or(order.len()));
-        files.dedup();
-        files
+    use crate::planner::{Effect, Unit};
+    let first_domain = topology.organization.domains.first();
+    // A new domain's files are its own: the first domain's, renamed.
+    let generic = |file: &str| match first_domain {
+        Some(d) => file.replacen(&format!("dns/{d}/"), &format!("dns/{ANY_DOMAIN}/"), 1),
+        None => file.to_owned(),
     };
+    let order: Vec<String> = files_in_order(topology, plan)
+        .iter()
+        .flat_map(|f| {
+            let g = generic(f);
+            if g == *f {
+                vec![g]
+            } else {
+                vec![f.clone(), g]
+            }
+        })
+        .collect();
     let applying = || plan.steps.iter().filter(|s| s.action == Action::Apply);
     let file_of = |id: &str| plan.find(id).map(|s| s.file.clone());
-    let with_exchange = |mut files: Vec<String>| {
-        if files.iter().any(|f| f.starts_with("exchange/")) {
-            files.extend(file_of("exchange.preflight"));
-            files.extend(file_of("exchange.verify"));
-        }
-        in_order(files)
+    let waits = waits(topology);
+    let planned = |units: Vec<Unit>| {
+        crate::planner::plan(
+            &units,
+            &order,
+            file_of("exchange.preflight").as_deref(),
+            file_of("exchange.verify").as_deref(),
+            &waits,
+        )
+    };
+    let unit = |effect: Effect, files: Vec<String>| Unit {
+        effect,
+        files: files.into_iter().map(|f| (f, false)).collect(),
     };
     let mentions = |value: &Value, what: &dyn Fn(&str) -> bool| match value {
         Value::Text(t) => what(t),
@@ -448,27 +460,23 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
     if !addresses.is_empty() {
         out.push(Recipe {
             id: "address-added",
-            files: with_exchange(addresses.clone()),
-            then: Vec::new(),
+            steps: planned(vec![unit(Effect::Open, addresses.clone())]),
         });
         // The allow list's entries leave through converge, not its script.
         let allow_list = file_of("exchange.allow-list");
-        let exchange: Vec<String> = addresses
+        let mut leaving: Vec<String> = addresses
             .iter()
             .filter(|f| f.starts_with("exchange/") || f.ends_with("spf.txt"))
             .filter(|f| Some(*f) != allow_list.as_ref())
             .cloned()
             .collect();
-        let mut then = Vec::new();
-        then.extend(file_of("exchange.converge"));
-        then.extend(file_of("exchange.verify"));
+        leaving.extend(file_of("exchange.converge"));
         out.push(Recipe {
             id: "address-removed",
-            files: with_exchange(exchange)
-                .into_iter()
-                .filter(|f| Some(f) != file_of("exchange.verify").as_ref())
-                .collect(),
-            then,
+            steps: planned(vec![unit(
+                Effect::StopAccepting(vec!["the address".to_owned()]),
+                leaving,
+            )]),
         });
     }
 
@@ -489,21 +497,36 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
                 .filter(|&(_, c)| c == '.' || c == '@')
                 .any(|(i, _)| domains.contains(&text[i + 1..]))
     };
-    let domain_files: Vec<String> = applying()
+    let mut domain_files: Vec<String> = applying()
         .filter(|s| {
             s.objects.iter().any(|o| {
                 is_domain(&o.name) || o.properties.iter().any(|p| mentions(&p.value, &is_domain))
             })
         })
-        // The new domain's own DNS files are named in the text.
+        // The new domain's own DNS files are the first domain's, renamed.
         .filter(|s| s.target != Target::Dns)
         .map(|s| s.file.clone())
         .collect();
     if !domain_files.is_empty() {
+        if let Some(first) = first_domain {
+            domain_files.extend(
+                applying()
+                    .filter(|s| {
+                        s.target == Target::Dns && s.file.starts_with(&format!("dns/{first}/"))
+                    })
+                    .map(|s| generic(&s.file)),
+            );
+        }
+        // The lock-down (and Reject Direct Send) covers the new domain.
+        let (restricting, opening): (Vec<String>, Vec<String>) = domain_files
+            .into_iter()
+            .partition(|f| Some(f) == file_of("exchange.lockdown-connector").as_ref());
         out.push(Recipe {
             id: "domain-added",
-            files: with_exchange(domain_files),
-            then: Vec::new(),
+            steps: planned(vec![
+                unit(Effect::Open, opening),
+                unit(Effect::Restrict, restricting),
+            ]),
         });
     }
 
@@ -519,16 +542,9 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
         .map(|s| s.file.clone())
         .collect();
     if !secret.is_empty() {
-        // The gateway accepts both secrets before the rule changes.
-        let (gateway, exchange): (Vec<String>, Vec<String>) = secret
-            .into_iter()
-            .partition(|f| !f.starts_with("exchange/"));
-        let mut files = in_order(gateway);
-        files.extend(with_exchange(exchange));
         out.push(Recipe {
             id: "secret-rotated",
-            files,
-            then: Vec::new(),
+            steps: planned(vec![unit(Effect::RotateSecret, secret)]),
         });
     }
     out
