@@ -92,6 +92,11 @@ pub fn lower(raw: &RawTopology) -> Topology {
             name: org.name.get_ref().trim().to_owned(),
             tenant: org.tenant.get_ref().trim().to_ascii_lowercase(),
             domains,
+            outbound_only_domains: org
+                .outbound_only_domains
+                .as_ref()
+                .map(lowercase_sorted)
+                .unwrap_or_default(),
             microsoft365_mx,
         },
         gateway: Gateway {
@@ -247,6 +252,11 @@ fn cisco(raw: &RawCisco) -> Cisco {
             .as_ref()
             .map(|a| a.get_ref().trim().to_owned()),
         appliance_span: raw.appliance.as_ref().map(Spanned::span),
+        sender_check: raw
+            .sender_check
+            .as_ref()
+            .map(|c| *c.get_ref())
+            .unwrap_or_default(),
         destination_controls: DestinationControls {
             max_concurrency: controls
                 .and_then(|c| c.max_concurrency.as_ref())

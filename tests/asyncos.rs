@@ -5,7 +5,7 @@
 //! pattern with Rust's regex engine, whose syntax agrees with AsyncOS's
 //! Python-style patterns on everything emitted here.
 
-use mailflowc::targets::cisco::quote::{anchored_regex, string_literal};
+use mailflowc::targets::cisco::quote::{anchored_regex, sender_domain_regex, string_literal};
 
 const HOSTILE: &[&str] = &[
     "a\"b",
@@ -114,4 +114,36 @@ fn the_template_filters_are_the_same_functions() {
         render("{{ v | asyncos_name }}", "relay_guard").unwrap(),
         "relay_guard"
     );
+}
+
+#[test]
+fn sender_regexes_match_exactly_the_domain_of_an_envelope_sender() {
+    let literal = sender_domain_regex("contoso.co.jp").unwrap();
+    assert_eq!(literal, "\"@contoso\\\\.co\\\\.jp$\"");
+    // `mail-from` compares case-insensitively (cisco-facts 1.5).
+    let regex = regex::Regex::new(&format!("(?i){}", pattern_of(&literal))).unwrap();
+    for sender in [
+        "a@contoso.co.jp",
+        "A@CONTOSO.CO.JP",
+        "john+SRS=44ldt=IX=example.com=bob@contoso.co.jp",
+    ] {
+        assert!(regex.is_match(sender), "{sender}");
+    }
+    for sender in [
+        "a@contosoXco.jp",
+        "a@sub.contoso.co.jp",
+        "a@contoso.co.jp.evil",
+        "a@xcontoso.co.jp",
+        "contoso.co.jp",
+        "",
+    ] {
+        assert!(!regex.is_match(sender), "{sender}");
+    }
+    for text in HOSTILE
+        .iter()
+        .filter(|t| !t.starts_with('$'))
+        .chain(&["", "a@b.example"])
+    {
+        assert!(sender_domain_regex(text).is_err(), "{text:?} was accepted");
+    }
 }

@@ -86,6 +86,46 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
         seen.insert(normalized, domain.span());
     }
 
+    // Outbound-only domains: each a domain, none routed or listed twice.
+    for domain in org.outbound_only_domains.iter().flat_map(|l| l.get_ref()) {
+        let text = domain.get_ref();
+        let normalized = text.trim().to_ascii_lowercase();
+        let problem = domain_problem(&normalized).map(|p| (p.to_string(), "write the accepted domain as it appears in Exchange, such as `contoso-mail.com`")).or_else(|| {
+            normalized.ends_with(TENANT_SUFFIX).then(|| {
+                (
+                    "the tenant's onmicrosoft.com domain is always accepted as a sender".to_owned(),
+                    "remove it: the relay guard takes the tenant's domain from `organization.tenant`",
+                )
+            })
+        });
+        if let Some((label, help)) = problem {
+            found.push(
+                Diagnostic::new(
+                    Code::InvalidDomain,
+                    format!("`{text}` is not an outbound-only domain to list"),
+                )
+                .at(domain.span())
+                .with_label(label)
+                .with_help(help),
+            );
+            continue;
+        }
+        if let Some(first) = seen.get(&normalized) {
+            found.push(
+                Diagnostic::new(
+                    Code::DuplicateDomain,
+                    format!("domain `{normalized}` is listed twice"),
+                )
+                .at(domain.span())
+                .with_label("listed again here")
+                .also_at(first.clone(), "first listed here")
+                .with_help("a routed domain sends through the gateway already: list each domain once, in `domains` or in `outbound_only_domains`"),
+            );
+            continue;
+        }
+        seen.insert(normalized, domain.span());
+    }
+
     if let Some(cert) = &raw.gateway.get_ref().tls_certificate {
         if let Some(problem) = certificate_name_problem(cert.get_ref()) {
             found.push(

@@ -143,6 +143,7 @@ pub fn not_accepted(dir: &Path, tenant: Tenant) -> Option<String> {
     let wanted = wanted_manifest(label, tenant)?;
     let mut same_names = wanted.clone();
     same_names.tenants = found.tenants.clone();
+    same_names.senders = found.senders.clone();
     if found != same_names {
         return Some(format!(
             "the relay guard in `{}` is built with other names than this tenant's",
@@ -150,6 +151,16 @@ pub fn not_accepted(dir: &Path, tenant: Tenant) -> Option<String> {
         ));
     }
     match found.tenants.get(tenant.stem) {
+        Some(accepted)
+            if Some(accepted) == wanted.tenants.get(tenant.stem)
+                && found.senders.get(tenant.stem) != wanted.senders.get(tenant.stem) =>
+        {
+            Some(format!(
+                "the relay guard in `{}` binds `{}`'s secret to other sender domains, or checks its senders otherwise",
+                dir.display(),
+                crate::diagnostics::sanitize(tenant.stem)
+            ))
+        }
         Some(accepted) if Some(accepted) == wanted.tenants.get(tenant.stem) => None,
         Some(_) => Some(format!(
             "the relay guard in `{}` accepts another secret for `{}`",

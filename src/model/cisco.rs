@@ -1,4 +1,4 @@
-use crate::parse::DestinationTls;
+use crate::parse::{DestinationTls, SenderCheck};
 use serde::Serialize;
 
 /// Cisco Secure Email settings around the Microsoft 365 integration.
@@ -16,6 +16,9 @@ pub struct Cisco {
     /// diagnostics.
     #[serde(skip)]
     pub appliance_span: Option<std::ops::Range<usize>>,
+    /// Whether the relay guard drops, or only logs, mail that carries this
+    /// tenant's secret from a sender outside its domains.
+    pub sender_check: SenderCheck,
     pub destination_controls: DestinationControls,
 }
 

@@ -71,6 +71,10 @@ pub struct RawOrganization {
     pub name: Spanned<String>,
     pub tenant: Spanned<String>,
     pub domains: SpannedList,
+    /// Accepted domains that send through the gateway but whose MX stays
+    /// where it is: the relay guard binds the tenant's secret to them too.
+    #[serde(default)]
+    pub outbound_only_domains: Option<SpannedList>,
     /// Per-domain Microsoft 365 MX host, where it is not the usual
     /// `<domain-with-dashes>.mail.protection.outlook.com`.
     #[serde(default)]
@@ -250,8 +254,23 @@ pub struct RawCisco {
     pub outbound_listener: Option<Spanned<String>>,
     #[serde(default)]
     pub appliance: Option<Spanned<String>>,
+    /// What the relay guard does with a tenant's secret on mail whose
+    /// envelope sender is outside the tenant's domains.
+    #[serde(default)]
+    pub sender_check: Option<Spanned<SenderCheck>>,
     #[serde(default)]
     pub destination_controls: Option<Spanned<RawDestinationControls>>,
+}
+
+/// The relay guard's check of the envelope sender against the domains of
+/// the tenant whose secret a message carries: `log` lets a mismatch through
+/// and logs it (the first stage), `enforce` logs it and drops the message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SenderCheck {
+    #[default]
+    Log,
+    Enforce,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -106,6 +106,7 @@ pub const OUTBOUND_TLS: &[&str] = &[
     "certificate-validation",
     "domain-validation",
 ];
+pub const SENDER_CHECK: &[&str] = &["log", "enforce"];
 pub const DESTINATION_TLS: &[&str] = &["preferred", "required"];
 
 /// Known keys per table path ("" is the document root).
@@ -131,6 +132,8 @@ pub const TABLES: &[(&str, &[Key])] = &[
             req("name", Kind::Str, "name = \"Contoso Ltd\""),
             req("tenant", Kind::Str, "tenant = \"contoso.onmicrosoft.com\""),
             req("domains", Kind::StrList, "domains = [\"contoso.com\"]").at_most(MAX_DOMAINS),
+            opt("outbound_only_domains", Kind::StrList, "outbound_only_domains = [\"contoso-mail.com\"]")
+                .at_most(MAX_DOMAINS),
             opt(
                 "microsoft365_mx",
                 Kind::StrMap,
@@ -219,6 +222,7 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("inbound_listener", Kind::Str, "inbound_listener = \"IncomingMail\""),
             opt("outbound_listener", Kind::Str, "outbound_listener = \"OutgoingMail\""),
             opt("appliance", Kind::Str, "appliance = \"esa-hq\""),
+            opt("sender_check", Kind::Enum(SENDER_CHECK), "sender_check = \"enforce\""),
             opt("destination_controls", Kind::Table, "[cisco.destination_controls]"),
         ],
     ),

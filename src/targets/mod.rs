@@ -199,6 +199,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("md", |text: &str| diff::md(text));
     env.add_filter("md_code", |text: &str| diff::md_code(text));
     env.add_filter("asyncos_re", cisco::quote::asyncos_re_filter);
+    env.add_filter("asyncos_sender_re", cisco::quote::asyncos_sender_re_filter);
     // A TOML basic string, quoted and escaped by the toml crate.
     env.add_filter("toml_str", |text: &str| {
         toml::Value::String(text.to_owned()).to_string()

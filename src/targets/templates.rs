@@ -34,6 +34,7 @@ templates![
     "powershell/_readonly.ps1.j2",
     "powershell/_mx_check.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
+    "cisco/_sender-check.md.j2",
     "cisco/STEPS.md.j2",
     "cisco/APPLIANCE-STEPS.md.j2",
     "gateway/STEPS.md.j2",

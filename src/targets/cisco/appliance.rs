@@ -166,15 +166,17 @@ pub fn conflicts(tenants: &[Tenant], members: &[usize]) -> BTreeMap<usize, Vec<D
                 }
             }
         }
-        for domain in &tenants[i].topology.organization.domains {
-            match domains.get(domain) {
+        // A domain two tenants give would let each one's secret send as
+        // the other: the guard binds each secret to its tenant's domains.
+        for domain in tenants[i].topology.organization.sender_domains() {
+            match domains.get(&domain) {
                 Some(&other) if other != i => {
-                    let what = format!("which routes the same domain `{domain}`");
+                    let what = format!("which gives the same domain `{domain}`");
                     push(i, other, what.clone());
                     push(other, i, what);
                 }
                 _ => {
-                    domains.insert(domain.clone(), i);
+                    domains.insert(domain, i);
                 }
             }
         }
@@ -195,6 +197,33 @@ pub struct Manifest {
     pub header: String,
     /// Each relaying tenant, by tree name, with the fingerprints accepted.
     pub tenants: BTreeMap<String, Vec<String>>,
+    /// Each relaying tenant, by tree name: the sender domains its secrets
+    /// are bound to and its sender check. Absent from a manifest written
+    /// before the binding: then no tenant is bound yet, and a build of one
+    /// tenant asks for a build of the fleet.
+    #[serde(default)]
+    pub senders: BTreeMap<String, Senders>,
+}
+
+/// What the guard binds one tenant's secrets to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Senders {
+    pub check: String,
+    pub domains: Vec<String>,
+}
+
+fn senders(topology: &Topology) -> Senders {
+    Senders {
+        check: super::render::sender_check_word(
+            topology
+                .cisco
+                .as_ref()
+                .map(|c| c.sender_check)
+                .unwrap_or_default(),
+        )
+        .to_owned(),
+        domains: topology.organization.sender_domains(),
+    }
 }
 
 impl Manifest {
@@ -225,6 +254,10 @@ fn manifest(label: &str, tenants: &[Tenant], relaying: &[usize]) -> Option<Manif
                 )
             })
             .collect(),
+        senders: relaying
+            .iter()
+            .map(|&i| (tenants[i].stem.to_owned(), senders(tenants[i].topology)))
+            .collect(),
     })
 }
 
@@ -254,9 +287,10 @@ pub fn files(
         return Ok(Files::new());
     };
     // Each relaying tenant's entry, in tree-name order: what the guard
-    // accepts for it (placeholders, or the real secrets when revealed).
+    // accepts for it (placeholders, or the real secrets when revealed),
+    // bound to its sender domains.
     let mut entries = Vec::new();
-    let mut secrets: Vec<String> = Vec::new();
+    let mut logged: Vec<String> = Vec::new();
     for &i in &relaying {
         let Some(header) = tenants[i]
             .topology
@@ -279,22 +313,10 @@ pub fn files(
                 .chain(header.previous_sha256.as_deref().map(placeholder))
                 .collect(),
         };
-        let listed: Vec<minijinja::Value> = accepted
-            .iter()
-            .map(|value| {
-                let or = !secrets.is_empty();
-                secrets.push(value.clone());
-                minijinja::context! { value => value, or => or }
-            })
-            .collect();
-        entries.push(minijinja::context! {
-            // A file name can hold anything; comments get the safe label.
-            tenant => crate::targets::source_label(tenants[i].stem),
-            name => &tenants[i].topology.organization.name,
-            sha256 => &header.sha256,
-            previous_sha256 => &header.previous_sha256,
-            secrets => listed,
-        });
+        let (entry, log_only) =
+            super::render::guard_entry(tenants[i].topology, Some(tenants[i].stem), accepted);
+        entries.push(entry);
+        logged.extend(log_only);
     }
     // What the guard and the steps both name.
     let shared = minijinja::context! {
@@ -308,7 +330,7 @@ pub fn files(
     };
     let guard = minijinja::context! {
         revealed => revealed.is_some(),
-        secrets => secrets,
+        logged => logged,
         ..shared.clone()
     };
     let mut rendered: Vec<Rendered> = vec![(GUARD_FILE.to_owned(), ids::CISCO_RELAY_GUARD, guard)];

@@ -105,7 +105,7 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
                 || FILTER_FILE.to_owned(),
                 super::appliance::guard_from_tenant,
             ),
-            title: "The relay guard: drops relayed mail without the tenant's secret header"
+            title: "The relay guard: drops relayed mail without the tenant's secret header from its own domains"
                 .to_owned(),
             summary: String::new(),
             objects: vec![Object::new(
@@ -116,6 +116,14 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
                     property("listener", Value::text(&cisco.outbound_listener)),
                     property("header", Value::text(&header.name)),
                     property("accepted_secrets_sha256", Value::List(secrets)),
+                    property(
+                        "sender_domains",
+                        Value::List(topology.organization.sender_domains()),
+                    ),
+                    property(
+                        "sender_check",
+                        Value::text(super::render::sender_check_word(cisco.sender_check)),
+                    ),
                 ],
             )],
             undo: None,

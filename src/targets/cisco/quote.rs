@@ -43,9 +43,10 @@ pub fn string_literal(text: &str) -> Result<String, Error> {
     Ok(format!("\"{text}\""))
 }
 
-/// A double-quoted AsyncOS regular expression that matches exactly `text`.
-pub fn anchored_regex(text: &str) -> Result<String, Error> {
-    let mut out = String::from("\"^");
+/// `text` with every regex metacharacter escaped for the filter parser
+/// (`\\.` in the filter is the regex `\.`).
+fn escaped(text: &str) -> Result<String, Error> {
+    let mut out = String::new();
     for c in text.chars() {
         if REGEX_METACHARACTERS.contains(&c) {
             if matches!(c, '\\') {
@@ -55,9 +56,25 @@ pub fn anchored_regex(text: &str) -> Result<String, Error> {
         }
         out.push(c);
     }
-    out.push_str("$\"");
     plain_ascii(text)?;
     Ok(out)
+}
+
+/// A double-quoted AsyncOS regular expression that matches exactly `text`.
+pub fn anchored_regex(text: &str) -> Result<String, Error> {
+    Ok(format!("\"^{}$\"", escaped(text)?))
+}
+
+/// A double-quoted AsyncOS regular expression, for `mail-from`, that matches
+/// an envelope sender whose domain is exactly `domain`: `@` and the domain,
+/// escaped, at the end (`mail-from` compares case-insensitively, cisco-facts
+/// 1.5; Cisco's own example is `mail-from == '^admin@yourdomain\\.com$'`,
+/// UG-7.1 p5-310). No other domain, subdomain or suffix matches.
+pub fn sender_domain_regex(domain: &str) -> Result<String, Error> {
+    if domain.is_empty() || domain.contains('@') {
+        return Err(refuse(domain, "not a domain"));
+    }
+    Ok(format!("\"@{}$\"", escaped(domain)?))
 }
 
 /// minijinja filter `asyncos_str`.
@@ -78,6 +95,17 @@ pub fn asyncos_re_filter(value: &Value) -> Result<String, Error> {
         None => Err(Error::new(
             ErrorKind::InvalidOperation,
             "`asyncos_re` quotes strings only",
+        )),
+    }
+}
+
+/// minijinja filter `asyncos_sender_re`.
+pub fn asyncos_sender_re_filter(value: &Value) -> Result<String, Error> {
+    match value.as_str() {
+        Some(text) => sender_domain_regex(text),
+        None => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "`asyncos_sender_re` quotes strings only",
         )),
     }
 }

@@ -4,7 +4,7 @@
 use super::placeholder::placeholder;
 use super::plan::{FILTER_FILE, STEPS_FILE};
 use crate::model::Topology;
-use crate::parse::DestinationTls;
+use crate::parse::{DestinationTls, SenderCheck};
 use crate::secret::RevealedSecrets;
 use crate::targets::templates::ids;
 use crate::targets::{context, Rendered};
@@ -44,6 +44,8 @@ pub fn files(
                 outbound => context(&topology.outbound),
                 inbound => topology.inbound.through_gateway,
                 commit_comment => format!("mailflowc: Microsoft 365 integration from {source}"),
+                sender_domains => topology.organization.sender_domains(),
+                sender_check => sender_check_word(cisco.sender_check),
                 appliance => cisco.appliance.as_deref().map(|label| minijinja::context! {
                     label => label,
                     steps => super::appliance::steps_from_tenant(label),
@@ -68,20 +70,62 @@ pub fn files(
                 .chain(header.previous_sha256.as_deref().map(placeholder))
                 .collect(),
         };
+        let (entry, logged) = guard_entry(topology, None, secrets);
         out.push((
             FILTER_FILE.to_owned(),
             ids::CISCO_RELAY_GUARD,
             minijinja::context! {
                 revealed => revealed.is_some(),
                 appliance => None::<String>,
-                tenants => Vec::<String>::new(),
+                tenants => vec![entry],
+                logged => logged,
                 filter_name => &cisco.filter_name,
                 outbound_listener => &cisco.outbound_listener,
                 relay_sender_group => &cisco.relay_sender_group,
                 header => &header.name,
-                secrets => secrets,
             },
         ));
     }
     out
+}
+
+/// One tenant's entry in a relay guard: the secrets it accepts (`accepted`:
+/// placeholders, or the real values when revealed), bound to the tenant's
+/// sender domains; and those secrets again when its sender check only logs
+/// (they pass from any sender, logged).
+pub(super) fn guard_entry(
+    topology: &Topology,
+    tenant: Option<&str>,
+    accepted: Vec<String>,
+) -> (minijinja::Value, Vec<String>) {
+    let header = topology.outbound.as_ref().map(|o| &o.secret_header);
+    let check = topology
+        .cisco
+        .as_ref()
+        .map(|c| c.sender_check)
+        .unwrap_or_default();
+    let logged = match check {
+        SenderCheck::Log => accepted.clone(),
+        SenderCheck::Enforce => Vec::new(),
+    };
+    let entry = minijinja::context! {
+        // A file name can hold anything; comments get the safe label.
+        tenant => tenant.map(crate::targets::source_label),
+        name => &topology.organization.name,
+        sha256 => header.map(|h| &h.sha256),
+        previous_sha256 => header.and_then(|h| h.previous_sha256.as_ref()),
+        secrets => accepted,
+        senders => topology.organization.sender_domains(),
+        check => sender_check_word(check),
+        enforce => check == SenderCheck::Enforce,
+    };
+    (entry, logged)
+}
+
+/// How a topology writes a sender check.
+pub fn sender_check_word(check: SenderCheck) -> &'static str {
+    match check {
+        SenderCheck::Log => "log",
+        SenderCheck::Enforce => "enforce",
+    }
 }
