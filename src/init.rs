@@ -66,6 +66,8 @@ struct Context<'a> {
     egress: Vec<String>,
     mx: Vec<String>,
     outbound: bool,
+    /// The gateway checks a secret header (catalog `checks_secret_header`).
+    secret_header: bool,
     smart_hosts: Vec<String>,
     arc_sealer: Option<String>,
     modifies: Option<&'a str>,
@@ -177,10 +179,12 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
     .next();
     // The secret's fingerprint: of the variable's value when it is set,
     // otherwise an example that `check` cannot verify (MF0518) until it is.
+    // Only a gateway that checks the header gets one (MF0523).
+    let secret_header = answers.outbound && vendor.checks_secret_header;
     let secret_sha256 = match std::env::var(SECRET_VARIABLE) {
-        Ok(value) if answers.outbound && !value.is_empty() => crate::secret::fingerprint(&value),
+        Ok(value) if secret_header && !value.is_empty() => crate::secret::fingerprint(&value),
         _ => {
-            if answers.outbound {
+            if secret_header {
                 examples.push(format!(
                     "outbound.secret_header.sha256: set {SECRET_VARIABLE} to a long random secret of letters and digits, then write `printf %s \"${SECRET_VARIABLE}\" | sha256sum` here"
                 ));
@@ -220,6 +224,7 @@ pub fn starter(answers: &Answers, file_name: &str) -> Result<Starter, String> {
         smart_hosts,
         arc_sealer,
         modifies: vendor.modifies.as_ref().map(|m| m.what.as_str()),
+        secret_header,
         secret_from: &secret_from,
         secret_sha256,
         examples: &examples,

@@ -195,7 +195,8 @@ fn outbound(raw: &RawTopology) -> Option<Outbound> {
         return None;
     }
     let outbound = raw.outbound()?;
-    let secret = raw.secret_header()?;
+    // None where the gateway checks no header (check: MF0510, MF0523).
+    let secret = raw.secret_header();
     let smart_hosts = outbound
         .smart_hosts
         .as_ref()
@@ -217,8 +218,8 @@ fn outbound(raw: &RawTopology) -> Option<Outbound> {
             .tls_domain
             .as_ref()
             .map(|d| d.get_ref().trim().to_ascii_lowercase()),
-        secret_header: SecretHeader {
-            name: raw.secret_header_name()?,
+        secret_header: secret.map(|secret| SecretHeader {
+            name: raw.secret_header_name().unwrap_or_default(),
             sha256: trimmed(secret.sha256.as_ref())
                 .map(|f| normalize_fingerprint(&f))
                 .unwrap_or_default(),
@@ -231,7 +232,7 @@ fn outbound(raw: &RawTopology) -> Option<Outbound> {
                 .map(|f| normalize_fingerprint(&f)),
             value_from: trimmed(secret.value_from.as_ref()).unwrap_or_default(),
             previous_value_from: trimmed(secret.previous_value_from.as_ref()),
-        },
+        }),
     })
 }
 

@@ -206,7 +206,11 @@ pub fn revealed_secrets(
     let Some(topology) = topology else {
         return Err(CompileError::Invalid(found));
     };
-    let Some(outbound) = &topology.outbound else {
+    let Some(header) = topology
+        .outbound
+        .as_ref()
+        .and_then(|o| o.secret_header.as_ref())
+    else {
         return Ok(None);
     };
     // The checks just read and verified both secrets; the model carries
@@ -216,7 +220,6 @@ pub fn revealed_secrets(
             .ok()
             .and_then(|source| source.resolve(base_dir).ok())
     };
-    let header = &outbound.secret_header;
     let current = read(&header.value_from).ok_or_else(|| {
         CompileError::Internal("a checked secret could not be read again".to_owned())
     })?;

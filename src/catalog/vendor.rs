@@ -19,6 +19,17 @@ pub struct Vendor {
     /// gateway-setup.md §1, [doc CF-OUT]): `[outbound]` is refused.
     #[serde(default)]
     pub no_outbound_relay: bool,
+    /// The gateway's relay side checks and strips the secret header that
+    /// Microsoft 365 stamps (Cisco: the relay guard mailflowc writes). Where
+    /// it does not, the topology needs no `[outbound.secret_header]`: a
+    /// header stamped anyway would leave with every message (MF0523).
+    #[serde(default)]
+    pub checks_secret_header: bool,
+    /// How the vendor documents telling one tenant's relayed mail from
+    /// another's (Microsoft 365's outbound servers are shared), with its
+    /// source's id; what the runbook says the gateway checks.
+    #[serde(default)]
+    pub tenant_recognition: Option<Modifies>,
     pub notes: String,
     pub sources: Vec<Source>,
     /// Egress valid for every region.
@@ -42,7 +53,8 @@ pub struct Vendor {
     pub modifies: Option<Modifies>,
 }
 
-/// What a vendor documents it changes in messages, with its source's id.
+/// What a vendor documents (what it changes in messages, how it recognizes
+/// a tenant), with its source's id.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Modifies {

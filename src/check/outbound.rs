@@ -115,7 +115,28 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
         );
     }
 
+    let unchecked_by = vendor_without_guard(raw);
+    if let (Some(vendor), Some(table)) = (unchecked_by, &outbound.secret_header) {
+        let recognition = vendor.tenant_recognition.as_ref().map_or_else(
+            || format!("how {} tells your tenant's relayed mail from other tenants' is not in the sources mailflowc uses: ask {}", vendor.name, vendor.name),
+            |r| r.what.clone(),
+        );
+        found.push(
+            Diagnostic::new(
+                Code::UncheckedSecretHeader,
+                format!("{} checks no secret header: Microsoft 365 would stamp the secret on every outbound message, and it would leave with the message", vendor.name),
+            )
+            .at(table.span())
+            .with_label("stamped by `60-outbound-rule.ps1`, checked and stripped by no step")
+            .with_help(format!("remove `[outbound.secret_header]` ({recognition}); keep it only if you set the gateway up to check the header and strip it yourself")),
+        );
+    }
     let Some(secret_table) = &outbound.secret_header else {
+        // A gateway that checks no header needs none (it recognizes the
+        // tenant otherwise, catalog `tenant_recognition`).
+        if unchecked_by.is_some() {
+            return;
+        }
         found.push(
             Diagnostic::new(Code::OpenRelay, "outbound mail goes through the gateway without a secret header")
                 .at(outbound_table.span())
@@ -125,6 +146,18 @@ pub fn check(raw: &RawTopology, ctx: &Context, found: &mut Vec<Diagnostic>) {
         return;
     };
     check_secret_header(secret_table, ctx, found);
+}
+
+/// The catalog vendor of a gateway that checks no secret header: neither
+/// mailflowc's Cisco relay guard (a `[cisco]` table, or vendor cisco) nor a
+/// gateway the catalog does not know (the operator's own, which may) is one.
+fn vendor_without_guard(raw: &RawTopology) -> Option<&'static crate::catalog::Vendor> {
+    if raw.cisco().is_some() {
+        return None;
+    }
+    let vendor = crate::catalog::find(raw.gateway.get_ref().vendor.as_ref()?.get_ref())?;
+    // A vendor with no outbound relay at all gets MF0705 instead.
+    (!vendor.checks_secret_header && !vendor.no_outbound_relay).then_some(vendor)
 }
 
 /// A secret file inside a git work tree that git does not ignore would be

@@ -133,6 +133,7 @@ code_registry! {
     SharedRelayGroup        => "MF0519", Error,   "relay guard on the shared RELAYLIST sender group";
     InvalidApplianceLabel   => "MF0521", Error,   "appliance label is not a plain name";
     ApplianceConflict       => "MF0522", Error,   "tenants on one appliance would need different relay guards";
+    UncheckedSecretHeader   => "MF0523", Warning, "secret header for a gateway that does not check it";
 
     InvalidMxHost           => "MF0601", Error,   "MX target is not a host name";
     Microsoft365MxBesideGateway => "MF0602", Error, "Microsoft 365 MX kept beside the gateway's";

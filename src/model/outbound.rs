@@ -8,7 +8,10 @@ pub struct Outbound {
     pub smart_hosts: Vec<String>,
     pub tls: OutboundTls,
     pub tls_domain: Option<String>,
-    pub secret_header: SecretHeader,
+    /// The header Microsoft 365 stamps for the gateway to check; none
+    /// where the gateway checks none (a catalog vendor without
+    /// `checks_secret_header`, which recognizes the tenant otherwise).
+    pub secret_header: Option<SecretHeader>,
 }
 
 /// The header Microsoft 365 stamps and the gateway checks. Only the

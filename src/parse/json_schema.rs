@@ -59,7 +59,7 @@ pub const DOCS: &[(&str, &str)] = &[
     ("outbound.smart_hosts", "Required: the gateway's outgoing listener, as host names, IPv4 addresses or CIDR prefixes."),
     ("outbound.tls", "certificate-validation, encryption-only or domain-validation."),
     ("outbound.tls_domain", "Only with domain-validation: the certificate domain the smart hosts must present."),
-    ("outbound.secret_header", "Required with [outbound]: the header a mail flow rule stamps, which the gateway checks so it is no open relay."),
+    ("outbound.secret_header", "The header a mail flow rule stamps, which the gateway checks so it is no open relay: required with [outbound] for Cisco or a gateway outside the catalog; for a catalog vendor that checks no header, leave it out (it would leave with every message)."),
     ("outbound.secret_header.name", "The header's name."),
     ("outbound.secret_header.value_from", "Where the secret is read: env:NAME or file:PATH (relative to this file). Never the value itself."),
     ("outbound.secret_header.sha256", "The secret's SHA-256, 64 hex digits (printf %s \"$S\" | sha256sum)."),

@@ -643,6 +643,11 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
             dns_restore => dns_files(plan, "restore"),
         },
         vendor_id => topology.gateway.vendor.as_ref().map(|v| v.id.as_str()),
+        // Whether the gateway checks a secret header that the outbound rule
+        // stamps; where not, how the vendor documents recognizing the tenant.
+        secret_header => topology.outbound.as_ref().is_some_and(|o| o.secret_header.is_some()),
+        vendor_name => topology.gateway.vendor.as_ref().map_or(topology.gateway.name.as_str(), |v| v.name.as_str()),
+        tenant_recognition => tenant_recognition(topology),
         dns => minijinja::context! {
             ttl => dns.ttl,
             precutover_ttl => dns.precutover_ttl,
@@ -656,4 +661,18 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         },
     };
     ("RUNBOOK.md".to_owned(), ids::RUNBOOK, ctx)
+}
+
+/// How the gateway's vendor documents telling this tenant's relayed mail
+/// from other tenants' (catalog `tenant_recognition`), with its source.
+fn tenant_recognition(topology: &Topology) -> Option<minijinja::Value> {
+    let vendor = crate::catalog::find(&topology.gateway.vendor.as_ref()?.id)?;
+    let recognition = vendor.tenant_recognition.as_ref()?;
+    let source = vendor.source(&recognition.source)?;
+    Some(minijinja::context! {
+        what => &recognition.what,
+        title => &source.title,
+        url => &source.url,
+        date => source.date(),
+    })
 }

@@ -64,7 +64,7 @@ pub fn label(topology: &Topology) -> Option<&str> {
 /// through it must give the same.
 fn guard_keys(topology: &Topology) -> Option<[(&'static str, &str); 4]> {
     let cisco = topology.cisco.as_ref()?;
-    let outbound = topology.outbound.as_ref()?;
+    let header = secret_header(topology)?;
     Some([
         ("cisco.filter_name", cisco.filter_name.as_str()),
         (
@@ -72,20 +72,23 @@ fn guard_keys(topology: &Topology) -> Option<[(&'static str, &str); 4]> {
             cisco.relay_sender_group.as_str(),
         ),
         ("cisco.outbound_listener", cisco.outbound_listener.as_str()),
-        (
-            "outbound.secret_header.name",
-            outbound.secret_header.name.as_str(),
-        ),
+        ("outbound.secret_header.name", header.name.as_str()),
     ])
 }
 
 /// The fingerprints of the secrets a tenant's guard entry accepts.
 fn fingerprints(topology: &Topology) -> Vec<String> {
-    topology.outbound.as_ref().map_or_else(Vec::new, |o| {
-        std::iter::once(o.secret_header.sha256.clone())
-            .chain(o.secret_header.previous_sha256.clone())
+    secret_header(topology).map_or_else(Vec::new, |h| {
+        std::iter::once(h.sha256.clone())
+            .chain(h.previous_sha256.clone())
             .collect()
     })
+}
+
+/// The secret header a tenant relays with: none when it relays nothing
+/// through the gateway (a Cisco topology always gives one, MF0510).
+pub fn secret_header(topology: &Topology) -> Option<&crate::model::SecretHeader> {
+    topology.outbound.as_ref()?.secret_header.as_ref()
 }
 
 /// MF0522 for each tenant of one appliance that conflicts with another, by
@@ -127,7 +130,7 @@ pub fn conflicts(tenants: &[Tenant], members: &[usize]) -> BTreeMap<usize, Vec<D
     let relaying: Vec<usize> = members
         .iter()
         .copied()
-        .filter(|&i| tenants[i].topology.outbound.is_some())
+        .filter(|&i| secret_header(tenants[i].topology).is_some())
         .collect();
     if let Some((&reference, rest)) = relaying.split_first() {
         let wanted = guard_keys(tenants[reference].topology);
@@ -236,7 +239,7 @@ impl Manifest {
 fn manifest(label: &str, tenants: &[Tenant], relaying: &[usize]) -> Option<Manifest> {
     let reference = tenants[*relaying.first()?].topology;
     let cisco = reference.cisco.as_ref()?;
-    let outbound = reference.outbound.as_ref()?;
+    let header = secret_header(reference)?;
     Some(Manifest {
         format: FORMAT.to_owned(),
         version: VERSION,
@@ -244,7 +247,7 @@ fn manifest(label: &str, tenants: &[Tenant], relaying: &[usize]) -> Option<Manif
         filter_name: cisco.filter_name.clone(),
         relay_sender_group: cisco.relay_sender_group.clone(),
         outbound_listener: cisco.outbound_listener.clone(),
-        header: outbound.secret_header.name.clone(),
+        header: header.name.clone(),
         tenants: relaying
             .iter()
             .map(|&i| {
@@ -281,7 +284,7 @@ pub fn files(
     let relaying: Vec<usize> = members
         .iter()
         .copied()
-        .filter(|&i| tenants[i].topology.outbound.is_some())
+        .filter(|&i| secret_header(tenants[i].topology).is_some())
         .collect();
     let Some(manifest) = manifest(label, tenants, &relaying) else {
         return Ok(Files::new());
@@ -292,12 +295,7 @@ pub fn files(
     let mut entries = Vec::new();
     let mut logged: Vec<String> = Vec::new();
     for &i in &relaying {
-        let Some(header) = tenants[i]
-            .topology
-            .outbound
-            .as_ref()
-            .map(|o| &o.secret_header)
-        else {
+        let Some(header) = secret_header(tenants[i].topology) else {
             continue;
         };
         let accepted: Vec<String> = match revealed {

@@ -67,8 +67,7 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
             undo: None,
         });
     }
-    if let Some(outbound) = &topology.outbound {
-        let header = &outbound.secret_header;
+    if let Some(header) = super::appliance::secret_header(topology) {
         let mut secrets = vec![header.sha256.clone()];
         secrets.extend(header.previous_sha256.clone());
         steps.push(Step {

@@ -56,12 +56,9 @@ pub fn files(
     }
     // On a shared appliance, the relay guard is the appliance's, built
     // for the whole fleet (`appliance::files`).
-    if let Some(outbound) = topology
-        .outbound
-        .as_ref()
-        .filter(|_| cisco.appliance.is_none())
+    if let Some(header) =
+        super::appliance::secret_header(topology).filter(|_| cisco.appliance.is_none())
     {
-        let header = &outbound.secret_header;
         let secrets: Vec<String> = match revealed {
             Some(secrets) => std::iter::once(secrets.current.clone())
                 .chain(secrets.previous.clone())
@@ -98,7 +95,7 @@ pub(super) fn guard_entry(
     tenant: Option<&str>,
     accepted: Vec<String>,
 ) -> (minijinja::Value, Vec<String>) {
-    let header = topology.outbound.as_ref().map(|o| &o.secret_header);
+    let header = super::appliance::secret_header(topology);
     let check = topology
         .cisco
         .as_ref()

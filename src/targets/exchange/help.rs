@@ -59,6 +59,7 @@ pub fn help_facts(topology: &Topology) -> HelpFacts {
         sha256: topology
             .outbound
             .as_ref()
-            .map(|o| o.secret_header.sha256.clone()),
+            .and_then(|o| o.secret_header.as_ref())
+            .map(|h| h.sha256.clone()),
     }
 }

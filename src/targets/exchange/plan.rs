@@ -50,11 +50,12 @@ pub enum Script {
     AllowList { entries: Vec<String> },
     /// Turn SPF hard fail off in the Default anti-spam policy.
     SpfHardFail,
-    /// The outbound rule, which needs its connector and the secret.
+    /// The outbound rule, which needs its connector and the secret (none
+    /// where the gateway checks no header).
     OutboundRule {
         rule: Object,
         connector: String,
-        secret: SecretRef,
+        secret: Option<SecretRef>,
     },
     /// The lock-down connector, after a check of every domain's MX.
     Lockdown {
@@ -429,9 +430,16 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "the outbound connector to the gateway's smart hosts",
             Script::Object(connector.clone()),
         );
+        // A gateway that checks no header gets none: it would leave with
+        // every message (catalog `checks_secret_header`, MF0523).
+        let header = outbound.secret_header.as_ref();
         let (text, marker) = comment(
             "outbound-rule",
-            "outbound mail goes through the secure email gateway, stamped with the tenant secret it checks.",
+            if header.is_some() {
+                "outbound mail goes through the secure email gateway, stamped with the tenant secret it checks."
+            } else {
+                "outbound mail goes through the secure email gateway."
+            },
         );
         let mut properties = vec![
             property("FromScope", Value::text("InOrganization")),
@@ -440,14 +448,16 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 "RouteMessageOutboundConnector",
                 Value::text(&names.outbound_connector),
             ),
-            property("SetHeaderName", Value::text(&outbound.secret_header.name)),
-            property(
+        ];
+        if let Some(header) = header {
+            properties.push(property("SetHeaderName", Value::text(&header.name)));
+            properties.push(property(
                 "SetHeaderValue",
                 Value::Secret {
-                    secret_sha256: outbound.secret_header.sha256.clone(),
+                    secret_sha256: header.sha256.clone(),
                 },
-            ),
-        ];
+            ));
+        }
         properties.extend(rule_state());
         properties.push(property("Comments", Value::Text(text)));
         let rule = Object::new(TRANSPORT_RULE, &names.outbound_rule, properties).owned(marker);
@@ -456,15 +466,19 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "60-outbound-rule.ps1",
             Phase::Outbound,
             "Creates or updates the rule that routes outbound mail through the gateway.",
-            "the rule that routes outbound mail to it, stamped with the secret (asks for the secret)",
+            if header.is_some() {
+                "the rule that routes outbound mail to it, stamped with the secret (asks for the secret)"
+            } else {
+                "the rule that routes outbound mail to it"
+            },
             Script::OutboundRule {
                 rule: rule.clone(),
                 connector: names.outbound_connector.clone(),
-                secret: SecretRef {
-                    sha256: outbound.secret_header.sha256.clone(),
-                    env: outbound.secret_header.env.clone(),
-                    header: outbound.secret_header.name.clone(),
-                },
+                secret: header.map(|header| SecretRef {
+                    sha256: header.sha256.clone(),
+                    env: header.env.clone(),
+                    header: header.name.clone(),
+                }),
             },
         );
         rollbacks.push(Rollback::removal(
