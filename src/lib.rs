@@ -26,6 +26,7 @@ pub mod import;
 pub mod init;
 pub mod knowledge;
 pub mod lower;
+pub mod mailflow;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
