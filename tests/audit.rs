@@ -91,6 +91,22 @@ fn every_audit_code_has_an_explanation_and_a_fixture_that_yields_exactly_it() {
                 assert_eq!(codes(&export, Some(&expected)), only, "{name}");
                 assert!(codes(&export, None).is_empty(), "{name} without topology");
             }
+            // The onmicrosoft.com route: an error without the topology; a
+            // warning naming the choice when the topology's own lock-down
+            // leaves the domain out (mailflowc's lock-down covers the routed
+            // domains: issue 26, case 1).
+            AuditCode::OnMicrosoftOpen | AuditCode::OnMicrosoftOpenByChoice => {
+                assert_eq!(
+                    codes(&export, None),
+                    BTreeSet::from([AuditCode::OnMicrosoftOpen.id()]),
+                    "{name} without topology"
+                );
+                assert_eq!(
+                    codes(&export, Some(&expected)),
+                    BTreeSet::from([AuditCode::OnMicrosoftOpenByChoice.id()]),
+                    "{name} with topology"
+                );
+            }
             // The topology tells the two lock-downs apart: the second is a
             // path around the gateway.
             AuditCode::GatewayUnidentified => {
@@ -150,6 +166,86 @@ fn the_registry_has_one_rule_a_code_in_code_order_each_with_its_explanation_and_
             .collect();
         assert_eq!(own.len(), 1, "{id}: one fixture, found {own:?}");
     }
+}
+
+/// The audit's findings on an export: (code, object, message).
+fn findings(
+    export: &serde_json::Value,
+    expected: Option<&audit::Expected>,
+) -> Vec<(&'static str, String, String)> {
+    audit::audit(&typed(export), expected)
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| (f.code.id(), f.object, f.message))
+        .collect()
+}
+
+#[test]
+fn the_cases_of_issue_26_are_found_and_blame_the_right_object() {
+    let clean = load(&dir().join("clean.json"));
+    let expected = expected();
+    // (fixture, with the topology, without: each a code and its object)
+    type Found = (&'static str, &'static str);
+    let cases: &[(&str, Found, Found)] = &[
+        // 1: the lock-down as mailflowc deploys it leaves the onmicrosoft.com
+        // domain open.
+        (
+            "MFA015-onmicrosoft-open.patch.json",
+            ("MFA016", "contoso.onmicrosoft.com"),
+            ("MFA015", "contoso.onmicrosoft.com"),
+        ),
+        // 2: a lock-down that lists an Exchange Online shared range.
+        (
+            "MFA017-lockdown-microsoft-range.patch.json",
+            ("MFA017", "mailflowc lock-down to gateway"),
+            ("MFA017", "mailflowc lock-down to gateway"),
+        ),
+        // 3: a lock-down restricted to Exchange Online's certificate: the
+        // lock-down is blamed, not the gateway's connector or allow list.
+        (
+            "case3-lockdown-certificate.patch.json",
+            ("MFA017", "mailflowc lock-down to gateway"),
+            ("MFA017", "mailflowc lock-down to gateway"),
+        ),
+        // 5: OnPremises connectors MC1226222 warns about.
+        (
+            "MFA018-on-premises-certificate.patch.json",
+            ("MFA018", "Relay service"),
+            ("MFA018", "Relay service"),
+        ),
+        (
+            "case5-on-premises-shared-addresses.patch.json",
+            ("MFA018", "Cloud relay"),
+            ("MFA018", "Cloud relay"),
+        ),
+    ];
+    for (name, with, without) in cases {
+        let export = patched(&clean, name);
+        for (expected, want) in [(Some(&expected), with), (None, without)] {
+            let found = findings(&export, expected);
+            let got: Vec<(&str, &str)> = found.iter().map(|(c, o, _)| (*c, o.as_str())).collect();
+            assert_eq!(got, [*want], "{name}, topology: {}", expected.is_some());
+            // The finding names its path, ending in its outcome.
+            let message = &found[0].2;
+            if want.0 != "MFA018" {
+                assert!(
+                    message.contains(" → ") && message.contains("delivered around the gateway"),
+                    "{name}: {message}"
+                );
+            }
+        }
+    }
+    // Case 1's warning names the choice: the topology's lock-down scope.
+    let export = patched(&clean, "MFA015-onmicrosoft-open.patch.json");
+    let found = findings(&export, Some(&expected));
+    assert!(
+        found[0]
+            .2
+            .contains("the topology's lock-down covers only `contoso.com`"),
+        "{}",
+        found[0].2
+    );
 }
 
 #[test]

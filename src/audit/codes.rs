@@ -24,6 +24,10 @@ code_registry! {
     EnhancedFilteringPilot => "MFA012", Warning, "Enhanced Filtering only for some recipients";
     ArcSealerNotTrusted  => "MFA013", Warning, "the gateway is not a trusted ARC sealer";
     GatewayUnidentified  => "MFA014", Warning, "the gateway's connector cannot be told from the export";
+    OnMicrosoftOpen      => "MFA015", Error,   "mail to the onmicrosoft.com domain reaches mailboxes around the gateway";
+    OnMicrosoftOpenByChoice => "MFA016", Warning, "the topology's lock-down leaves the onmicrosoft.com domain out";
+    LockdownAdmitsTenants => "MFA017", Error,  "the lock-down admits every Microsoft 365 tenant";
+    OnPremisesAttribution => "MFA018", Warning, "an OnPremises connector Microsoft warns may stop working (MC1226222)";
 }
 
 impl AuditCode {

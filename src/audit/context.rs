@@ -6,6 +6,7 @@
 
 use super::{AuditCode, AuditFinding, Expected};
 use crate::exchange::export::{ExportObject, TenantExport};
+use crate::mailflow::{self, GatewayFacts, Tenant};
 use crate::targets::exchange::readback::Rule;
 use ipnet::IpNet;
 use std::collections::BTreeSet;
@@ -33,6 +34,13 @@ pub struct Context<'a> {
     pub accepted: Vec<(String, &'a ExportObject)>,
     /// Enhanced Filtering is on for one of the gateway's enabled connectors.
     pub ef_on: bool,
+    /// Lock-down connectors that admit every Microsoft 365 tenant (MFA017),
+    /// lowercase names: no other check blames them.
+    pub tenant_lockdowns: BTreeSet<String>,
+    /// The tenant as the mail-flow model reads it.
+    pub tenant: Tenant,
+    /// The gateway as the model knows it (None: not identified).
+    pub facts: Option<GatewayFacts>,
 }
 
 impl<'a> Context<'a> {
@@ -40,7 +48,22 @@ impl<'a> Context<'a> {
     /// the gateway again, and the rules must agree on it.
     pub fn new(export: &'a TenantExport, expected: Option<&'a Expected>) -> Self {
         let inbound = export.inbound_connectors();
+        let tenant = Tenant::from_export(export);
         let lockdowns: Vec<&ExportObject> = inbound.iter().filter(|c| is_lockdown(c)).collect();
+        // A connector that admits every Microsoft 365 tenant (MFA017) says
+        // nothing of which addresses are the gateway's.
+        let shared: BTreeSet<String> = tenant
+            .inbound
+            .iter()
+            .filter(|c| mailflow::admits_other_tenants(c))
+            .map(|c| c.name.to_ascii_lowercase())
+            .collect();
+        let tenant_lockdowns = tenant
+            .inbound
+            .iter()
+            .filter(|c| c.restricts() && mailflow::admits_other_tenants(c))
+            .map(|c| c.name.to_ascii_lowercase())
+            .collect();
         let (gateway, told, unidentified) = match expected {
             Some(e) => (
                 Some(Gateway {
@@ -51,7 +74,7 @@ impl<'a> Context<'a> {
                 "gateway from the topology".to_owned(),
                 None,
             ),
-            None => from_connectors(inbound, &lockdowns),
+            None => from_connectors(inbound, &lockdowns, &shared),
         };
         let gateway_lockdowns = match &gateway {
             Some(g) => lockdowns.iter().copied().filter(|c| g.owns(c)).collect(),
@@ -70,6 +93,12 @@ impl<'a> Context<'a> {
                 .iter()
                 .any(|c| c.on("Enabled") && g.owns(c) && ef_on(c))
         });
+        let facts = gateway.as_ref().map(|g| GatewayFacts {
+            egress: g.nets.clone(),
+            certificates: g.certificates.iter().cloned().collect(),
+            mx_hosts: expected.map(|e| e.gateway_mx.clone()).unwrap_or_default(),
+            relay_guard: expected.is_some_and(|e| e.relay_guard),
+        });
         Context {
             export,
             expected,
@@ -81,6 +110,9 @@ impl<'a> Context<'a> {
             gateway_lockdowns,
             accepted,
             ef_on,
+            tenant_lockdowns,
+            tenant,
+            facts,
         }
     }
 }
@@ -91,11 +123,16 @@ impl<'a> Context<'a> {
 fn from_connectors(
     inbound: &[ExportObject],
     lockdowns: &[&ExportObject],
+    shared: &BTreeSet<String>,
 ) -> (Option<Gateway>, String, Option<String>) {
+    let own = |c: &&ExportObject| !shared.contains(&c.name().to_ascii_lowercase());
     let broad: Vec<&ExportObject> = inbound
         .iter()
         .filter(|c| c.on("Enabled") && kind_of(c) == "partner" && covers_every_sender(c))
+        .filter(own)
         .collect();
+    let lockdowns: Vec<&ExportObject> = lockdowns.iter().copied().filter(own).collect();
+    let lockdowns = &lockdowns[..];
     let (from, what) = if lockdowns.is_empty() {
         (&broad[..], "Partner connector for every sender domain")
     } else {
@@ -267,7 +304,8 @@ pub fn finding(
 
 /// The tenant's `onmicrosoft.com` domains: their MX is Microsoft's for
 /// good, so no mail for them comes through the gateway, and neither MFA002
-/// nor MFA008 is made of them.
+/// nor MFA008 is made of them: whether the lock-down covers them is
+/// MFA015's and MFA016's (the mail-flow model's path).
 pub fn is_microsoft_domain(domain: &str) -> bool {
     domain.ends_with(".onmicrosoft.com")
 }

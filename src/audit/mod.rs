@@ -10,7 +10,9 @@
 //! certificate and ARC sealer come from it and mailflowc's own objects are
 //! known by name; without one, the gateway is what the tenant's lock-down
 //! connector admits, and a finding that would depend on a guess is not made
-//! (MFA014 says which checks were left out).
+//! (MFA014 says which checks were left out). MFA015 to MFA018 follow
+//! message classes through the mail-flow model (`crate::mailflow`) and name
+//! the path each finding is about.
 //!
 //! Layout, after ruff's: `codes.rs` names each code (severity, title);
 //! `explain/` holds its documentation; `rules/` its check, messages and fix,
@@ -86,6 +88,17 @@ pub struct Expected {
     pub arc_sealer: Option<String>,
     /// Enhanced Filtering is off by the topology's choice.
     pub ef_off: bool,
+    /// The gateway's MX hosts, normalised.
+    pub gateway_mx: Vec<String>,
+    /// The gateway's relay side carries the guard (an outbound path).
+    pub relay_guard: bool,
+    /// The accepted domains the topology's own lock-down covers, as the
+    /// build's desired state sets its `AssociatedAcceptedDomains` (empty:
+    /// every accepted domain); `None` when the topology plans no lock-down.
+    /// Whatever decides that scope (the routed domains, or a default that
+    /// adds the onmicrosoft.com domain with an opt-out), the audit reads
+    /// the outcome here: a domain the topology leaves out is its choice.
+    pub lockdown_scope: Option<Vec<String>>,
 }
 
 impl Expected {
@@ -124,6 +137,26 @@ impl Expected {
                 .collect(),
             arc_sealer: topology.gateway.arc_sealer.clone(),
             ef_off: topology.inbound.enhanced_filtering.mode == crate::parse::EfMode::Off,
+            gateway_mx: topology
+                .gateway
+                .mx
+                .iter()
+                .map(|m| hosts::normalize_host(&m.host))
+                .collect(),
+            relay_guard: topology.outbound.is_some(),
+            lockdown_scope: state.objects.get("exchange/lockdown-connector").map(|e| {
+                e.properties
+                    .get("AssociatedAcceptedDomains")
+                    .and_then(serde_json::Value::as_array)
+                    .map(|domains| {
+                        domains
+                            .iter()
+                            .filter_map(serde_json::Value::as_str)
+                            .map(hosts::normalize_host)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }),
         })
     }
 }

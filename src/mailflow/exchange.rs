@@ -7,7 +7,7 @@ use super::{exchange_online_ranges, Outcome, Path, Sender};
 
 /// A certificate pattern (`*.contoso.com` or a name) matches a presented
 /// name: the name itself, or a subdomain under a leading `*.` (F-IN-07).
-fn certificate_matches(pattern: &str, presented: &str) -> bool {
+pub(super) fn certificate_matches(pattern: &str, presented: &str) -> bool {
     pattern == presented || domain_matches(pattern, presented.trim_start_matches("*."))
 }
 

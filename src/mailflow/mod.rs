@@ -15,6 +15,8 @@
 mod exchange;
 mod tenant;
 
+pub use exchange::on_premises_risk;
+
 pub use tenant::{domain_matches, is_onmicrosoft, networks, overlaps, Connector, Kind, Tenant};
 
 use crate::knowledge::{hosts, microsoft365};
@@ -151,6 +153,18 @@ pub fn exchange_online_ranges() -> Vec<IpNet> {
         .iter()
         .filter_map(|r| r.parse().ok())
         .collect()
+}
+
+/// Whether a connector identifies every Microsoft 365 tenant: it lists
+/// one of Exchange Online's shared addresses (S07) or names a certificate
+/// Exchange Online presents for all (S08).
+pub fn admits_other_tenants(connector: &Connector) -> bool {
+    overlaps(&connector.addresses, &exchange_online_ranges())
+        || (!connector.certificate.is_empty()
+            && (connector.restrict_certificate || connector.kind == Kind::OnPremises)
+            && EXCHANGE_ONLINE_CERTIFICATE
+                .iter()
+                .any(|c| exchange::certificate_matches(&connector.certificate, c)))
 }
 
 /// A domain no tenant's accepted domains hold, as other senders' own.

@@ -48,7 +48,12 @@ fn broad(ctx: &Context<'_>, found: &mut Found, code: AuditCode) {
         return;
     };
     for connector in connectors {
-        if gateway.owns(connector) || !covers_every_sender(connector) {
+        if gateway.owns(connector)
+            || !covers_every_sender(connector)
+            || ctx
+                .tenant_lockdowns
+                .contains(&connector.name().to_ascii_lowercase())
+        {
             continue;
         }
         let on_premises = kind_of(connector) == "onpremises";

@@ -13,6 +13,11 @@ pub(super) fn mfa001(ctx: &Context<'_>, found: &mut Found) {
     if !ctx.gateway_lockdowns.is_empty() || (ctx.gateway.is_none() && !ctx.lockdowns.is_empty()) {
         return;
     }
+    // A lock-down that admits every Microsoft 365 tenant still rejects the
+    // rest of the internet: MFA017 names it, not this.
+    if !ctx.tenant_lockdowns.is_empty() {
+        return;
+    }
     let mut f = finding(
         AuditCode::LockdownMissing,
         "InboundConnector",

@@ -1,6 +1,7 @@
 //! The audit's rules: one check per code, its messages and fix beside it,
 //! grouped by what they read (the lock-down, the other connectors, transport
-//! rules, the allow list, MX, organization settings, the gateway). [`RULES`]
+//! rules, the allow list, MX, organization settings, the gateway, and the
+//! paths the mail-flow model follows: `paths.rs`). [`RULES`]
 //! lists them, one line a code, and the audit runs them in code order.
 //!
 //! A new code touches: `codes.rs` (code, severity, title), a check here
@@ -15,6 +16,7 @@ mod gateway;
 mod lockdown;
 mod mx;
 mod organization;
+mod paths;
 mod scl;
 
 use super::{AuditCode, AuditFinding, Context};
@@ -69,4 +71,8 @@ pub const RULES: &[AuditRule] = &[
     AuditRule { code: AuditCode::EnhancedFilteringPilot, check: connectors::mfa012 },
     AuditRule { code: AuditCode::ArcSealerNotTrusted, check: organization::mfa013 },
     AuditRule { code: AuditCode::GatewayUnidentified, check: gateway::mfa014 },
+    AuditRule { code: AuditCode::OnMicrosoftOpen, check: paths::mfa015 },
+    AuditRule { code: AuditCode::OnMicrosoftOpenByChoice, check: paths::mfa016 },
+    AuditRule { code: AuditCode::LockdownAdmitsTenants, check: paths::mfa017 },
+    AuditRule { code: AuditCode::OnPremisesAttribution, check: paths::mfa018 },
 ];
