@@ -176,6 +176,12 @@ enum Command {
         /// tenant; the changes are listed in its header.
         #[arg(long)]
         allow_changes: bool,
+        /// The gateway's inbound connector, by name, where the export cannot
+        /// prove which it is (several Partner connectors for every sender
+        /// domain and no lock-down that tells them apart): import never
+        /// picks one.
+        #[arg(long, value_name = "NAME")]
+        gateway_connector: Option<String>,
         #[command(flatten)]
         reporting: SideReporting,
     },
@@ -366,9 +372,16 @@ fn run(command: Command, settings: Settings) -> Exit {
             tenant,
             out,
             allow_changes,
+            gateway_connector,
             reporting: side,
         } => side_reporting(settings, side, |s| {
-            commands::import::import(&tenant, out.as_deref(), allow_changes, s)
+            commands::import::import(
+                &tenant,
+                out.as_deref(),
+                allow_changes,
+                gateway_connector.as_deref(),
+                s,
+            )
         }),
         Command::DnsCheck {
             topology,

@@ -11,7 +11,11 @@
 //! change building the topology would make, listed, and the import is
 //! refused unless the caller accepts them.
 
-use crate::audit::{covers_every_sender, is_lockdown, kind_of, nets, within};
+mod gateway;
+
+pub use gateway::GATEWAY_CONNECTOR_FLAG;
+
+use crate::audit::{nets, within};
 use crate::catalog;
 use crate::context::Context;
 use crate::diagnostics::Diagnostic;
@@ -134,6 +138,8 @@ struct Draft {
     notes: Vec<String>,
     adopted: Vec<Adopted>,
     changes: Vec<String>,
+    /// Notes name objects the topology leaves as they are.
+    left_alone: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -275,7 +281,7 @@ fn vendor_of(
 }
 
 /// Reads the export into the template's values.
-fn draft(export: &TenantExport, source: &str) -> Result<Draft, String> {
+fn draft(export: &TenantExport, source: &str, chosen: Option<&str>) -> Result<Draft, String> {
     let lacking: Vec<String> = export
         .lacking(REQUIRED)
         .iter()
@@ -300,20 +306,8 @@ fn draft(export: &TenantExport, source: &str) -> Result<Draft, String> {
         .unwrap_or("Imported")
         .to_owned();
 
-    // The gateway: the Partner connectors for every sender domain.
-    let broad: Vec<&ExportObject> = export
-        .inbound_connectors()
-        .iter()
-        .filter(|c| c.on("Enabled") && kind_of(c) == "partner" && covers_every_sender(c))
-        .collect();
-    let (lockdowns, plain): (Vec<&ExportObject>, Vec<&ExportObject>) =
-        broad.iter().partition(|c| is_lockdown(c));
-    let gateway_in = the_one(
-        &plain,
-        "inbound-connector",
-        "are Partner connectors for every sender domain",
-    )?;
-    let lockdown = the_one(&lockdowns, "lockdown-connector", "are lock-down connectors")?;
+    // The gateway: what the lock-down admits, or the operator's choice.
+    let (gateway_in, lockdown) = gateway::choose(export, chosen, &mut d.notes)?;
     let Some(identifying) = gateway_in.or(lockdown) else {
         return Err(
             "no enabled Partner inbound connector accepts every sender domain, so nothing in the export says which addresses are the gateway's: `mailflowc init` writes a starter topology instead".to_owned(),
@@ -632,6 +626,7 @@ fn draft(export: &TenantExport, source: &str) -> Result<Draft, String> {
         name("outbound_connector", Some(connector));
         name("outbound_rule", Some(rule));
     }
+    gateway::left_alone(export, &mut d.notes, &d.names, &mut d.left_alone);
     Ok(d)
 }
 
@@ -752,12 +747,27 @@ fn change_lines(report: &DriftReport) -> Vec<String> {
 /// changes building it would make. `source` names the export in the
 /// topology's header (sanitized there).
 pub fn import(export: &TenantExport, source: &str, ctx: &Context) -> Result<Imported, ImportError> {
+    import_with(export, source, ctx, None)
+}
+
+/// [`import`], the gateway's inbound connector named by the operator
+/// (`--gateway-connector`) where the export cannot tell it.
+pub fn import_with(
+    export: &TenantExport,
+    source: &str,
+    ctx: &Context,
+    gateway_connector: Option<&str>,
+) -> Result<Imported, ImportError> {
     let file_name = std::path::Path::new(source)
         .file_name()
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
     // A refusal names the tenant's objects: escaped, as every value from outside.
-    let mut d = draft(export, &crate::targets::source_label(&file_name))
-        .map_err(|why| ImportError::Export(crate::diagnostics::sanitize(&why)))?;
+    let mut d = draft(
+        export,
+        &crate::targets::source_label(&file_name),
+        gateway_connector,
+    )
+    .map_err(|why| ImportError::Export(crate::diagnostics::sanitize(&why)))?;
     // First pass: the topology without its report, to compute the report.
     let first = render(&d).map_err(ImportError::Export)?;
     let (topology, found) = crate::pipeline::analyze_with(&first, ctx);

@@ -311,11 +311,15 @@ fn a_marked_object_whose_role_the_import_lacks_is_a_change_converge_would_make()
 fn exports_that_cannot_be_imported_are_refused_with_the_reason_and_nothing_written() {
     let base = load(&dir().join("cloudflare-by-hand.json"));
     let cases: Vec<(&str, Json, i32, &str)> = {
+        // Two Partner connectors for every sender domain and no lock-down
+        // to tell them apart: the export does not prove which is the
+        // gateway's (with a lock-down, what it admits is: see case 4).
         let mut two = base.clone();
         let mut second = two["InboundConnector"][0].clone();
         second["Name"] = Json::from("Legacy gateway");
         second["SenderIPAddresses"] = Json::from(vec!["192.0.2.0/24"]);
         two["InboundConnector"].as_array_mut().unwrap().push(second);
+        two["InboundConnector"].as_array_mut().unwrap().remove(1);
         let mut none = base.clone();
         none["InboundConnector"] = Json::Array(Vec::new());
         let mut old = base.clone();
@@ -327,7 +331,7 @@ fn exports_that_cannot_be_imported_are_refused_with_the_reason_and_nothing_writt
                 "two gateways",
                 two,
                 2,
-                "`Cloudflare Email Security inbound`, `Legacy gateway` are Partner connectors for every sender domain",
+                "`Cloudflare Email Security inbound`, `Legacy gateway` are Partner connectors for every sender domain, and any of them could be the gateway's: mailflowc imports one gateway; disable the ones that are not (the audit lists them: `mailflowc audit --tenant`) and export again; or name the gateway's with --gateway-connector NAME",
             ),
             ("no gateway", none, 2, "no enabled Partner inbound connector accepts every sender domain"),
             ("an old export", old, 2, "the export has no `AcceptedDomain`"),
@@ -521,4 +525,106 @@ fn hostile_names_are_shown_escaped_in_the_report() {
     );
     assert!(!stderr.contains('\u{202e}'), "{stderr}");
     assert!(!stderr.lines().any(|l| l.starts_with("::")), "{stderr}");
+}
+
+/// The topology `import` writes of `export` with `extra` flags (changes
+/// allowed), and its standard error.
+fn imported(export: &Json, extra: &[&str]) -> (Option<i32>, String, String) {
+    let work = tempfile::tempdir().unwrap();
+    let mut flags = vec!["--allow-changes"];
+    flags.extend_from_slice(extra);
+    let out = import_value(work.path(), export, &flags);
+    let topology = std::fs::read_to_string(work.path().join("topology.toml")).unwrap_or_default();
+    (out.status.code(), topology, text(&out.stderr))
+}
+
+/// The `egress = [...]` line of a topology.
+fn egress(topology: &str) -> String {
+    topology
+        .lines()
+        .find(|l| l.starts_with("egress = "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn case_4_the_lock_down_proves_the_gateway_and_a_scanners_connector_is_not_taken() {
+    // Issue 26, case 4: Cisco's lock-down and a scanner vendor's Partner
+    // connector for every sender domain from a public /27. Import took the
+    // scanner's addresses as the gateway's egress.
+    let export = load(&dir().join("cisco-and-scanner.json"));
+    let (code, topology, stderr) = imported(&export, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        egress(&topology),
+        "egress = [\"68.232.130.50\", \"68.232.131.0/28\"]   # what \"Cisco Secure Email\" admits"
+    );
+    assert!(!topology.contains("150.95.10.0/27"), "{topology}");
+    // Every connector and rule it does not adopt is noted, with why.
+    for left in [
+        "the connector `Scanner vendor` accepts every sender domain from addresses the lock-down `Cisco Secure Email` does not admit",
+        "the outbound connector `To Cisco` is left as it is: no rule that stamps a header routes to it",
+        "the outbound connector `Partner TLS` is left as it is",
+        "the rule `Route outbound via Cisco` is left as it is: it routes mail to `To Cisco` without stamping a header",
+        "the rule `Trust the newsletter` is left as it is: it sets SCL -1",
+        "1 other transport rule(s)",
+    ] {
+        assert!(topology.contains(left), "{left}:\n{topology}");
+        assert!(stderr.contains(left), "{left}:\n{stderr}");
+    }
+    assert!(topology.contains("It manages only the objects it names"));
+    // The audit names the same connector as the path around the gateway.
+    let typed = mailflowc::exchange::export::TenantExport::from_json(&export).unwrap();
+    let report = mailflowc::audit::audit(&typed, None).unwrap();
+    assert!(
+        report.gateway.contains("Cisco Secure Email"),
+        "{}",
+        report.gateway
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.code.id() == "MFA003" && f.object == "Scanner vendor"),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn without_a_lock_down_to_tell_them_apart_import_asks_for_the_gateways_connector_by_name() {
+    let mut export = load(&dir().join("cisco-and-scanner.json"));
+    // Cisco's connector no longer restricts: two Partner connectors for
+    // every sender domain, nothing proves which is the gateway's.
+    export["InboundConnector"][0]["RestrictDomainsToIPAddresses"] = Json::from(false);
+    let (code, topology, stderr) = imported(&export, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(topology.is_empty());
+    assert!(
+        stderr.contains(
+            "`Cisco Secure Email`, `Scanner vendor` are Partner connectors for every sender domain"
+        ) && stderr.contains("--gateway-connector NAME"),
+        "{stderr}"
+    );
+    // Named, it is taken, and the other is noted.
+    let (code, topology, stderr) =
+        imported(&export, &["--gateway-connector", "Cisco Secure Email"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        egress(&topology).contains("\"68.232.130.50\", \"68.232.131.0/28\""),
+        "{topology}"
+    );
+    assert!(
+        topology.contains("the inbound connector `Scanner vendor` is left as it is"),
+        "{topology}"
+    );
+    // A name that is no such connector, or one the lock-down does not
+    // admit, is refused.
+    let (code, _, stderr) = imported(&export, &["--gateway-connector", "Nothing"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--gateway-connector `Nothing`"), "{stderr}");
+    let original = load(&dir().join("cisco-and-scanner.json"));
+    let (code, _, stderr) = imported(&original, &["--gateway-connector", "Scanner vendor"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("does not admit its addresses"), "{stderr}");
 }

@@ -8,7 +8,13 @@ use crate::diagnostics::untrusted::Untrusted;
 use crate::diagnostics::{self, Diagnostic};
 use std::path::Path;
 
-pub fn import(export: &Path, out: Option<&Path>, allow_changes: bool, settings: &Settings) -> Exit {
+pub fn import(
+    export: &Path,
+    out: Option<&Path>,
+    allow_changes: bool,
+    gateway_connector: Option<&str>,
+    settings: &Settings,
+) -> Exit {
     use crate::import::{self, ImportError};
     use std::io::Write as _;
     if let Some(code) = out.and_then(|out| exists_refused(out, "import")) {
@@ -20,7 +26,12 @@ pub fn import(export: &Path, out: Option<&Path>, allow_changes: bool, settings: 
     };
     let context = context_beside(out);
     let label = out.map_or_else(|| "topology.toml".to_owned(), |p| p.display().to_string());
-    let imported = match import::import(&json, &export.to_string_lossy(), &context) {
+    let imported = match import::import_with(
+        &json,
+        &export.to_string_lossy(),
+        &context,
+        gateway_connector,
+    ) {
         Ok(imported) => imported,
         Err(ImportError::Export(message)) => {
             warn!(
