@@ -38,6 +38,7 @@ fn gateway(relay_guard: bool) -> GatewayFacts {
 fn class(name: &str, direction: Option<&str>) -> Class {
     match (name, direction) {
         ("internet", None) => Class::Internet,
+        ("internet-direct", None) => Class::InternetDirect,
         ("gateway", None) => Class::Gateway,
         ("other-tenant", None) => Class::OtherTenant,
         ("other-tenant", Some("outbound")) => Class::OtherTenantRelay,
@@ -62,7 +63,7 @@ fn outcome_name(outcome: &Outcome) -> &'static str {
 fn every_scenario_ends_as_its_source_says() {
     let clean = clean();
     let scenarios = table();
-    assert!(scenarios.len() >= 17);
+    assert!(scenarios.len() >= 19);
     let mut failures = Vec::new();
     for s in &scenarios {
         let id = s["id"].as_str().unwrap();

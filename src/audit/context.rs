@@ -273,6 +273,18 @@ fn identity(connectors: &[&ExportObject]) -> Option<(Vec<String>, BTreeSet<Strin
     seen
 }
 
+/// The mail-flow model's path of `class` to `domain`, as `path: ` to start
+/// a finding's message with, when it ends around the gateway; empty
+/// otherwise (the finding stands on its own check).
+pub fn path_around(ctx: &Context<'_>, class: mailflow::Class, domain: &str) -> String {
+    let path = mailflow::follow(&ctx.tenant, ctx.facts.as_ref(), class, domain);
+    if path.outcome == mailflow::Outcome::Bypass {
+        format!("{}: ", path.describe())
+    } else {
+        String::new()
+    }
+}
+
 /// Connectors' names, each in backquotes, for a message.
 pub fn names(connectors: &[&ExportObject]) -> String {
     connectors

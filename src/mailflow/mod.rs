@@ -27,6 +27,9 @@ use ipnet::IpNet;
 pub enum Class {
     /// Anyone on the internet, to an accepted domain through its MX.
     Internet,
+    /// Anyone on the internet, straight to the domain's Microsoft 365 host,
+    /// as a stale MX record (or its predictable name) gives it (S18, S19).
+    InternetDirect,
     /// The gateway, from its egress, presenting its certificate.
     Gateway,
     /// Any other Microsoft 365 tenant: Exchange Online's shared outbound
@@ -48,6 +51,7 @@ impl Class {
     pub fn sender(self) -> &'static str {
         match self {
             Class::Internet => "anyone on the internet",
+            Class::InternetDirect => "anyone on the internet (a stale MX)",
             Class::Gateway => "the gateway",
             Class::OtherTenant => "any other Microsoft 365 tenant",
             Class::OwnDomainDirect => "a device sending as the tenant's own domain",
@@ -186,6 +190,20 @@ pub fn follow(tenant: &Tenant, gateway: Option<&GatewayFacts>, class: Class, dom
     };
     match class {
         Class::Internet => internet(tenant, gateway, &domain, &mut path),
+        Class::InternetDirect => {
+            path.rules.extend(["S18", "S19"]);
+            path.hops.push(format!(
+                "`{}` (Microsoft 365)",
+                hosts::default_microsoft365_mx(&domain)
+            ));
+            let sender = Sender {
+                addresses: Vec::new(),
+                certificates: Vec::new(),
+                mail_from: FOREIGN_DOMAIN.to_owned(),
+                from_gateway: false,
+            };
+            exchange::arrive(tenant, &sender, &domain, &mut path);
+        }
         Class::Gateway => {
             let sender = gateway_sender(gateway);
             path.rules.push("S06");

@@ -2,8 +2,9 @@
 //! not come from the gateway.
 
 use super::Found;
-use crate::audit::context::{finding, is_microsoft_domain, names, Context};
+use crate::audit::context::{finding, is_microsoft_domain, names, path_around, Context};
 use crate::audit::AuditCode;
+use crate::mailflow::Class;
 use crate::targets::exchange::readback::Rule;
 use std::collections::BTreeSet;
 
@@ -18,11 +19,19 @@ pub(super) fn mfa001(ctx: &Context<'_>, found: &mut Found) {
     if !ctx.tenant_lockdowns.is_empty() {
         return;
     }
+    // The path, shown for the first domain that receives mail.
+    let domain = ctx
+        .tenant
+        .accepted
+        .iter()
+        .find(|d| !is_microsoft_domain(d))
+        .or(ctx.tenant.accepted.first());
+    let path = domain.map_or_else(String::new, |d| path_around(ctx, Class::InternetDirect, d));
     let mut f = finding(
         AuditCode::LockdownMissing,
         "InboundConnector",
         "(none)",
-        "no enabled Partner inbound connector for every sender domain (`*`) rejects mail that does not come from the gateway's addresses or certificate: anyone can send to the tenant's Microsoft 365 MX host directly".to_owned(),
+        format!("{path}no enabled Partner inbound connector for every sender domain (`*`) rejects mail that does not come from the gateway's addresses or certificate: anyone can send to the tenant's Microsoft 365 MX host directly"),
         "Set `inbound.lockdown` in the topology and apply the lock-down connector mailflowc plans (after the MX cutover), or create a Partner connector with `-SenderDomains *` and `-RestrictDomainsToIPAddresses $true` (or `-RestrictDomainsToCertificate $true`) for the gateway.".to_owned(),
     );
     f.locate = "InboundConnector".to_owned();
@@ -52,7 +61,7 @@ pub(super) fn mfa002(ctx: &Context<'_>, found: &mut Found) {
                 AuditCode::LockdownPartial,
                 "AcceptedDomain",
                 domain,
-                format!("the lock-down connector {} applies only to its associated accepted domains, and `{domain}` is not one: mail to it is not restricted to the gateway", names(lockdowns)),
+                format!("{}the lock-down connector {} applies only to its associated accepted domains, and `{domain}` is not one: mail to it is not restricted to the gateway", path_around(ctx, Class::InternetDirect, domain), names(lockdowns)),
                 format!("Add `{domain}` to the lock-down connector's AssociatedAcceptedDomains, or empty that list so the connector covers every accepted domain."),
             ));
         }

@@ -6,6 +6,7 @@ use crate::audit::context::{finding, is_microsoft_domain, Context};
 use crate::audit::AuditCode;
 use crate::exchange::export::ExportObject;
 use crate::knowledge::hosts;
+use crate::mailflow::{self, Class, Outcome};
 use crate::targets::exchange::readback::Rule;
 
 /// The accepted domains that receive mail, each with its MX record, or why
@@ -56,9 +57,20 @@ pub(super) fn mfa008(ctx: &Context<'_>, found: &mut Found) {
             AuditCode::MxAtMicrosoft365,
             "AcceptedDomain",
             domain,
-            format!("the MX of `{domain}` points at Microsoft 365 ({}): senders deliver there directly, around the gateway", microsoft.join(", ")),
+            message(ctx, domain, &microsoft.join(", ")),
             fix,
         ));
+    }
+}
+
+/// MFA008's message: the model's path, around the gateway, or (a
+/// lock-down covering the domain) rejected: every message bounces.
+fn message(ctx: &Context<'_>, domain: &str, microsoft: &str) -> String {
+    let path = mailflow::follow(&ctx.tenant, ctx.facts.as_ref(), Class::Internet, domain);
+    match path.outcome {
+        Outcome::Rejected(_) => format!("{}: the MX of `{domain}` points at Microsoft 365 ({microsoft}): mail to `{domain}` bounces instead of passing the gateway", path.describe()),
+        Outcome::Bypass => format!("{}: the MX of `{domain}` points at Microsoft 365 ({microsoft}): senders deliver there directly, around the gateway", path.describe()),
+        _ => format!("the MX of `{domain}` points at Microsoft 365 ({microsoft}): senders deliver there directly, around the gateway"),
     }
 }
 
