@@ -99,17 +99,24 @@ pub fn domain_matches(pattern: &str, domain: &str) -> bool {
 }
 
 /// An address list's entries as networks: an address, a CIDR prefix, or a
-/// dash range (its first address's /32 … as the smallest prefixes covering
-/// it is more than the model needs: the two ends' networks stand for it).
+/// dash range (as the prefixes that cover exactly it; exchange-facts
+/// F-CF-02, F-TR-06). Entries that are none of these are left out.
 pub fn networks(entries: &[String]) -> Vec<IpNet> {
     let mut out = Vec::new();
     for entry in entries {
         let entry = entry.trim();
         if let Some((first, last)) = entry.split_once('-') {
-            for end in [first, last] {
-                if let Ok(a) = end.trim().parse::<IpAddr>() {
-                    out.push(IpNet::from(a));
+            match (
+                first.trim().parse::<IpAddr>(),
+                last.trim().parse::<IpAddr>(),
+            ) {
+                (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(b))) if a <= b => {
+                    out.extend(ipnet::Ipv4Subnets::new(a, b, 0).map(IpNet::V4));
                 }
+                (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(b))) if a <= b => {
+                    out.extend(ipnet::Ipv6Subnets::new(a, b, 0).map(IpNet::V6));
+                }
+                _ => {}
             }
         } else if let Ok(net) = entry.parse::<IpNet>() {
             out.push(net.trunc());
@@ -120,6 +127,7 @@ pub fn networks(entries: &[String]) -> Vec<IpNet> {
     out
 }
 
+/// Whether two lists of networks share an address.
 pub fn overlaps(a: &[IpNet], b: &[IpNet]) -> bool {
     a.iter().any(|x| {
         b.iter()
@@ -272,4 +280,33 @@ impl Tenant {
 /// The tenant's initial domain and its siblings: `*.onmicrosoft.com`.
 pub fn is_onmicrosoft(domain: &str) -> bool {
     domain.ends_with(".onmicrosoft.com")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(entries: &[&str]) -> Vec<IpNet> {
+        networks(&entries.iter().map(|e| e.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_dash_range_is_the_prefixes_that_cover_exactly_it() {
+        let range = nets(&["10.0.0.0-10.0.0.255"]);
+        assert_eq!(range, nets(&["10.0.0.0/24"]));
+        assert!(overlaps(&range, &nets(&["10.0.0.128/28"])));
+        assert!(!overlaps(
+            &nets(&["10.0.0.1-10.0.0.6"]),
+            &nets(&["10.0.0.7"])
+        ));
+        assert!(nets(&["10.0.0.9-10.0.0.1", "not an address"]).is_empty());
+    }
+
+    #[test]
+    fn wildcard_domains_cover_the_domain_and_its_subdomains() {
+        assert!(domain_matches("*.contoso.com", "contoso.com"));
+        assert!(domain_matches("*.contoso.com", "mail.contoso.com"));
+        assert!(!domain_matches("*.contoso.com", "notcontoso.com"));
+        assert!(!domain_matches("contoso.com", "mail.contoso.com"));
+    }
 }
