@@ -68,10 +68,16 @@ fn broad(ctx: &Context<'_>, found: &mut Found, code: AuditCode) {
             (true, false) => format!("with the certificate `{certificate}`"),
             (true, true) => "from any address".to_owned(),
         };
+        // The path, as the model's findings name theirs.
+        let sender = match (from.is_empty(), certificate.is_empty()) {
+            (false, _) => format!("whoever sends from {}", from.join(", ")),
+            (true, false) => format!("whoever presents the certificate `{certificate}`"),
+            (true, true) => "anyone".to_owned(),
+        };
         let message = if on_premises {
-            format!("accepts mail for every sender domain {source}, which is not the gateway, and grants it the rights of the organization's own mail (relay to the internet, internal in hybrid)")
+            format!("{sender} → connector `{name}` → delivered as the organization's own mail: accepts mail for every sender domain {source}, which is not the gateway, and grants it the rights of the organization's own mail (relay to the internet, internal in hybrid)")
         } else {
-            format!("accepts mail for every sender domain {source}, which is not the gateway: that mail passes the lock-down and reaches mailboxes without the gateway's filtering")
+            format!("{sender} → connector `{name}` → delivered around the gateway: accepts mail for every sender domain {source}, which is not the gateway: that mail passes the lock-down and reaches mailboxes without the gateway's filtering")
         };
         let mut f = finding(
             code,
