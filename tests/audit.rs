@@ -58,7 +58,17 @@ fn typed(export: &serde_json::Value) -> mailflowc::exchange::export::TenantExpor
 }
 
 fn expected() -> audit::Expected {
-    let path = dir().join("topology.toml");
+    expected_from("topology.toml")
+}
+
+/// The topology that opts the tenant's onmicrosoft.com domain out of the
+/// lock-down (`lockdown_onmicrosoft = false`).
+fn opted_out() -> audit::Expected {
+    expected_from("topology-onmicrosoft-opt-out.toml")
+}
+
+fn expected_from(file: &str) -> audit::Expected {
+    let path = dir().join(file);
     let ctx = common::context_for(&path);
     let source = std::fs::read_to_string(&path).unwrap();
     let (topology, found) = mailflowc::pipeline::analyze_with(&source, &ctx);
@@ -91,20 +101,22 @@ fn every_audit_code_has_an_explanation_and_a_fixture_that_yields_exactly_it() {
                 assert_eq!(codes(&export, Some(&expected)), only, "{name}");
                 assert!(codes(&export, None).is_empty(), "{name} without topology");
             }
-            // The onmicrosoft.com route: an error without the topology; a
-            // warning naming the choice when the topology's own lock-down
-            // leaves the domain out (mailflowc's lock-down covers the routed
-            // domains: issue 26, case 1).
+            // The onmicrosoft.com route: an error without the topology, and
+            // with one whose lock-down covers the domain (mailflowc's
+            // default); a warning naming the choice when the topology opts
+            // the domain out (issue 26, case 1 and item 5).
             AuditCode::OnMicrosoftOpen | AuditCode::OnMicrosoftOpenByChoice => {
-                assert_eq!(
-                    codes(&export, None),
-                    BTreeSet::from([AuditCode::OnMicrosoftOpen.id()]),
-                    "{name} without topology"
-                );
+                let open = BTreeSet::from([AuditCode::OnMicrosoftOpen.id()]);
+                assert_eq!(codes(&export, None), open, "{name} without topology");
                 assert_eq!(
                     codes(&export, Some(&expected)),
+                    open,
+                    "{name} with the default topology"
+                );
+                assert_eq!(
+                    codes(&export, Some(&opted_out())),
                     BTreeSet::from([AuditCode::OnMicrosoftOpenByChoice.id()]),
-                    "{name} with topology"
+                    "{name} with the opted-out topology"
                 );
             }
             // The topology tells the two lock-downs apart: the second is a
@@ -192,7 +204,7 @@ fn the_cases_of_issue_26_are_found_and_blame_the_right_object() {
         // domain open.
         (
             "MFA015-onmicrosoft-open.patch.json",
-            ("MFA016", "contoso.onmicrosoft.com"),
+            ("MFA015", "contoso.onmicrosoft.com"),
             ("MFA015", "contoso.onmicrosoft.com"),
         ),
         // 2: a lock-down that lists an Exchange Online shared range.
@@ -238,7 +250,8 @@ fn the_cases_of_issue_26_are_found_and_blame_the_right_object() {
     }
     // Case 1's warning names the choice: the topology's lock-down scope.
     let export = patched(&clean, "MFA015-onmicrosoft-open.patch.json");
-    let found = findings(&export, Some(&expected));
+    let found = findings(&export, Some(&opted_out()));
+    assert_eq!(found[0].0, "MFA016");
     assert!(
         found[0]
             .2
