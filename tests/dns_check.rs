@@ -7,7 +7,7 @@ mod common;
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const TOPOLOGY: &str = r#"version = 1
@@ -31,102 +31,7 @@ precutover_ttl = 300
 current_ttl = 7200
 "#;
 
-/// A named on 127.0.0.1:PORT serving the given zones; killed on drop.
-struct Named {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Named {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    // A port free for both UDP and TCP (named listens on both).
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-fn named_binary() -> &'static str {
-    for candidate in ["/usr/sbin/named", "/usr/bin/named"] {
-        if Path::new(candidate).is_file() {
-            return candidate;
-        }
-    }
-    panic!("BIND's named is not installed (`bash .ci/test` installs bind9)")
-}
-
-fn start_named(dir: &Path, zones: &[(&str, String)]) -> Named {
-    let port = free_port();
-    let mut conf = format!(
-        "options {{\n  directory \"{}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  recursion no;\n  pid-file none;\n  dnssec-validation no;\n}};\n",
-        dir.display()
-    );
-    for (domain, zone) in zones {
-        std::fs::write(dir.join(format!("{domain}.zone")), zone).unwrap();
-        conf.push_str(&format!(
-            "zone \"{domain}\" {{ type primary; file \"{domain}.zone\"; }};\n"
-        ));
-    }
-    std::fs::write(dir.join("named.conf"), conf).unwrap();
-    let log = std::fs::File::create(dir.join("named.log")).unwrap();
-    let mut command = Command::new(named_binary());
-    command.args(["-g", "-c"]).arg(dir.join("named.conf"));
-    // As root, named would switch to its own user, who cannot read the
-    // temporary directory: stay root.
-    if std::env::var("USER").as_deref() == Ok("root") || unsafe_is_root() {
-        command.args(["-u", "root"]);
-    }
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("named starts");
-    let named = Named { child, port };
-    // Ready when it answers.
-    let started = Instant::now();
-    let server = format!("127.0.0.1:{port}").parse().unwrap();
-    while started.elapsed() < Duration::from_secs(20) {
-        if mailflowc::dnscheck::query(
-            server,
-            "contoso.com.",
-            hickory_proto::rr::RecordType::SOA,
-            false,
-        )
-        .is_ok()
-        {
-            return named;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!(
-        "named did not answer on port {port}:\n{}",
-        std::fs::read_to_string(dir.join("named.log")).unwrap_or_default()
-    );
-}
-
-fn unsafe_is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-/// A zone holding the fragment a phase's file carries.
-fn zone(domain: &str, fragment: &str) -> String {
-    format!(
-        "$TTL 86400\n@ IN SOA ns1.{domain}. hostmaster.{domain}. 1 7200 3600 1209600 300\n@ IN NS ns1.{domain}.\nns1 IN A 127.0.0.1\n{fragment}"
-    )
-}
+use common::named::{free_port, start as start_named, zone};
 
 fn dns_check(dir: &Path, phase: &str, port: u16) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mailflowc"))

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod named;
+
 use mailflowc::targets::Files;
 use std::path::{Path, PathBuf};
 
