@@ -105,7 +105,10 @@ fn every_octodns_file_of_every_phase_passes_octodns_validation() {
             std::collections::BTreeMap::new();
         for (path, text) in common::build(&input) {
             if let Some(rest) = path.strip_prefix("dns/octodns/") {
-                let (phase, file) = rest.split_once('/').unwrap();
+                // The configurations beside the folders: tests/octodns_push.rs.
+                let Some((phase, file)) = rest.split_once('/') else {
+                    continue;
+                };
                 phases
                     .entry(phase.to_owned())
                     .or_default()

@@ -74,9 +74,13 @@ fn every_planned_file_is_generated_and_every_script_is_planned() {
             );
         }
         for path in files.keys() {
-            if path.starts_with("exchange/")
+            // octoDNS's configurations hold no records: they push the
+            // planned phase folders beside them.
+            let octodns_config = path.starts_with("dns/octodns/") && path.ends_with(".config.yaml");
+            if (path.starts_with("exchange/")
                 || path.starts_with("dns/")
-                || path.starts_with("cisco/")
+                || path.starts_with("cisco/"))
+                && !octodns_config
             {
                 assert!(
                     planned.contains(path.as_str()),

@@ -40,6 +40,7 @@ templates![
     "gateway/STEPS.md.j2",
     "dns/mx.zone.j2",
     "dns/mx.octodns.yaml.j2",
+    "dns/octodns.config.yaml.j2",
     "dns/spf.txt.j2",
     "runbook/RUNBOOK.md.j2",
     "init/topology.toml.j2",
@@ -71,6 +72,7 @@ pub mod ids {
     pub const CISCO_RELAY_GUARD: &str = "cisco/relay-guard-filter.txt.j2";
     pub const DNS_ZONE: &str = "dns/mx.zone.j2";
     pub const DNS_OCTODNS: &str = "dns/mx.octodns.yaml.j2";
+    pub const DNS_OCTODNS_CONFIG: &str = "dns/octodns.config.yaml.j2";
     pub const DNS_SPF: &str = "dns/spf.txt.j2";
     pub const RUNBOOK: &str = "runbook/RUNBOOK.md.j2";
     pub const INIT_TOPOLOGY: &str = "init/topology.toml.j2";

@@ -61,6 +61,12 @@ pub fn octodns_file(domain: &str, phase: &str) -> String {
     format!("dns/octodns/{phase}/{domain}.yaml")
 }
 
+/// The octoDNS configuration that pushes a phase, beside its folder
+/// (`dns/octodns/`), named relative to that folder.
+pub fn octodns_config_file(phase: &str) -> String {
+    format!("{phase}.config.yaml")
+}
+
 pub fn spf_file(domain: &str) -> String {
     format!("dns/{domain}/spf.txt")
 }

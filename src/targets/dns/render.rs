@@ -1,7 +1,8 @@
 //! DNS steps → template contexts: each zone, octoDNS and SPF file is
 //! rendered from its step's records.
 
-use super::plan::PHASES;
+use super::plan::{octodns_config_file, PHASES};
+use super::{ENV_HOST, ENV_KEY_NAME, ENV_KEY_SECRET, ENV_PORT};
 use crate::model::Topology;
 use crate::targets::plan::{Plan, Target, Value};
 use crate::targets::templates::ids;
@@ -18,6 +19,8 @@ struct Record<'a> {
 /// Every DNS file: (path, template, context).
 pub fn files(topology: &Topology, plan: &Plan) -> Vec<Rendered> {
     let mut out = Vec::new();
+    // The domains of each phase's octoDNS folder, in plan order.
+    let mut octodns: Vec<(&str, Vec<&str>)> = PHASES.iter().map(|p| (p.name, Vec::new())).collect();
     for step in plan.steps.iter().filter(|s| s.target == Target::Dns) {
         let Some(first) = step.objects.first() else {
             continue;
@@ -61,6 +64,9 @@ pub fn files(topology: &Topology, plan: &Plan) -> Vec<Rendered> {
             })
             .collect();
         let template = if step.file.ends_with(".yaml") {
+            if let Some((_, domains)) = octodns.iter_mut().find(|(name, _)| *name == phase) {
+                domains.push(domain);
+            }
             ids::DNS_OCTODNS
         } else {
             ids::DNS_ZONE
@@ -73,6 +79,28 @@ pub fn files(topology: &Topology, plan: &Plan) -> Vec<Rendered> {
                 phase,
                 records => minijinja::Value::from_serialize(&records),
                 current_ttl => topology.dns.current_ttl,
+            },
+        ));
+    }
+    for (phase, domains) in octodns {
+        if domains.is_empty() {
+            continue;
+        }
+        let config_file = octodns_config_file(phase);
+        out.push((
+            format!("dns/octodns/{config_file}"),
+            ids::DNS_OCTODNS_CONFIG,
+            minijinja::context! {
+                phase,
+                directory => phase,
+                config_file,
+                domains,
+                env => minijinja::context! {
+                    host => ENV_HOST,
+                    port => ENV_PORT,
+                    key_name => ENV_KEY_NAME,
+                    key_secret => ENV_KEY_SECRET,
+                },
             },
         ));
     }
