@@ -82,6 +82,7 @@ pub fn lower(raw: &RawTopology) -> Topology {
             let given = overrides.get(domain).cloned();
             DomainMx {
                 domain: domain.clone(),
+                derived: given.is_none(),
                 host: given.unwrap_or_else(|| default_microsoft365_mx(domain)),
             }
         })

@@ -392,3 +392,51 @@ fn phase_text_follows_the_topology() {
         }
     }
 }
+
+/// A Microsoft 365 MX host derived from the domain's name (no
+/// `organization.microsoft365_mx` entry) is said to be derived in the files
+/// that carry it (pre-cutover, rollback, restore) and in the runbook, with
+/// the value preflight reads; a given host is not (issue 30, item 5).
+#[test]
+fn a_derived_microsoft365_mx_host_is_named_as_derived() {
+    const TOPOLOGY: &str = r#"version = 1
+
+[organization]
+name = "Contoso"
+tenant = "contoso.onmicrosoft.com"
+domains = ["contoso.com", "fabrikam.example"]
+
+[organization.microsoft365_mx]
+"fabrikam.example" = "fabrikam-example.a-v1.mx.microsoft"
+
+[gateway]
+name = "Gateway"
+egress = ["68.232.140.27"]
+mx = [{ host = "mx1.gateway.example", priority = 10 }]
+"#;
+    let files = common::build_source(TOPOLOGY, "topology.toml");
+    let derived = "is derived from the domain's name";
+    for phase in ["pre-cutover", "rollback", "restore"] {
+        for (file, says) in [
+            (format!("dns/contoso.com/{phase}.zone"), true),
+            (format!("dns/octodns/{phase}/contoso.com.yaml"), true),
+            (format!("dns/fabrikam.example/{phase}.zone"), false),
+            (format!("dns/octodns/{phase}/fabrikam.example.yaml"), false),
+        ] {
+            let text = &files[&file];
+            assert_eq!(text.contains(derived), says, "{file}:\n{text}");
+            if says {
+                assert!(
+                    text.contains("ExpectedMxRecord.Record") && text.contains("mx.microsoft"),
+                    "{file}:\n{text}"
+                );
+            }
+        }
+    }
+    assert!(!files["dns/contoso.com/cutover.zone"].contains(derived));
+    let runbook = &files["RUNBOOK.md"];
+    assert!(
+        runbook.contains("The Microsoft 365 MX host of `contoso.com` is derived"),
+        "{runbook}"
+    );
+}

@@ -20,6 +20,10 @@ pub struct Organization {
 pub struct DomainMx {
     pub domain: String,
     pub host: String,
+    /// The host was derived from the domain's name
+    /// (`<domain-with-dashes>.mail.protection.outlook.com`), not given in
+    /// `organization.microsoft365_mx`.
+    pub derived: bool,
 }
 
 impl Organization {

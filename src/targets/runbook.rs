@@ -621,6 +621,14 @@ pub fn file(topology: &Topology, source: &str, plan: &Plan) -> Rendered {
         tenant => &topology.organization.tenant,
         domains => &topology.organization.domains,
         routes => super::context(&topology.organization.microsoft365_mx),
+        // Domains whose Microsoft 365 MX host was derived from their name.
+        derived_mx => topology
+            .organization
+            .microsoft365_mx
+            .iter()
+            .filter(|m| m.derived)
+            .map(|m| m.domain.as_str())
+            .collect::<Vec<_>>(),
         pilot => &topology.inbound.enhanced_filtering.pilot_recipients,
         ef_on => topology.inbound.enhanced_filtering.mode != EfMode::Off,
         inbound => topology.inbound.through_gateway,

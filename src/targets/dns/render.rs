@@ -79,6 +79,12 @@ pub fn files(topology: &Topology, plan: &Plan) -> Vec<Rendered> {
                 phase,
                 records => minijinja::Value::from_serialize(&records),
                 current_ttl => topology.dns.current_ttl,
+                // Microsoft 365's host, derived from the domain's name.
+                derived => topology
+                    .organization
+                    .microsoft365_mx
+                    .iter()
+                    .any(|m| m.domain == *domain && m.derived),
             },
         ));
     }
