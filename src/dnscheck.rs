@@ -422,6 +422,30 @@ pub fn check(
     if domains.is_empty() {
         return Ok(Vec::new());
     }
+    // The SPF record each domain should serve in this phase, where the plan
+    // writes whole records (`dns.spf_current`): the gateway's from the
+    // outbound phase on (of the MX phases, stabilize comes after it), the
+    // current one before it and once rolled back.
+    let spf_set = if phase == "stabilize" {
+        ".spf-record"
+    } else {
+        ".spf-rollback-record"
+    };
+    let spf: std::collections::HashMap<&str, &str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.target == Target::Dns && s.id.ends_with(spf_set))
+        .filter_map(|step| {
+            let domain = step
+                .id
+                .strip_prefix("dns.")
+                .and_then(|k| k.strip_suffix(spf_set))?;
+            match step.objects.first().and_then(|o| o.get("text")) {
+                Some(Value::Text(text)) => Some((domain, text.as_str())),
+                _ => None,
+            }
+        })
+        .collect();
     // A pool of its own: the queries block on the network, so the bound is
     // on queries in flight, not on cores; the global pool stays for work.
     let pool = rayon::ThreadPoolBuilder::new()
@@ -431,7 +455,9 @@ pub fn check(
     Ok(pool.install(|| {
         domains
             .par_iter()
-            .map(|(domain, wanted)| check_domain(domain, wanted, phase, server))
+            .map(|(domain, wanted)| {
+                check_domain(domain, wanted, spf.get(domain).copied(), phase, server)
+            })
             .collect()
     }))
 }
@@ -439,10 +465,16 @@ pub fn check(
 /// One domain's result: whatever happens to its queries is reported here.
 fn check_domain(
     domain: &str,
-    wanted: &BTreeSet<String>,
+    wanted_mx: &BTreeSet<String>,
+    spf: Option<&str>,
     phase: &str,
     server: Option<SocketAddr>,
 ) -> DomainResult {
+    let mut wanted = wanted_mx.clone();
+    if let Some(record) = spf {
+        wanted.insert(spf_text(record));
+    }
+    let wanted = &wanted;
     let result = |server: Option<SocketAddr>,
                   status: Status,
                   found: &BTreeSet<String>,
@@ -511,11 +543,32 @@ fn check_domain(
             _ => None,
         })
         .collect();
-    for missing in wanted.difference(&found) {
+    for missing in wanted_mx.difference(&found) {
         problems.push(format!("missing: MX {missing}"));
     }
-    for extra in found.difference(wanted) {
+    for extra in found.difference(wanted_mx) {
         problems.push(format!("not wanted in phase {phase}: MX {extra}"));
+    }
+    let mut found = found;
+    if let Some(record) = spf {
+        match spf_records(address, &asked, owner.as_ref()) {
+            Err(why) => problems.push(format!("SPF could not be asked: {why}")),
+            Ok(live) => {
+                let want = spf_text(record);
+                match live.as_slice() {
+                    [] => problems.push(format!("missing: {want}")),
+                    [one] if *one == want => {}
+                    [one] => problems.push(format!(
+                        "the SPF record is not phase {phase}'s: {one}, wanted {want}"
+                    )),
+                    _ => problems.push(format!(
+                        "{} SPF records (RFC 7208 allows one; receivers return a permanent error)",
+                        live.len()
+                    )),
+                }
+                found.extend(live);
+            }
+        }
     }
     let status = if problems.is_empty() {
         Status::Ok
@@ -523,4 +576,50 @@ fn check_domain(
         Status::Differs
     };
     result(Some(address), status, &found, problems)
+}
+
+/// An SPF record as dns-check shows it (`TXT "v=spf1 ..."`), its terms
+/// separated by single spaces.
+fn spf_text(record: &str) -> String {
+    format!(
+        "TXT \"{}\"",
+        record
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+}
+
+/// The domain's SPF records (its TXT records that start with `v=spf1`),
+/// each one's character-strings joined (RFC 7208, 3.3).
+fn spf_records(
+    address: SocketAddr,
+    asked: &str,
+    owner: Option<&Name>,
+) -> Result<Vec<String>, String> {
+    let reply = query(address, asked, RecordType::TXT, false)?;
+    match reply.response_code() {
+        ResponseCode::NoError | ResponseCode::NXDomain => {}
+        code => return Err(format!("{} from {address}", rcode_name(code))),
+    }
+    Ok(reply
+        .answers()
+        .iter()
+        .filter(|record| owner == Some(record.name()) && record.dns_class() == DNSClass::IN)
+        .filter_map(|record| match record.data() {
+            RData::TXT(txt) => Some(
+                txt.txt_data()
+                    .iter()
+                    .map(|part| String::from_utf8_lossy(part).into_owned())
+                    .collect::<String>(),
+            ),
+            _ => None,
+        })
+        .filter(|text| {
+            let lower = text.to_ascii_lowercase();
+            lower == "v=spf1" || lower.starts_with("v=spf1 ")
+        })
+        .map(|text| spf_text(&text))
+        .collect())
 }

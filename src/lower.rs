@@ -300,6 +300,21 @@ fn dns(raw: &RawTopology) -> Dns {
         ttl: value(|d| d.ttl.as_ref()),
         precutover_ttl: value(|d| d.precutover_ttl.as_ref()),
         current_ttl: value(|d| d.current_ttl.as_ref()),
+        spf_current: dns
+            .and_then(|d| d.spf_current.as_ref())
+            .map(|table| {
+                table
+                    .get_ref()
+                    .iter()
+                    .map(|(domain, record)| {
+                        (
+                            domain.trim().to_ascii_lowercase(),
+                            record.get_ref().trim().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

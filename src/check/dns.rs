@@ -91,6 +91,7 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
     }
 
     if let Some(dns) = raw.dns() {
+        check_spf_current(raw, dns, found);
         for (key, value) in [
             ("ttl", &dns.ttl),
             ("precutover_ttl", &dns.precutover_ttl),
@@ -119,6 +120,54 @@ pub fn check(raw: &RawTopology, found: &mut Vec<Diagnostic>) {
                     .with_help(help),
                 );
             }
+        }
+    }
+}
+
+/// `dns.spf_current`: keyed by routed domains, once each; every record well
+/// formed (RFC 7208) and within the look-up limit on its own terms.
+fn check_spf_current(raw: &RawTopology, dns: &crate::parse::RawDns, found: &mut Vec<Diagnostic>) {
+    let Some(table) = &dns.spf_current else {
+        return;
+    };
+    let domains: std::collections::HashSet<String> = raw.normalized_domains().into_iter().collect();
+    let mut seen: HashMap<String, std::ops::Range<usize>> = HashMap::new();
+    for (domain, record) in table.get_ref() {
+        let key = domain.trim().to_ascii_lowercase();
+        if let Some(first) = seen.get(&key) {
+            found.push(
+                Diagnostic::new(
+                    Code::DuplicateDomain,
+                    format!("`{key}` has two entries in `dns.spf_current`"),
+                )
+                .at(record.span())
+                .with_label("listed again here, in other letter case")
+                .also_at(first.clone(), "first listed here")
+                .with_help("domains are case-insensitive: keep one entry"),
+            );
+            continue;
+        }
+        seen.insert(key.clone(), record.span());
+        if !domains.contains(&key) {
+            found.push(
+                Diagnostic::new(
+                    Code::InvalidSpfCurrent,
+                    format!("`{domain}` in `dns.spf_current` is not in `organization.domains`"),
+                )
+                .at(record.span())
+                .with_label("no such routed domain")
+                .with_help("key each entry by one of `organization.domains`"),
+            );
+        } else if let Some(problem) = crate::knowledge::spf::problem(record.get_ref().trim()) {
+            found.push(
+                Diagnostic::new(
+                    Code::InvalidSpfCurrent,
+                    format!("the SPF record given for `{key}` is not well formed"),
+                )
+                .at(record.span())
+                .with_label(problem)
+                .with_help("copy the domain's TXT record that starts with `v=spf1` as it is served (`dig +short TXT <domain>`), without the quotes"),
+            );
         }
     }
 }

@@ -139,6 +139,7 @@ code_registry! {
     Microsoft365MxBesideGateway => "MF0602", Error, "Microsoft 365 MX kept beside the gateway's";
     DuplicateMxHost         => "MF0603", Error,   "duplicate MX host";
     TtlOutOfRange           => "MF0604", Error,   "TTL out of range";
+    InvalidSpfCurrent       => "MF0605", Error,   "invalid current SPF record";
 
     UnknownVendor           => "MF0701", Error,   "unknown vendor or region";
     StaleVendorData         => "MF0702", Warning, "vendor data older than a year";

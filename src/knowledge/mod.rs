@@ -7,3 +7,4 @@ pub mod address;
 pub mod hosts;
 pub mod microsoft365;
 pub mod reserved_ranges;
+pub mod spf;

@@ -9,6 +9,9 @@ pub struct Dns {
     pub precutover_ttl: i64,
     /// TTL the Microsoft 365 MX has today: the wait after lowering it.
     pub current_ttl: i64,
+    /// Per domain (lower case), its SPF record today, as given.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub spf_current: std::collections::BTreeMap<String, String>,
 }
 
 impl Dns {

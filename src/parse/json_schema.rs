@@ -41,6 +41,7 @@ pub const DOCS: &[(&str, &str)] = &[
     ("dns.ttl", "TTL of the gateway MX once stabilized, in seconds (at most a week)."),
     ("dns.precutover_ttl", "The TTL the Microsoft 365 MX is lowered to before cutover (at most 300)."),
     ("dns.current_ttl", "The Microsoft 365 MX's TTL today: how long to wait after lowering it."),
+    ("dns.spf_current", "Per routed domain, its SPF record today (the whole v=spf1 TXT text): with [outbound], the build writes the record with the gateway's addresses added (dns/<domain>/spf.zone, dns/octodns/spf/)."),
     ("inbound", "Inbound mail: the gateway delivers to Exchange Online."),
     ("inbound.through_gateway", "false: MX stays on Microsoft 365 and the gateway relays outbound mail only (no other inbound option then)."),
     ("inbound.enhanced_filtering", "Enhanced Filtering for Connectors on the inbound connector."),
@@ -125,6 +126,12 @@ fn value_schema(key: &Key, path: &str) -> Value {
         Kind::Enum(words) => json!({ "type": "string", "enum": words }),
         Kind::StrList => json!({ "type": "array", "items": { "type": "string" } }),
         Kind::TableList => json!({ "type": "array", "items": reference() }),
+        // An SPF record starts with its version (RFC 7208, 4.5; the check
+        // says the rest, MF0605).
+        Kind::StrMap if key.name == "spf_current" => json!({
+            "type": "object",
+            "additionalProperties": { "type": "string", "pattern": "^[vV]=[sS][pP][fF]1( .*)?$" }
+        }),
         Kind::StrMap => json!({ "type": "object", "additionalProperties": { "type": "string" } }),
         Kind::Table => reference(),
     };

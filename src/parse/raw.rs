@@ -54,6 +54,10 @@ pub struct RawDns {
     /// TTL the Microsoft 365 MX has today: how long to wait after lowering it.
     #[serde(default)]
     pub current_ttl: Option<Spanned<i64>>,
+    /// Per domain, its SPF record today (what the outbound phase's record is
+    /// composed from).
+    #[serde(default)]
+    pub spf_current: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
 }
 
 /// One MX record of the gateway.

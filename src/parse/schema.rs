@@ -170,6 +170,12 @@ pub const TABLES: &[(&str, &[Key])] = &[
             opt("ttl", Kind::Int, "ttl = 3600"),
             opt("precutover_ttl", Kind::Int, "precutover_ttl = 300"),
             opt("current_ttl", Kind::Int, "current_ttl = 3600"),
+            opt(
+                "spf_current",
+                Kind::StrMap,
+                "spf_current = { \"contoso.com\" = \"v=spf1 include:spf.protection.outlook.com -all\" }",
+            )
+            .at_most(MAX_DOMAINS),
         ],
     ),
     (

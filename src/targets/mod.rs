@@ -195,6 +195,8 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("asyncos_str", cisco::quote::asyncos_str_filter);
     env.add_filter("zone_name", dns::quote::zone_name_filter);
     env.add_filter("yaml_str", dns::quote::yaml_str_filter);
+    env.add_filter("zone_txt", dns::quote::zone_txt_filter);
+    env.add_filter("octodns_txt", dns::quote::octodns_txt_filter);
     env.add_filter("sh", runbook::sh_filter);
     env.add_filter("md", |text: &str| diff::md(text));
     env.add_filter("md_code", |text: &str| diff::md_code(text));

@@ -207,7 +207,9 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
         }
         for step in &outbound_steps {
             if step.id == "exchange.outbound-rule" {
-                let spf = dns_files(plan, "spf");
+                let mut spf = dns_files(plan, "spf");
+                // The whole records, where the topology gives the current ones.
+                spf.extend(dns_files(plan, "spf-record"));
                 if !spf.is_empty() {
                     items.push(item(
                         "dns.spf",

@@ -42,6 +42,8 @@ templates![
     "dns/mx.octodns.yaml.j2",
     "dns/octodns.config.yaml.j2",
     "dns/spf.txt.j2",
+    "dns/spf.zone.j2",
+    "dns/spf.octodns.yaml.j2",
     "runbook/RUNBOOK.md.j2",
     "init/topology.toml.j2",
     "import/topology.toml.j2",
@@ -74,6 +76,8 @@ pub mod ids {
     pub const DNS_OCTODNS: &str = "dns/mx.octodns.yaml.j2";
     pub const DNS_OCTODNS_CONFIG: &str = "dns/octodns.config.yaml.j2";
     pub const DNS_SPF: &str = "dns/spf.txt.j2";
+    pub const DNS_SPF_ZONE: &str = "dns/spf.zone.j2";
+    pub const DNS_SPF_OCTODNS: &str = "dns/spf.octodns.yaml.j2";
     pub const RUNBOOK: &str = "runbook/RUNBOOK.md.j2";
     pub const INIT_TOPOLOGY: &str = "init/topology.toml.j2";
     pub const IMPORT_TOPOLOGY: &str = "import/topology.toml.j2";

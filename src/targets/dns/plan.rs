@@ -71,6 +71,29 @@ pub fn spf_file(domain: &str) -> String {
     format!("dns/{domain}/spf.txt")
 }
 
+/// The SPF record sets: the outbound phase's (the current record with the
+/// gateway added) and its rollback's (the current record).
+pub const SPF_SETS: &[(&str, Action)] = &[("spf", Action::Apply), ("spf-rollback", Action::Undo)];
+
+/// The zone fragment and octoDNS file of a domain's SPF record set.
+pub fn spf_zone_file(domain: &str, set: &str) -> String {
+    format!("dns/{domain}/{set}.zone")
+}
+
+pub fn spf_octodns_file(domain: &str, set: &str) -> String {
+    format!("dns/octodns/{set}/{domain}.yaml")
+}
+
+/// The SPF record a domain needs once outbound mail leaves through the
+/// gateway, when the topology gives its current one.
+pub fn spf_record(topology: &Topology, domain: &str) -> Option<String> {
+    let current = topology.dns.spf_current.get(domain)?;
+    Some(crate::knowledge::spf::compose(
+        current,
+        &spf_mechanisms(topology),
+    ))
+}
+
 /// One MX record as the plan lists it.
 fn mx(domain: &str, host: &str, priority: u16, ttl: i64) -> Object {
     Object::new(
@@ -174,6 +197,48 @@ pub fn plan(topology: &Topology) -> Vec<Step> {
                 )],
                 undo: None,
             });
+            if let (Some(current), Some(record)) =
+                (topology.dns.spf_current.get(d), spf_record(topology, d))
+            {
+                for (set, action) in SPF_SETS {
+                    let text = if *action == Action::Apply {
+                        &record
+                    } else {
+                        current
+                    };
+                    let title = if *action == Action::Apply {
+                        format!("Publish {d}'s SPF record with the gateway")
+                    } else {
+                        format!("Put {d}'s SPF record back as it was")
+                    };
+                    for (suffix, file) in [
+                        ("", spf_zone_file(d, set)),
+                        ("-octodns", spf_octodns_file(d, set)),
+                    ] {
+                        steps.push(Step {
+                            id: format!("dns.{d}.{set}-record{suffix}"),
+                            target: Target::Dns,
+                            phase: Phase::Outbound,
+                            action: *action,
+                            file,
+                            title: title.clone(),
+                            summary: String::new(),
+                            objects: vec![Object::new(
+                                "TXT",
+                                d,
+                                vec![
+                                    property("text", Value::text(text)),
+                                    property("ttl", Value::Int(dns.ttl)),
+                                ],
+                            )],
+                            undo: match (*action, suffix) {
+                                (Action::Apply, "") => Some(format!("dns.{d}.spf-rollback-record")),
+                                _ => None,
+                            },
+                        });
+                    }
+                }
+            }
         }
     }
     steps

@@ -39,6 +39,48 @@ pub fn yaml_str(text: &str) -> Result<String, Error> {
     Ok(format!("'{}'", text.replace('\'', "''")))
 }
 
+/// A TXT record's text as zone-file character-strings: each at most 255
+/// octets (RFC 1035 3.3), in double quotes with `"` and `\` escaped; only
+/// printable ASCII is taken.
+pub fn zone_txt(text: &str) -> Result<String, Error> {
+    if text.chars().any(|c| !c.is_ascii() || c.is_ascii_control()) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{text:?} is not printable ASCII"),
+        ));
+    }
+    Ok(crate::knowledge::spf::character_strings(text)
+        .iter()
+        .map(|part| format!("\"{}\"", part.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// A TXT value for octoDNS: its `;` escaped as `\;` (octoDNS's own
+/// escaping), then a YAML string.
+pub fn octodns_txt(text: &str) -> Result<String, Error> {
+    yaml_str(&text.replace('\\', "\\\\").replace(';', "\\;"))
+}
+
+pub fn zone_txt_filter(value: &Value) -> Result<String, Error> {
+    value
+        .as_str()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "`zone_txt` takes strings only"))
+        .and_then(zone_txt)
+}
+
+pub fn octodns_txt_filter(value: &Value) -> Result<String, Error> {
+    value
+        .as_str()
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "`octodns_txt` takes strings only",
+            )
+        })
+        .and_then(octodns_txt)
+}
+
 pub fn zone_name_filter(value: &Value) -> Result<String, Error> {
     value
         .as_str()
@@ -83,5 +125,18 @@ mod tests {
         assert_eq!(yaml_str("mx.example.com.").unwrap(), "'mx.example.com.'");
         assert_eq!(yaml_str("it's").unwrap(), "'it''s'");
         assert!(yaml_str("a\nb").is_err());
+    }
+
+    #[test]
+    fn txt_texts_are_quoted_and_split() {
+        assert_eq!(zone_txt("v=spf1 -all").unwrap(), "\"v=spf1 -all\"");
+        assert_eq!(zone_txt(r#"a"b\c"#).unwrap(), r#""a\"b\\c""#);
+        assert!(zone_txt("a\nb").is_err());
+        let long = "x".repeat(300);
+        assert_eq!(
+            zone_txt(&long).unwrap(),
+            format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
+        );
+        assert_eq!(octodns_txt("a;b").unwrap(), r"'a\;b'");
     }
 }

@@ -26,15 +26,20 @@ pub fn files(topology: &Topology, plan: &Plan) -> Vec<Rendered> {
             continue;
         };
         let domain = &first.name;
+        if first.kind == "TXT" {
+            out.push(spf_file(topology, step, domain));
+            continue;
+        }
         if step.file.ends_with("/spf.txt") {
             let mechanisms = match first.get("add") {
                 Some(Value::List(list)) => list.clone(),
                 _ => Vec::new(),
             };
+            let record = super::plan::spf_record(topology, domain);
             out.push((
                 step.file.clone(),
                 ids::DNS_SPF,
-                minijinja::context! { domain, mechanisms },
+                minijinja::context! { domain, mechanisms, record },
             ));
             continue;
         }
@@ -111,4 +116,42 @@ pub fn files(topology: &Topology, plan: &Plan) -> Vec<Rendered> {
         ));
     }
     out
+}
+
+/// A domain's SPF record set (the outbound phase's, or its rollback's) as a
+/// zone fragment or an octoDNS file.
+fn spf_file(topology: &Topology, step: &crate::targets::plan::Step, domain: &str) -> Rendered {
+    let first = &step.objects[0];
+    let text = match first.get("text") {
+        Some(Value::Text(text)) => text.as_str(),
+        _ => "",
+    };
+    let ttl = match first.get("ttl") {
+        Some(Value::Int(n)) => *n,
+        _ => 0,
+    };
+    let current = topology
+        .dns
+        .spf_current
+        .get(domain)
+        .map_or("", String::as_str);
+    let rollback = step.action == crate::targets::plan::Action::Undo;
+    let template = if step.file.ends_with(".yaml") {
+        ids::DNS_SPF_OCTODNS
+    } else {
+        ids::DNS_SPF_ZONE
+    };
+    (
+        step.file.clone(),
+        template,
+        minijinja::context! {
+            domain,
+            record => text,
+            ttl,
+            rollback,
+            current,
+            qualifier => crate::knowledge::spf::all_qualifier(current).map(String::from),
+            mechanisms => super::plan::spf_mechanisms(topology),
+        },
+    )
 }
