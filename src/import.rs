@@ -20,9 +20,10 @@ use crate::catalog;
 use crate::context::Context;
 use crate::diagnostics::Diagnostic;
 use crate::exchange::export::{ExportObject, Noun, TenantExport};
+use crate::exchange::vocabulary;
+use crate::exchange::readback::Rule;
 use crate::knowledge::hosts;
 use crate::targets::drift::{self, DriftReport, Finding};
-use crate::targets::exchange::readback::Rule;
 use crate::targets::state::{self, DesiredState};
 use crate::targets::templates::ids;
 use ipnet::IpNet;
@@ -659,7 +660,7 @@ fn adoptions(desired: &DesiredState, export: &TenantExport) -> Vec<Adopted> {
         // The script refuses to adopt a rule that already stamps a value
         // (templates/powershell/_object.ps1.j2): its rollback could not
         // restore a secret it never recorded.
-        let refused = (entry.kind == "TransportRule"
+        let refused = (entry.kind == vocabulary::TRANSPORT_RULE
             && found.set_header_value() != Ok(String::new()))
         .then(|| {
             "it already stamps a header value, which a rollback could not restore: -Adopt refuses it; rename it in Exchange (or remove it, noting its settings) so the script creates mailflowc's own".to_owned()

@@ -599,7 +599,7 @@ fn ip_set_read_back_compares_networks_not_text() {
     let tree = common::parse_powershell(script);
     assert!(common::syntax_errors(&tree, script).is_empty());
     // The Rust twin, which drift uses, agrees on the cases that matter.
-    use mailflowc::targets::exchange::readback::network;
+    use mailflowc::exchange::readback::network;
     assert_eq!(network("10.0.0.1/32"), network("10.0.0.1"));
     assert_eq!(network("2001:0DB8:0:0::1/128"), "2001:db8::1");
     assert_eq!(network("198.51.100.7/24"), "198.51.100.0/24");

@@ -7,7 +7,7 @@
 use super::{AuditCode, AuditFinding, Expected};
 use crate::exchange::export::{ExportObject, TenantExport};
 use crate::mailflow::{self, GatewayFacts, Tenant};
-use crate::targets::exchange::readback::Rule;
+use crate::exchange::readback::Rule;
 use ipnet::IpNet;
 use std::collections::BTreeSet;
 use std::net::IpAddr;

@@ -18,11 +18,11 @@
 //! - the MX records are indexed by their normalised domain once.
 //!
 //! Property values stay JSON: drift compares them generically through the
-//! read-back rules (`targets::exchange::readback`), which take JSON.
+//! read-back rules ([`super::readback`]), which take JSON.
 
 use crate::diagnostics::untrusted::{self, Untrusted};
+use crate::exchange::readback::{canonical, Rule};
 use crate::knowledge::hosts;
-use crate::targets::exchange::readback::{canonical, Rule};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,7 +67,7 @@ impl Noun {
     ];
 
     /// The member's name in the export (the cmdlet noun).
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Noun::InboundConnector => "InboundConnector",
             Noun::OutboundConnector => "OutboundConnector",

@@ -1,8 +1,18 @@
-//! Exchange Online as a provider: the room where mailflowc's Exchange side
-//! is to live in both directions (STYLE 11), as a DNS provider owns the
-//! zone it writes and reads. Today it holds the reading side, the tenant
-//! export ([`export`]); the writing side (plan, scripts, quoting, the
-//! read-back rules) is still under `targets::exchange` and moves here a
-//! setting at a time.
+//! Exchange Online as a provider: the room that owns mailflowc's Exchange
+//! side in both directions (STYLE 11), as a DNS provider owns the zone it
+//! writes and reads.
+//!
+//! - [`vocabulary`]: the kinds, fixed identities and property names, spelled once;
+//! - [`readback`]: how Exchange reads back each property, one rule each;
+//! - [`export`]: a tenant export, read once into types;
+//!
+//! The forward side (the plan's steps, the scripts' contexts, quoting)
+//! is under `targets::exchange`, which uses this room, never the reverse:
+//! nothing here imports from `targets` but the pipeline's plain data types
+//! (`targets::plan`, `targets::state`) and the template ids
+//! (`targets::templates`), and nothing here reads the file system but
+//! [`export::read`], which commands call.
 
 pub mod export;
+pub mod readback;
+pub mod vocabulary;

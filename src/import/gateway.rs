@@ -6,7 +6,7 @@
 use super::the_one;
 use crate::audit::{covers_every_sender, is_lockdown, kind_of, nets, within};
 use crate::exchange::export::{ExportObject, TenantExport};
-use crate::targets::exchange::readback::Rule;
+use crate::exchange::readback::Rule;
 use std::collections::BTreeSet;
 
 /// Whether the lock-down `lockdown` admits what `connector` identifies:

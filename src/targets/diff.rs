@@ -3,6 +3,7 @@
 //! removed), as Markdown for a pull-request comment, plain text or JSON.
 
 use super::state::{DesiredState, Entry, StepSummary};
+use crate::exchange::vocabulary;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -189,13 +190,10 @@ fn property_changes(before: &Entry, after: &Entry) -> Vec<PropertyChange> {
 /// gateway: addresses leaving the allow list or a connector.
 fn cuts_mail(key: &str, change: &PropertyChange) -> bool {
     !change.removed.is_empty()
-        && (key.contains("HostedConnectionFilterPolicy")
+        && (key.contains(vocabulary::CONNECTION_FILTER_POLICY)
             || key.ends_with("inbound-connector")
             || key.ends_with("lockdown-connector"))
-        && matches!(
-            change.name.as_str(),
-            "IPAllowList" | "SenderIPAddresses" | "EFSkipIPs"
-        )
+        && vocabulary::ADDRESS_PROPERTIES.contains(&change.name.as_str())
 }
 
 /// An apply step's `when` for what runs in runbook order.
@@ -232,7 +230,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                 // The policy stays: only the entries mailflowc added leave.
                 let removed = entry
                     .properties
-                    .get("IPAllowList")
+                    .get(vocabulary::IP_ALLOW_LIST)
                     .and_then(items)
                     .unwrap_or_default();
                 changes.push(Change {
@@ -244,7 +242,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                     renamed_from: None,
                     when: AFTER_OLD_MX.to_owned(),
                     properties: vec![PropertyChange {
-                        name: "IPAllowList".to_owned(),
+                        name: vocabulary::IP_ALLOW_LIST.to_owned(),
                         before: None,
                         after: None,
                         added: Vec::new(),
@@ -267,7 +265,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                 change: ChangeKind::Removed,
                 renamed_from: None,
                 when: if key.contains("inbound-connector")
-                    || key.contains("HostedConnectionFilterPolicy")
+                    || key.contains(vocabulary::CONNECTION_FILTER_POLICY)
                 {
                     AFTER_OLD_MX.to_owned()
                 } else {
@@ -348,7 +346,9 @@ fn phase_word(phase: &str) -> String {
 }
 
 fn is_allow_list(key: &str) -> bool {
-    key.starts_with("exchange/HostedConnectionFilterPolicy/")
+    key.strip_prefix("exchange/")
+        .and_then(|k| k.strip_prefix(vocabulary::CONNECTION_FILTER_POLICY))
+        .is_some_and(|k| k.starts_with('/'))
 }
 
 /// The changes that turn `base` into `new`, each with the files an
@@ -532,7 +532,7 @@ fn files_for(
                 && change
                     .properties
                     .iter()
-                    .any(|p| p.name == "IPAllowList" && !p.removed.is_empty());
+                    .any(|p| p.name == vocabulary::IP_ALLOW_LIST && !p.removed.is_empty());
             match (&change.change, entry) {
                 (ChangeKind::Removed, _) if change.key.matches('/').count() == 1 => {
                     // An object of a role the topology no longer plans.
@@ -553,7 +553,7 @@ fn files_for(
                     if change
                         .properties
                         .iter()
-                        .any(|p| p.name == "IPAllowList" && !p.added.is_empty())
+                        .any(|p| p.name == vocabulary::IP_ALLOW_LIST && !p.added.is_empty())
                     {
                         files.extend(entry.map(|e| e.file.clone()));
                     }

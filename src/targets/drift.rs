@@ -5,10 +5,10 @@
 //! (`exchange::readback`), so a value compares the same online and offline.
 //! `SetHeaderValue` holds the SHA-256 of the value, never the value.
 
-use super::exchange::readback::{self, Rule};
 use super::state::{DesiredState, Entry};
 use crate::diagnostics::untrusted::{self, Untrusted};
 use crate::exchange::export::{ExportObject, Noun, TenantExport, CLEARTEXT};
+use crate::exchange::readback::{self, Rule};
 use serde::Serialize;
 use serde_json::Value as Json;
 

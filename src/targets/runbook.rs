@@ -13,6 +13,7 @@
 use super::plan::{Action, Phase, Plan, Step, Target};
 use super::templates::ids;
 use super::Rendered;
+use crate::exchange::vocabulary;
 use crate::model::Topology;
 use crate::parse::EfMode;
 use minijinja::{Error, ErrorKind};
@@ -391,14 +392,6 @@ pub struct Recipe {
     pub steps: Vec<crate::planner::PlannedStep>,
 }
 
-/// The properties that carry the gateway's addresses.
-const ADDRESS_PROPERTIES: &[&str] = &[
-    "SenderIPAddresses",
-    "EFSkipIPs",
-    "IPAllowList",
-    "SenderIpRanges",
-];
-
 /// How a new domain's own DNS files are named in the recipes.
 pub const ANY_DOMAIN: &str = "<domain>";
 
@@ -454,7 +447,7 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
                 || s.objects.iter().any(|o| {
                     o.properties
                         .iter()
-                        .any(|p| ADDRESS_PROPERTIES.contains(&p.name))
+                        .any(|p| vocabulary::ADDRESS_PROPERTIES.contains(&p.name))
                 })
         })
         .map(|s| s.file.clone())

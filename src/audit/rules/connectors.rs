@@ -6,8 +6,8 @@ use super::Found;
 use crate::audit::context::{covers_every_sender, ef_on, finding, kind_of, Context, Gateway};
 use crate::audit::AuditCode;
 use crate::exchange::export::ExportObject;
+use crate::exchange::readback::Rule;
 use crate::targets::exchange::quote::quote as ps;
-use crate::targets::exchange::readback::Rule;
 
 /// Without the gateway, no connector can be told the gateway's or another's.
 const NOT_EXAMINED: &str =

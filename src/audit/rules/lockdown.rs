@@ -5,7 +5,7 @@ use super::Found;
 use crate::audit::context::{finding, is_microsoft_domain, names, path_around, Context};
 use crate::audit::AuditCode;
 use crate::mailflow::Class;
-use crate::targets::exchange::readback::Rule;
+use crate::exchange::readback::Rule;
 use std::collections::BTreeSet;
 
 /// MFA001: no lock-down connector admits the gateway (or, the gateway not

@@ -5,9 +5,9 @@ use super::Found;
 use crate::audit::context::{finding, is_microsoft_domain, Context};
 use crate::audit::AuditCode;
 use crate::exchange::export::ExportObject;
+use crate::exchange::readback::Rule;
 use crate::knowledge::hosts;
 use crate::mailflow::{self, Class, Outcome};
-use crate::targets::exchange::readback::Rule;
 
 /// The accepted domains that receive mail, each with its MX record, or why
 /// there is none to read (no lookup in the export, or a failed one).

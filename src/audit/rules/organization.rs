@@ -4,7 +4,7 @@
 use super::Found;
 use crate::audit::context::{finding, Context};
 use crate::audit::AuditCode;
-use crate::targets::exchange::readback::Rule;
+use crate::exchange::readback::Rule;
 
 /// MFA010: Direct Send not rejected (RejectDirectSend false or absent).
 pub(super) fn mfa010(ctx: &Context<'_>, found: &mut Found) {

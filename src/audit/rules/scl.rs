@@ -5,8 +5,8 @@ use super::Found;
 use crate::audit::context::{finding, within, Context};
 use crate::audit::AuditCode;
 use crate::exchange::export::ExportObject;
+use crate::exchange::readback::Rule;
 use crate::targets::exchange::quote::quote as ps;
-use crate::targets::exchange::readback::Rule;
 
 /// Without the gateway, a rule limited to sender addresses cannot be told
 /// the gateway's or another's.

@@ -5,7 +5,6 @@ pub mod help;
 mod objects;
 pub mod plan;
 pub mod quote;
-pub mod readback;
 mod render;
 
 pub use render::render;

@@ -6,7 +6,9 @@ use crate::model::{Lockdown, Outbound, Topology};
 use crate::parse::{EfMode, LockdownBy, OutboundTls};
 use crate::targets::plan::{marker, property, Object, Property, Value};
 
-use super::plan::{INBOUND_CONNECTOR, OUTBOUND_CONNECTOR};
+use crate::exchange::vocabulary::{
+    COMMENT, EF_SKIP_IPS, INBOUND_CONNECTOR, OUTBOUND_CONNECTOR, SENDER_IP_ADDRESSES,
+};
 
 /// Enhanced Filtering settings, the same on every connector that may receive
 /// the gateway's mail: Microsoft says a restricting connector takes
@@ -18,7 +20,7 @@ fn enhanced_filtering_params(topology: &Topology) -> [Property; 3] {
     [
         property("EFSkipLastIP", Value::Bool(ef.mode == EfMode::SkipLastIp)),
         property(
-            "EFSkipIPs",
+            EF_SKIP_IPS,
             Value::list_or_null(ef.skip_ips.ipv4_prefixes()),
         ),
         property("EFUsers", Value::list_or_null(ef.pilot_recipients.clone())),
@@ -37,7 +39,7 @@ pub(super) fn inbound_connector(topology: &Topology, exchange_entries: &[String]
         property("ConnectorType", Value::text("Partner")),
         property("Enabled", Value::Bool(true)),
         property("SenderDomains", Value::List(vec!["*".to_owned()])),
-        property("SenderIPAddresses", Value::List(exchange_entries.to_vec())),
+        property(SENDER_IP_ADDRESSES, Value::List(exchange_entries.to_vec())),
         // Restriction is the lock-down connector's job, after cutover; both
         // flags are stated so a hand-set restriction is put right.
         property("RestrictDomainsToIPAddresses", Value::Bool(false)),
@@ -55,7 +57,7 @@ pub(super) fn inbound_connector(topology: &Topology, exchange_entries: &[String]
         ),
     ];
     params.extend(enhanced_filtering_params(topology));
-    params.push(property("Comment", Value::Text(text)));
+    params.push(property(COMMENT, Value::Text(text)));
     Object::new(INBOUND_CONNECTOR, &topology.names.inbound_connector, params).owned(marker)
 }
 
@@ -103,7 +105,7 @@ pub(super) fn lockdown_connector(
     match by {
         LockdownBy::IpAddresses => {
             params.extend([
-                property("SenderIPAddresses", Value::List(exchange_entries.to_vec())),
+                property(SENDER_IP_ADDRESSES, Value::List(exchange_entries.to_vec())),
                 property("RestrictDomainsToIPAddresses", Value::Bool(true)),
                 property("TlsSenderCertificateName", Value::Null(())),
                 property("RestrictDomainsToCertificate", Value::Bool(false)),
@@ -112,7 +114,7 @@ pub(super) fn lockdown_connector(
         LockdownBy::Certificate => {
             let certificate = topology.gateway.tls_certificate.clone().unwrap_or_default();
             params.extend([
-                property("SenderIPAddresses", Value::Null(())),
+                property(SENDER_IP_ADDRESSES, Value::Null(())),
                 property("RestrictDomainsToIPAddresses", Value::Bool(false)),
                 property("TlsSenderCertificateName", Value::Text(certificate)),
                 property("RestrictDomainsToCertificate", Value::Bool(true)),
@@ -120,7 +122,7 @@ pub(super) fn lockdown_connector(
         }
     }
     params.extend(enhanced_filtering_params(topology));
-    params.push(property("Comment", Value::Text(text)));
+    params.push(property(COMMENT, Value::Text(text)));
     Object::new(
         INBOUND_CONNECTOR,
         &topology.names.lockdown_connector,
@@ -161,7 +163,7 @@ pub(super) fn outbound_connector(topology: &Topology, outbound: &Outbound) -> Ob
         property("SmtpDaneMode", Value::text("Opportunistic")),
         property("MtaStsMode", Value::text("Opportunistic")),
         property("TestMode", Value::Bool(false)),
-        property("Comment", Value::Text(text)),
+        property(COMMENT, Value::Text(text)),
     ];
     Object::new(
         OUTBOUND_CONNECTOR,

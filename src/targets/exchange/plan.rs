@@ -13,6 +13,11 @@
 use super::objects::{
     comment, inbound_connector, lockdown_connector, outbound_connector, rule_state,
 };
+use crate::exchange::vocabulary::{
+    ARC_CONFIG, ARC_TRUSTED_SEALERS, COMMENTS, CONNECTION_FILTER_POLICY, CONTENT_FILTER_POLICY,
+    DEFAULT_POLICY, IP_ALLOW_LIST, MARK_AS_SPAM_SPF_RECORD_HARD_FAIL, ORGANIZATION,
+    ORGANIZATION_CONFIG, REJECT_DIRECT_SEND, SENDER_IP_RANGES, TRANSPORT_RULE,
+};
 use crate::model::Topology;
 use crate::parse::EfMode;
 use crate::targets::plan::{property, Action, Object, Phase, Step, Target, Value};
@@ -112,17 +117,6 @@ pub enum Script {
     },
 }
 
-/// The policies the allow list and SPF scripts change: Exchange's defaults.
-pub const CONNECTION_FILTER_POLICY: &str = "HostedConnectionFilterPolicy";
-pub const CONTENT_FILTER_POLICY: &str = "HostedContentFilterPolicy";
-pub const DEFAULT_POLICY: &str = "Default";
-/// The organization's settings: one object, no Identity in Exchange Online
-/// (exchange-readback §6, F-ORG-02), so a fixed name stands for it.
-pub const ORGANIZATION_CONFIG: &str = "OrganizationConfig";
-pub const ORGANIZATION: &str = "organization";
-/// The trusted ARC sealers: one list, `Identity Default` (Set-ArcConfig).
-pub const ARC_CONFIG: &str = "ArcConfig";
-
 impl Script {
     /// The objects this script owns, for the generic plan.
     fn objects(&self) -> Vec<Object> {
@@ -134,23 +128,26 @@ impl Script {
             Script::AllowList { entries } => vec![Object::new(
                 CONNECTION_FILTER_POLICY,
                 DEFAULT_POLICY,
-                vec![property("IPAllowList", Value::List(entries.clone()))],
+                vec![property(IP_ALLOW_LIST, Value::List(entries.clone()))],
             )],
             Script::SpfHardFail => vec![Object::new(
                 CONTENT_FILTER_POLICY,
                 DEFAULT_POLICY,
-                vec![property("MarkAsSpamSpfRecordHardFail", Value::text("Off"))],
+                vec![property(
+                    MARK_AS_SPAM_SPF_RECORD_HARD_FAIL,
+                    Value::text("Off"),
+                )],
             )],
             Script::RejectDirectSend { .. } => vec![Object::new(
                 ORGANIZATION_CONFIG,
                 ORGANIZATION,
-                vec![property("RejectDirectSend", Value::Bool(true))],
+                vec![property(REJECT_DIRECT_SEND, Value::Bool(true))],
             )],
             Script::RestoreDirectSend => vec![Object::new(
                 ORGANIZATION_CONFIG,
                 ORGANIZATION,
                 vec![property(
-                    "RejectDirectSend",
+                    REJECT_DIRECT_SEND,
                     Value::text("(the value recorded before 75-reject-direct-send.ps1 ran)"),
                 )],
             )],
@@ -159,7 +156,7 @@ impl Script {
                     ARC_CONFIG,
                     DEFAULT_POLICY,
                     vec![property(
-                        "ArcTrustedSealers",
+                        ARC_TRUSTED_SEALERS,
                         Value::List(vec![sealer.clone()]),
                     )],
                 )]
@@ -172,14 +169,14 @@ impl Script {
                 CONTENT_FILTER_POLICY,
                 DEFAULT_POLICY,
                 vec![property(
-                    "MarkAsSpamSpfRecordHardFail",
+                    MARK_AS_SPAM_SPF_RECORD_HARD_FAIL,
                     Value::text("(the value recorded before 30-spf-hard-fail.ps1 ran)"),
                 )],
             )],
             Script::RemoveAllowList { entries } => vec![Object::new(
                 CONNECTION_FILTER_POLICY,
                 DEFAULT_POLICY,
-                vec![property("IPAllowList", Value::List(entries.clone()))],
+                vec![property(IP_ALLOW_LIST, Value::List(entries.clone()))],
             )],
             Script::Converge { .. } | Script::Verify { .. } => Vec::new(),
         }
@@ -193,10 +190,6 @@ pub struct ExchangeStep {
     pub step: Step,
     pub script: Script,
 }
-
-pub const INBOUND_CONNECTOR: &str = "InboundConnector";
-pub const OUTBOUND_CONNECTOR: &str = "OutboundConnector";
-pub const TRANSPORT_RULE: &str = "TransportRule";
 
 /// The steps being assembled.
 struct Steps {
@@ -397,11 +390,11 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             "mail from the secure email gateway bypasses spam filtering (SCL -1).",
         );
         let mut properties = vec![
-            property("SenderIpRanges", Value::List(egress.ipv4_prefixes())),
+            property(SENDER_IP_RANGES, Value::List(egress.ipv4_prefixes())),
             property("SetSCL", Value::Int(-1)),
         ];
         properties.extend(rule_state());
-        properties.push(property("Comments", Value::Text(text)));
+        properties.push(property(COMMENTS, Value::Text(text)));
         let rule = Object::new(TRANSPORT_RULE, &names.scl_bypass_rule, properties).owned(marker);
         set.apply(
             "scl-bypass-rule",
@@ -459,7 +452,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             ));
         }
         properties.extend(rule_state());
-        properties.push(property("Comments", Value::Text(text)));
+        properties.push(property(COMMENTS, Value::Text(text)));
         let rule = Object::new(TRANSPORT_RULE, &names.outbound_rule, properties).owned(marker);
         set.apply(
             "outbound-rule",

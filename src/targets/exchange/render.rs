@@ -5,7 +5,8 @@
 
 use super::help::HelpFacts;
 use super::plan::{ExchangeStep, Script};
-use super::readback::{self, Rule};
+use crate::exchange::readback::{self, Rule};
+use crate::exchange::vocabulary;
 use crate::targets::plan::{Object, Value};
 use crate::targets::templates::ids;
 use crate::targets::{context, Rendered};
@@ -39,7 +40,7 @@ struct Param<'a> {
     /// A PowerShell expression the template writes as it is, instead of
     /// `value`: only fixed text such as `$Secret`, never user data.
     expr: Option<&'static str>,
-    /// The comparison rule (`readback.rs`).
+    /// The comparison rule (`exchange::readback`).
     rule: &'static str,
 }
 
@@ -100,29 +101,6 @@ const SKIP_MX_CHECK: ScriptParam = ScriptParam {
     help: "Skip the DNS check that every domain's MX has left Microsoft 365.",
 };
 
-fn label(noun: &str) -> &'static str {
-    match noun {
-        "InboundConnector" => "inbound connector",
-        "OutboundConnector" => "outbound connector",
-        "TransportRule" => "transport rule",
-        _ => "object",
-    }
-}
-
-/// How every object of a noun is listed: never by `-Identity`, whose
-/// not-found behaviour is documented inconsistently (exchange-readback R-05);
-/// outbound connectors in test mode need a second call (§2).
-fn listings(noun: &str) -> &'static [&'static str] {
-    match noun {
-        "OutboundConnector" => &[
-            "Get-OutboundConnector -IncludeTestModeConnectors $false",
-            "Get-OutboundConnector -IncludeTestModeConnectors $true",
-        ],
-        "TransportRule" => &["Get-TransportRule"],
-        _ => &["Get-InboundConnector"],
-    }
-}
-
 fn internal(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
@@ -132,7 +110,7 @@ fn object_view(object: &Object) -> Result<ObjectView<'_>, Error> {
     for p in &object.properties {
         let rule = readback::rule(object.kind, p.name).ok_or_else(|| {
             internal(format!(
-                "no comparison rule for {}.{} in readback.rs",
+                "no comparison rule for {}.{} in exchange/readback.rs",
                 object.kind, p.name
             ))
         })?;
@@ -158,19 +136,15 @@ fn object_view(object: &Object) -> Result<ObjectView<'_>, Error> {
     let settable = |p: &&Param<'_>| p.name != READ_ONLY;
     Ok(ObjectView {
         noun: object.kind,
-        label: label(object.kind),
+        label: vocabulary::label(object.kind),
         name: &object.name,
         marker,
-        marker_property: if object.kind == "TransportRule" {
-            "Comments"
-        } else {
-            "Comment"
-        },
+        marker_property: vocabulary::marker_property(object.kind),
         record: format!(
             "adopted-{}.json",
             marker.strip_prefix("mailflowc:").unwrap_or(marker)
         ),
-        listings: listings(object.kind),
+        listings: vocabulary::listings(object.kind),
         create_params: params
             .iter()
             .filter(settable)
