@@ -20,8 +20,9 @@ use crate::catalog;
 use crate::context::Context;
 use crate::diagnostics::Diagnostic;
 use crate::exchange::export::{ExportObject, Noun, TenantExport};
-use crate::exchange::vocabulary;
 use crate::exchange::readback::Rule;
+use crate::exchange::settings;
+use crate::exchange::vocabulary;
 use crate::knowledge::hosts;
 use crate::targets::drift::{self, DriftReport, Finding};
 use crate::targets::state::{self, DesiredState};
@@ -123,13 +124,9 @@ struct Draft {
     /// export holds no preference), else 10.
     mx: Vec<(String, u16)>,
     tls_certificate: Option<String>,
-    sealers: Vec<String>,
-    allow_list: bool,
-    spf_hard_fail_off: bool,
     lockdown: bool,
     lockdown_by_certificate: bool,
     lockdown_onmicrosoft: bool,
-    reject_direct_send: bool,
     scl_bypass_rule: bool,
     ef_mode: String,
     skip_ips: Vec<String>,
@@ -141,6 +138,12 @@ struct Draft {
     changes: Vec<String>,
     /// Notes name objects the topology leaves as they are.
     left_alone: bool,
+
+    /// What each tenant-wide setting reads back (`exchange::settings`):
+    /// `allow_list`, `spf_hard_fail_off`, `reject_direct_send`, and the
+    /// trusted ARC `sealers`, which the export cannot tell the gateway's of.
+    #[serde(flatten)]
+    settings: std::collections::BTreeMap<&'static str, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -487,28 +490,14 @@ fn draft(export: &TenantExport, source: &str, chosen: Option<&str>) -> Result<Dr
     }
     let gateway_nets = nets(&egress);
 
-    // Trusted ARC sealers: the export cannot tell which is the gateway's.
-    d.sealers = export
-        .arc_config()
-        .map(|a| a.list("ArcTrustedSealers", Rule::SealerSet))
-        .unwrap_or_default();
+    // The tenant-wide settings, each read back by its own file.
+    d.settings = settings::read_back(export, &|entry| within(&gateway_nets, entry));
 
     // Inbound options.
-    let policy_named = |noun: Noun| export.named(noun, "Default");
-    d.allow_list = policy_named(Noun::HostedConnectionFilterPolicy).is_some_and(|p| {
-        p.list("IPAllowList", Rule::IpSet)
-            .iter()
-            .any(|entry| within(&gateway_nets, entry))
-    });
-    d.spf_hard_fail_off = policy_named(Noun::HostedContentFilterPolicy)
-        .is_some_and(|p| p.canonical("MarkAsSpamSpfRecordHardFail", Rule::Word) == "off");
     d.lockdown = lockdown.is_some();
     d.lockdown_by_certificate = lockdown.is_some_and(|l| {
         l.is("RestrictDomainsToCertificate") && !l.is("RestrictDomainsToIPAddresses")
     });
-    d.reject_direct_send = export
-        .organization_config()
-        .is_some_and(|o| o.is("RejectDirectSend"));
     let skip_ips = identifying.list("EFSkipIPs", Rule::IpSet);
     d.ef_mode = if identifying.is("EFSkipLastIP") {
         "skip-last-ip"

@@ -10,7 +10,7 @@ use crate::parse::{EfMode, RawTopology, SpannedList};
 use ipnet::IpNet;
 use std::ops::Range;
 
-pub use crate::targets::exchange::audit::{ALLOW_LIST_CAP, CONNECTOR_ADDRESS_CAP};
+pub use crate::exchange::limits::{ALLOW_LIST_CAP, CONNECTOR_ADDRESS_CAP};
 
 /// An entry that parsed, with where it was written.
 pub struct Entry {

@@ -5,6 +5,11 @@
 //! - [`vocabulary`]: the kinds, fixed identities and property names, spelled once;
 //! - [`readback`]: how Exchange reads back each property, one rule each;
 //! - [`export`]: a tenant export, read once into types;
+//! - [`limits`]: Exchange Online's limits, which `check` enforces;
+//! - [`compare`]: a wanted object against the export, the findings drift reports;
+//! - [`settings`]: one file per tenant-wide setting (the allow list, SPF hard
+//!   fail, the trusted ARC sealers, Reject Direct Send), each owning its
+//!   steps, wanted state, comparison and reading back, in one registry.
 //!
 //! The forward side (the plan's steps, the scripts' contexts, quoting)
 //! is under `targets::exchange`, which uses this room, never the reverse:
@@ -13,6 +18,9 @@
 //! (`targets::templates`), and nothing here reads the file system but
 //! [`export::read`], which commands call.
 
+pub mod compare;
 pub mod export;
+pub mod limits;
 pub mod readback;
+pub mod settings;
 pub mod vocabulary;

@@ -3,6 +3,7 @@
 //! removed), as Markdown for a pull-request comment, plain text or JSON.
 
 use super::state::{DesiredState, Entry, StepSummary};
+use crate::exchange::settings;
 use crate::exchange::vocabulary;
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -212,8 +213,8 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
     for key in keys {
         let target = key.split('/').next().unwrap_or("").to_owned();
         let (old, now) = (base.objects.get(key), new.objects.get(key));
-        match (old, now) {
-            (None, Some(entry)) => changes.push(Change {
+        match (old, now, retired_list(key)) {
+            (None, Some(entry), _) => changes.push(Change {
                 key: key.clone(),
                 target,
                 kind: entry.kind.clone(),
@@ -226,11 +227,11 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                 rollback: None,
                 note: None,
             }),
-            (Some(entry), None) if is_allow_list(key) => {
-                // The policy stays: only the entries mailflowc added leave.
+            (Some(entry), None, Some(retired)) => {
+                // The list stays: only the entries mailflowc added leave.
                 let removed = entry
                     .properties
-                    .get(vocabulary::IP_ALLOW_LIST)
+                    .get(retired.property)
                     .and_then(items)
                     .unwrap_or_default();
                 changes.push(Change {
@@ -242,7 +243,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                     renamed_from: None,
                     when: AFTER_OLD_MX.to_owned(),
                     properties: vec![PropertyChange {
-                        name: vocabulary::IP_ALLOW_LIST.to_owned(),
+                        name: retired.property.to_owned(),
                         before: None,
                         after: None,
                         added: Vec::new(),
@@ -250,14 +251,10 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                     }],
                     run: Vec::new(),
                     rollback: None,
-                    note: Some(
-                        "mailflowc no longer manages the allow list: the entries it added leave it; \
-                         the policy and every other entry stay"
-                            .to_owned(),
-                    ),
+                    note: Some(retired.note.to_owned()),
                 });
             }
-            (Some(entry), None) => changes.push(Change {
+            (Some(entry), None, None) => changes.push(Change {
                 key: key.clone(),
                 target,
                 kind: entry.kind.clone(),
@@ -276,7 +273,7 @@ pub fn diff(base: &DesiredState, new: &DesiredState) -> PlanDiff {
                 rollback: None,
                 note: None,
             }),
-            (Some(before), Some(after)) if before != after => {
+            (Some(before), Some(after), _) if before != after => {
                 let mut properties = property_changes(before, after);
                 let renamed = before.name != after.name;
                 properties.retain(|p| p.name != "name");
@@ -345,10 +342,10 @@ fn phase_word(phase: &str) -> String {
     }
 }
 
-fn is_allow_list(key: &str) -> bool {
-    key.strip_prefix("exchange/")
-        .and_then(|k| k.strip_prefix(vocabulary::CONNECTION_FILTER_POLICY))
-        .is_some_and(|k| k.starts_with('/'))
+/// The tenant-wide list a key is, when its members leave through
+/// converge once mailflowc stops managing it (`exchange::settings`).
+fn retired_list(key: &str) -> Option<settings::Retired> {
+    settings::by_key(key).and_then(|s| s.retired())
 }
 
 /// The changes that turn `base` into `new`, each with the files an
@@ -528,11 +525,13 @@ fn files_for(
         "exchange" => {
             files.extend(file_of(new, "exchange.preflight"));
             let converge = file_of(new, "exchange.converge");
-            let leaves_allow_list = is_allow_list(&change.key)
-                && change
+            let retired = retired_list(&change.key);
+            let leaves_list = retired.is_some_and(|r| {
+                change
                     .properties
                     .iter()
-                    .any(|p| p.name == vocabulary::IP_ALLOW_LIST && !p.removed.is_empty());
+                    .any(|p| p.name == r.property && !p.removed.is_empty())
+            });
             match (&change.change, entry) {
                 (ChangeKind::Removed, _) if change.key.matches('/').count() == 1 => {
                     // An object of a role the topology no longer plans.
@@ -548,13 +547,14 @@ fn files_for(
                     }
                     None => files.extend(converge),
                 },
-                _ if leaves_allow_list => {
-                    // 20-allow-list only adds; converge removes what it added.
-                    if change
-                        .properties
-                        .iter()
-                        .any(|p| p.name == vocabulary::IP_ALLOW_LIST && !p.added.is_empty())
-                    {
+                _ if leaves_list => {
+                    // The list's script only adds; converge removes what it added.
+                    if retired.is_some_and(|r| {
+                        change
+                            .properties
+                            .iter()
+                            .any(|p| p.name == r.property && !p.added.is_empty())
+                    }) {
                         files.extend(entry.map(|e| e.file.clone()));
                     }
                     files.extend(converge);

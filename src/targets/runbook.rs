@@ -13,6 +13,7 @@
 use super::plan::{Action, Phase, Plan, Step, Target};
 use super::templates::ids;
 use super::Rendered;
+use crate::exchange::settings;
 use crate::exchange::vocabulary;
 use crate::model::Topology;
 use crate::parse::EfMode;
@@ -73,11 +74,10 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
             &step.summary,
             needs,
         );
-        match step.id.as_str() {
-            "exchange.preflight" => i.kind = "preflight",
-            "exchange.reject-direct-send" => i.kind = "reject-direct-send",
-            "exchange.arc-sealer" => i.kind = "arc-sealer",
-            _ => {}
+        if step.id == "exchange.preflight" {
+            i.kind = "preflight";
+        } else if let Some(setting) = settings::by_step(&step.id) {
+            i.kind = setting.runbook().kind;
         }
         i
     };
@@ -109,7 +109,7 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
         let needs: &[&str] = if step.id == "exchange.preflight" {
             &[]
         } else {
-            &["exchange.preflight"]
+            settings::by_step(&step.id).map_or(&["exchange.preflight"], |s| s.runbook().needs)
         };
         prepare.push(script(step, needs));
     }
@@ -277,45 +277,31 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
             ),
         ];
         for step in lockdown_steps {
-            match step.id.as_str() {
-                "exchange.reject-direct-send" => {
-                    items.push(script(
-                        step,
-                        &[
-                            "dns.cutover",
-                            "wait.lockdown",
-                            "direct-senders",
-                            "exchange.inbound-connector",
-                            "exchange.lockdown-connector",
-                        ],
-                    ));
-                    items.push(item(
-                        "verify.reject-direct-send",
-                        "verify-reject-direct-send",
-                        Vec::new(),
-                        "check that direct send is rejected",
-                        &["exchange.reject-direct-send"],
-                    ));
+            // A setting says what it needs and how it is checked; the
+            // lock-down connector needs the inbound connector.
+            if let Some(runbook) = settings::by_step(&step.id).map(|s| s.runbook()) {
+                items.push(script(step, runbook.needs));
+                if let Some((id, kind, what)) = runbook.check {
+                    items.push(item(id, kind, Vec::new(), what, &[&step.id]));
                 }
-                _ => {
-                    items.push(script(
-                        step,
-                        &[
-                            "dns.cutover",
-                            "wait.lockdown",
-                            "direct-senders",
-                            "exchange.inbound-connector",
-                        ],
-                    ));
-                    items.push(item(
-                        "verify.lockdown",
-                        "verify-lockdown",
-                        Vec::new(),
-                        "check the lock-down",
-                        &["exchange.lockdown-connector"],
-                    ));
-                }
+                continue;
             }
+            items.push(script(
+                step,
+                &[
+                    "dns.cutover",
+                    "wait.lockdown",
+                    "direct-senders",
+                    "exchange.inbound-connector",
+                ],
+            ));
+            items.push(item(
+                "verify.lockdown",
+                "verify-lockdown",
+                Vec::new(),
+                "check the lock-down",
+                &["exchange.lockdown-connector"],
+            ));
         }
         out.push(Section {
             id: "lockdown",
@@ -457,12 +443,17 @@ pub fn recipes(topology: &Topology, plan: &Plan) -> Vec<Recipe> {
             id: "address-added",
             steps: planned(vec![unit(Effect::Open, addresses.clone())]),
         });
-        // The allow list's entries leave through converge, not its script.
-        let allow_list = file_of("exchange.allow-list");
+        // A tenant-wide list's entries (the allow list's) leave through
+        // converge, not its script.
+        let lists: Vec<String> = settings::SETTINGS
+            .iter()
+            .filter(|s| s.retired().is_some())
+            .filter_map(|s| file_of(&format!("exchange.{}", s.slug())))
+            .collect();
         let mut leaving: Vec<String> = addresses
             .iter()
             .filter(|f| f.starts_with("exchange/") || f.ends_with("spf.txt"))
-            .filter(|f| Some(*f) != allow_list.as_ref())
+            .filter(|f| !lists.contains(f))
             .cloned()
             .collect();
         leaving.extend(file_of("exchange.converge"));

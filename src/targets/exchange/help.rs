@@ -1,6 +1,6 @@
 //! The facts every Exchange script's help text states (`_help.ps1.j2`).
 
-use super::audit::ALLOW_LIST_CAP;
+use crate::exchange::limits::ALLOW_LIST_CAP;
 use crate::model::Topology;
 use crate::parse::{EfMode, LockdownBy};
 use serde::Serialize;

@@ -1,6 +1,5 @@
 //! Exchange Online: plan, rendering, quoting and limits.
 
-pub mod audit;
 pub mod help;
 mod objects;
 pub mod plan;

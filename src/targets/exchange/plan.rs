@@ -13,11 +13,8 @@
 use super::objects::{
     comment, inbound_connector, lockdown_connector, outbound_connector, rule_state,
 };
-use crate::exchange::vocabulary::{
-    ARC_CONFIG, ARC_TRUSTED_SEALERS, COMMENTS, CONNECTION_FILTER_POLICY, CONTENT_FILTER_POLICY,
-    DEFAULT_POLICY, IP_ALLOW_LIST, MARK_AS_SPAM_SPF_RECORD_HARD_FAIL, ORGANIZATION,
-    ORGANIZATION_CONFIG, REJECT_DIRECT_SEND, SENDER_IP_RANGES, TRANSPORT_RULE,
-};
+use crate::exchange::settings;
+use crate::exchange::vocabulary::{COMMENTS, SENDER_IP_RANGES, TRANSPORT_RULE};
 use crate::model::Topology;
 use crate::parse::EfMode;
 use crate::targets::plan::{property, Action, Object, Phase, Step, Target, Value};
@@ -51,10 +48,8 @@ pub enum Script {
     },
     /// Create or update one object.
     Object(Object),
-    /// Add the gateway's entries to the connection-filter allow list.
-    AllowList { entries: Vec<String> },
-    /// Turn SPF hard fail off in the Default anti-spam policy.
-    SpfHardFail,
+    /// A tenant-wide setting's apply or undo script (`exchange::settings`).
+    Setting(settings::Script),
     /// The outbound rule, which needs its connector and the secret (none
     /// where the gateway checks no header).
     OutboundRule {
@@ -70,50 +65,26 @@ pub enum Script {
         /// the script stops on a hybrid tenant (an OnPremises connector).
         tenant: Option<String>,
     },
-    /// Turn Reject Direct Send on for the organization, after a check of
-    /// every domain's MX and of the connector the gateway's mail matches.
-    RejectDirectSend {
-        domains: Vec<String>,
-        /// The inbound connector from the gateway, when there is one.
-        inbound_connector: Option<String>,
-    },
-    /// Put Reject Direct Send back to what it was before mailflowc changed it.
-    RestoreDirectSend,
-    /// Add the gateway to the trusted ARC sealers, keeping the others.
-    ArcSealer { sealer: String },
-    /// Remove the sealer mailflowc added, and only it.
-    RemoveArcSealer { sealer: String },
     /// Remove one object, found by name; an adopted one gets its prior
     /// state back instead. Holds the object as the apply step wants it.
     Remove(Object),
-    /// Put SPF hard fail back to what it was before mailflowc changed it.
-    RestoreSpfHardFail,
-    /// Remove the gateway's entries from the allow list.
-    RemoveAllowList { entries: Vec<String> },
     /// Read-only: compare the tenant with every managed object's wanted
     /// state; optionally export what was read.
     Verify {
         objects: Vec<Object>,
-        entries: Vec<String>,
-        spf: bool,
-        /// Whether Reject Direct Send must be on.
-        direct_send: bool,
-        /// The trusted ARC sealer that must be listed.
-        arc_sealer: Option<String>,
         ef_on: bool,
         names: Vec<String>,
         outbound_rule: Option<String>,
+        /// What each setting says verify needs of it.
+        settings: minijinja::Value,
     },
     /// Remove what an earlier run added and the topology no longer wants:
-    /// objects of roles not planned, allow-list entries not wanted.
+    /// objects of roles not planned, and what each setting says converge
+    /// needs of it (allow-list entries not wanted, ARC sealers, Reject
+    /// Direct Send's recorded value).
     Converge {
         roles: Vec<String>,
-        entries: Vec<String>,
-        /// Whether Reject Direct Send stays on: if not, a value recorded by
-        /// an earlier run is put back.
-        direct_send: bool,
-        /// The ARC sealer still wanted: others mailflowc added are removed.
-        arc_sealer: Option<String>,
+        settings: minijinja::Value,
     },
 }
 
@@ -125,59 +96,11 @@ impl Script {
             Script::Object(object) => vec![object.clone()],
             Script::OutboundRule { rule, .. } => vec![rule.clone()],
             Script::Lockdown { connector, .. } => vec![connector.clone()],
-            Script::AllowList { entries } => vec![Object::new(
-                CONNECTION_FILTER_POLICY,
-                DEFAULT_POLICY,
-                vec![property(IP_ALLOW_LIST, Value::List(entries.clone()))],
-            )],
-            Script::SpfHardFail => vec![Object::new(
-                CONTENT_FILTER_POLICY,
-                DEFAULT_POLICY,
-                vec![property(
-                    MARK_AS_SPAM_SPF_RECORD_HARD_FAIL,
-                    Value::text("Off"),
-                )],
-            )],
-            Script::RejectDirectSend { .. } => vec![Object::new(
-                ORGANIZATION_CONFIG,
-                ORGANIZATION,
-                vec![property(REJECT_DIRECT_SEND, Value::Bool(true))],
-            )],
-            Script::RestoreDirectSend => vec![Object::new(
-                ORGANIZATION_CONFIG,
-                ORGANIZATION,
-                vec![property(
-                    REJECT_DIRECT_SEND,
-                    Value::text("(the value recorded before 75-reject-direct-send.ps1 ran)"),
-                )],
-            )],
-            Script::ArcSealer { sealer } | Script::RemoveArcSealer { sealer } => {
-                vec![Object::new(
-                    ARC_CONFIG,
-                    DEFAULT_POLICY,
-                    vec![property(
-                        ARC_TRUSTED_SEALERS,
-                        Value::List(vec![sealer.clone()]),
-                    )],
-                )]
-            }
+            Script::Setting(script) => script.objects.clone(),
             Script::Remove(object) => vec![Object {
                 properties: Vec::new(),
                 ..object.clone()
             }],
-            Script::RestoreSpfHardFail => vec![Object::new(
-                CONTENT_FILTER_POLICY,
-                DEFAULT_POLICY,
-                vec![property(
-                    MARK_AS_SPAM_SPF_RECORD_HARD_FAIL,
-                    Value::text("(the value recorded before 30-spf-hard-fail.ps1 ran)"),
-                )],
-            )],
-            Script::RemoveAllowList { entries } => vec![Object::new(
-                CONNECTION_FILTER_POLICY,
-                DEFAULT_POLICY,
-                vec![property(IP_ALLOW_LIST, Value::List(entries.clone()))],
-            )],
             Script::Converge { .. } | Script::Verify { .. } => Vec::new(),
         }
     }
@@ -320,70 +243,6 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         ));
     }
 
-    if inbound.allow_list {
-        set.apply(
-            "allow-list",
-            "20-allow-list.ps1",
-            Phase::Prepare,
-            "Adds the gateway to the connection-filter IP allow list.",
-            "adds the gateway's addresses to the connection-filter allow list",
-            Script::AllowList {
-                entries: exchange_entries.clone(),
-            },
-        );
-        rollbacks.push(Rollback {
-            undoes: "allow-list",
-            slug: "remove-allow-list-entries",
-            phase: Phase::Prepare,
-            title: "Removes the gateway's entries from the connection-filter IP allow list.",
-            script: Script::RemoveAllowList {
-                entries: exchange_entries.clone(),
-            },
-        });
-    }
-
-    if inbound.spf_hard_fail_off {
-        set.apply(
-            "spf-hard-fail",
-            "30-spf-hard-fail.ps1",
-            Phase::Prepare,
-            "Turns SPF hard fail off in the Default anti-spam policy.",
-            "turns SPF hard fail off in the Default anti-spam policy",
-            Script::SpfHardFail,
-        );
-        rollbacks.push(Rollback {
-            undoes: "spf-hard-fail",
-            slug: "restore-spf-hard-fail",
-            phase: Phase::Prepare,
-            title: "Puts SPF hard fail back to what it was before mailflowc.",
-            script: Script::RestoreSpfHardFail,
-        });
-    }
-
-    // A trusted ARC sealer, before the cutover: trusting it changes nothing
-    // until mail arrives sealed by it.
-    if let Some(sealer) = &topology.gateway.arc_sealer {
-        set.apply(
-            "arc-sealer",
-            "35-arc-sealer.ps1",
-            Phase::Prepare,
-            "Adds the gateway to the trusted ARC sealers.",
-            "adds the gateway's ARC sealer domain to the trusted ARC sealers, keeping the tenant's others",
-            Script::ArcSealer {
-                sealer: sealer.clone(),
-            },
-        );
-        rollbacks.push(Rollback {
-            undoes: "arc-sealer",
-            slug: "remove-arc-sealer",
-            phase: Phase::Prepare,
-            title: "Removes the ARC sealer mailflowc added from the trusted ARC sealers.",
-            script: Script::RemoveArcSealer {
-                sealer: sealer.clone(),
-            },
-        });
-    }
-
     if inbound.scl_bypass_rule {
         let (text, marker) = comment(
             "scl-bypass-rule",
@@ -513,31 +372,32 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         ));
     }
 
-    // Reject Direct Send, after the cutover like the lock-down connector:
-    // before it, mail from senders using the tenant's own domains still
-    // reaches Microsoft 365 straight, matching no connector.
-    if inbound.reject_direct_send {
+    // The tenant-wide settings, each from its own file.
+    for setting in settings::SETTINGS {
+        let Some((apply, undo)) = setting.steps(topology) else {
+            continue;
+        };
+        let slug = setting.slug();
         set.apply(
-            "reject-direct-send",
-            "75-reject-direct-send.ps1",
-            Phase::Lockdown,
-            "Turns Reject Direct Send on for the organization.",
-            "turns Reject Direct Send on: anonymous mail from your own domains that matches no inbound connector is rejected",
-            Script::RejectDirectSend {
-                domains: domains.clone(),
-                inbound_connector: inbound
-                    .through_gateway
-                    .then(|| names.inbound_connector.clone()),
-            },
+            slug,
+            apply.file,
+            apply.phase,
+            apply.title,
+            apply.summary,
+            Script::Setting(apply.script),
         );
         rollbacks.push(Rollback {
-            undoes: "reject-direct-send",
-            slug: "restore-direct-send",
-            phase: Phase::Lockdown,
-            title: "Puts Reject Direct Send back to what it was before mailflowc.",
-            script: Script::RestoreDirectSend,
+            undoes: slug,
+            slug: undo.slug,
+            phase: apply.phase,
+            title: undo.title,
+            script: Script::Setting(undo.script),
         });
     }
+    // In run order, which each file's number says; the rollbacks in the
+    // same order, to be undone from the last.
+    set.out.sort_by_key(|s| file_number(&s.step.file));
+    rollbacks.sort_by_key(|r| apply_number(&set.out, r.undoes));
 
     // Convergence, last: what earlier runs added and this topology retires.
     let mut roles: Vec<String> = set
@@ -557,13 +417,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         "removes objects mailflowc marked for a role this topology no longer has, and allow-list entries and ARC sealers it added that are no longer wanted",
         Script::Converge {
             roles,
-            entries: if inbound.allow_list {
-                exchange_entries.clone()
-            } else {
-                Vec::new()
-            },
-            direct_send: inbound.reject_direct_send,
-            arc_sealer: topology.gateway.arc_sealer.clone(),
+            settings: settings::converge_context(topology),
         },
     );
 
@@ -587,17 +441,10 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
         "compares every managed object, the allow list, the ARC sealers, the SPF and Reject Direct Send settings with the wanted state, changes nothing; exit 3 on drift; -ExportPath writes what it read for `mailflowc drift`",
         Script::Verify {
             objects: managed,
-            entries: if inbound.allow_list {
-                exchange_entries.clone()
-            } else {
-                Vec::new()
-            },
-            spf: inbound.spf_hard_fail_off,
-            direct_send: inbound.reject_direct_send,
-            arc_sealer: topology.gateway.arc_sealer.clone(),
             ef_on: inbound.enhanced_filtering.mode != EfMode::Off,
             names: all_names,
             outbound_rule: topology.outbound.as_ref().map(|_| names.outbound_rule.clone()),
+            settings: settings::verify_context(topology),
         },
     );
 
@@ -640,7 +487,13 @@ fn apply_number(steps: &[ExchangeStep], slug: &str) -> u32 {
     steps
         .iter()
         .find(|s| s.step.id == id)
-        .and_then(|s| s.step.file.rsplit('/').next())
+        .map_or(0, |s| file_number(&s.step.file))
+}
+
+/// The two-digit number a step's file starts with (0 without one).
+fn file_number(path: &str) -> u32 {
+    path.rsplit('/')
+        .next()
         .and_then(|file| file.get(..2))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)

@@ -6,8 +6,9 @@
 use super::help::HelpFacts;
 use super::plan::{ExchangeStep, Script};
 use crate::exchange::readback::{self, Rule};
+use crate::exchange::settings::Switch;
 use crate::exchange::vocabulary;
-use crate::targets::plan::{Object, Value};
+use crate::targets::plan::{Action, Object, Value};
 use crate::targets::templates::ids;
 use crate::targets::{context, Rendered};
 use minijinja::{Error, ErrorKind};
@@ -207,7 +208,8 @@ pub fn render(
     let mut out = Vec::new();
     let facts = context(facts);
     for s in steps {
-        let (template, params, owns, extra) = script_context(&s.script)?;
+        let undo = s.step.action == Action::Undo;
+        let (template, params, owns, extra) = script_context(&s.script, undo)?;
         let help = HelpBlock {
             file_name: s.step.file.rsplit('/').next().unwrap_or(&s.step.file),
             synopsis: &s.step.title,
@@ -229,7 +231,9 @@ pub fn render(
 
 type ScriptContext = (&'static str, Vec<ScriptParam>, bool, minijinja::Value);
 
-fn script_context(script: &Script) -> Result<ScriptContext, Error> {
+/// A script's template, parameters, whether it owns marked objects, and
+/// its values; `undo`: whether it is a rollback (its -StatePath is deeper).
+fn script_context(script: &Script, undo: bool) -> Result<ScriptContext, Error> {
     let object_params = || vec![ADOPT, STATE_PATH];
     Ok(match script {
         Script::Preflight {
@@ -250,18 +254,6 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
             object_params(),
             true,
             minijinja::context! { object => context(&object_view(object)?) },
-        ),
-        Script::AllowList { entries } => (
-            ids::PS_ALLOW_LIST,
-            vec![STATE_PATH],
-            false,
-            minijinja::context! { entries, cap => super::audit::ALLOW_LIST_CAP },
-        ),
-        Script::SpfHardFail => (
-            ids::PS_SPF_HARD_FAIL,
-            vec![STATE_PATH],
-            false,
-            minijinja::context! {},
         ),
         Script::OutboundRule {
             rule,
@@ -297,21 +289,12 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
             true,
             minijinja::context! { object => context(&object_view(object)?) },
         ),
-        Script::RemoveAllowList { entries } => (
-            ids::PS_ROLLBACK_ALLOW_LIST,
-            vec![STATE_PATH_ROLLBACK],
-            false,
-            minijinja::context! { entries },
-        ),
         Script::Verify {
             objects,
-            entries,
-            spf,
-            direct_send,
-            arc_sealer,
             ef_on,
             names,
             outbound_rule,
+            settings,
         } => {
             let mut views = Vec::new();
             for object in objects {
@@ -323,63 +306,32 @@ fn script_context(script: &Script) -> Result<ScriptContext, Error> {
                 false,
                 minijinja::context! {
                     objects => views,
-                    entries,
-                    spf,
-                    direct_send,
-                    arc_sealer,
                     ef_on,
                     names,
                     outbound_rule,
+                    ..settings.clone()
                 },
             )
         }
-        Script::Converge {
-            roles,
-            entries,
-            direct_send,
-            arc_sealer,
-        } => (
+        Script::Converge { roles, settings } => (
             ids::PS_CONVERGE,
             vec![STATE_PATH],
             false,
-            minijinja::context! { roles, entries, direct_send, arc_sealer },
+            minijinja::context! { roles, ..settings.clone() },
         ),
-        Script::ArcSealer { sealer } => (
-            ids::PS_ARC_SEALER,
-            vec![STATE_PATH],
+        Script::Setting(script) => (
+            script.template,
+            script
+                .switches
+                .iter()
+                .map(|switch| match (switch, undo) {
+                    (Switch::StatePath, false) => STATE_PATH,
+                    (Switch::StatePath, true) => STATE_PATH_ROLLBACK,
+                    (Switch::SkipMxCheck, _) => SKIP_MX_CHECK,
+                })
+                .collect(),
             false,
-            minijinja::context! { sealer },
-        ),
-        Script::RemoveArcSealer { sealer } => (
-            ids::PS_ROLLBACK_ARC_SEALER,
-            vec![STATE_PATH_ROLLBACK],
-            false,
-            minijinja::context! { sealer },
-        ),
-        Script::RejectDirectSend {
-            domains,
-            inbound_connector,
-        } => (
-            ids::PS_REJECT_DIRECT_SEND,
-            vec![STATE_PATH, SKIP_MX_CHECK],
-            false,
-            minijinja::context! {
-                domains,
-                inbound_connector,
-                inbound_marker => crate::targets::plan::marker("inbound-connector"),
-            },
-        ),
-        Script::RestoreDirectSend => (
-            ids::PS_ROLLBACK_REJECT_DIRECT_SEND,
-            vec![STATE_PATH_ROLLBACK],
-            false,
-            minijinja::context! {},
-        ),
-        Script::RestoreSpfHardFail => (
-            ids::PS_ROLLBACK_SPF_HARD_FAIL,
-            vec![STATE_PATH_ROLLBACK],
-            false,
-            minijinja::context! {},
+            script.context.clone(),
         ),
     })
 }

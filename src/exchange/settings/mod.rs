@@ -1,0 +1,211 @@
+//! The tenant-wide settings mailflowc changes, one file each, in one
+//! registry ([`SETTINGS`]). A setting owns everything about itself in both
+//! directions: its steps (the script that applies it and the one that
+//! undoes it), its complete wanted state (the objects of those steps),
+//! what `verify.ps1` and `80-converge.ps1` need of it, its comparison with
+//! what a tenant export holds (`mailflowc drift`), its reading back into a
+//! topology (`mailflowc import`), and how the runbook and the plan diff
+//! treat it. The plan, drift, verify, converge, import, the runbook and
+//! the plan diff iterate the registry instead of knowing the settings.
+//!
+//! Settings of one shape share code: [`tenant_list`] (members of a
+//! tenant-wide list, which the tenant shares with others: the allow list,
+//! the trusted ARC sealers) and [`recorded_scalar`] (one value whose
+//! previous value a record keeps for the undo: SPF hard fail, Reject
+//! Direct Send).
+//!
+//! The objects mailflowc creates and owns through a marker (connectors,
+//! transport rules) are not settings: they are compared property by
+//! property (`compare::properties`) and found by name or marker.
+
+mod allow_list;
+mod arc_sealer;
+mod recorded_scalar;
+mod reject_direct_send;
+mod spf_hard_fail;
+mod tenant_list;
+
+use super::compare::Finding;
+use super::export::TenantExport;
+use crate::model::Topology;
+use crate::targets::plan::{Object, Phase};
+use crate::targets::state::Entry;
+
+/// Every setting, in the order of its apply script's number.
+pub static SETTINGS: &[&dyn Setting] = &[
+    &allow_list::AllowList,
+    &spf_hard_fail::SpfHardFail,
+    &arc_sealer::ArcSealer,
+    &reject_direct_send::RejectDirectSend,
+];
+
+/// A parameter a setting's script declares (the script's help says what
+/// each does; a rollback's `-StatePath` is one folder deeper).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    StatePath,
+    SkipMxCheck,
+}
+
+/// A script of a setting, as the renderer needs it: the template, its
+/// parameters, the values the template reads, and the objects it changes
+/// (the step's wanted state).
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub template: &'static str,
+    pub switches: &'static [Switch],
+    pub context: minijinja::Value,
+    pub objects: Vec<Object>,
+}
+
+/// The applying step of a setting (`exchange.<slug>`).
+#[derive(Debug, Clone)]
+pub struct Apply {
+    /// Under `exchange/`, its two-digit number first (the run order).
+    pub file: &'static str,
+    pub phase: Phase,
+    pub title: &'static str,
+    /// One line for the runbook.
+    pub summary: &'static str,
+    pub script: Script,
+}
+
+/// The step that undoes it (`exchange.rollback.<setting's slug>`), in
+/// the same phase.
+#[derive(Debug, Clone)]
+pub struct Undo {
+    /// Names its file: `rollback/<100 - apply's number>-<slug>.ps1`.
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub script: Script,
+}
+
+/// How the runbook lists a setting's script.
+#[derive(Debug, Clone, Copy)]
+pub struct Runbook {
+    /// The item's kind, which the runbook template words.
+    pub kind: &'static str,
+    /// The items that must be done first.
+    pub needs: &'static [&'static str],
+    /// The check the operator makes after it: (id, kind, what).
+    pub check: Option<(&'static str, &'static str, &'static str)>,
+}
+
+/// What happens to a tenant-wide list when mailflowc stops managing it:
+/// the members it added leave through converge, the list and the
+/// tenant's other members stay.
+#[derive(Debug, Clone, Copy)]
+pub struct Retired {
+    /// The list's property.
+    pub property: &'static str,
+    /// What the plan says of it.
+    pub note: &'static str,
+}
+
+/// One tenant-wide setting.
+pub trait Setting: Sync {
+    /// The step's id is `exchange.<slug>`.
+    fn slug(&self) -> &'static str;
+
+    /// The kind of object it changes; the desired state's entry of this
+    /// kind is this setting's.
+    fn kind(&self) -> &'static str;
+
+    /// Its steps, when the topology wants it.
+    fn steps(&self, topology: &Topology) -> Option<(Apply, Undo)>;
+
+    /// The values `verify.ps1` reads of it, whether wanted or not.
+    fn verify(&self, topology: &Topology) -> Vec<(&'static str, minijinja::Value)>;
+
+    /// The values `80-converge.ps1` reads of it (none by default: converge
+    /// does not put it back).
+    fn converge(&self, _topology: &Topology) -> Vec<(&'static str, minijinja::Value)> {
+        Vec::new()
+    }
+
+    /// Its desired-state entry against the export: the findings, or why
+    /// the export cannot say.
+    fn compare(
+        &self,
+        key: &str,
+        entry: &Entry,
+        export: &TenantExport,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(), String>;
+
+    /// What a tenant export says of it, as the import template's values;
+    /// `is_gateways` tells whether an address entry is the gateway's.
+    fn read_back(
+        &self,
+        export: &TenantExport,
+        is_gateways: &dyn Fn(&str) -> bool,
+    ) -> Vec<(&'static str, serde_json::Value)>;
+
+    /// How the runbook lists its apply step.
+    fn runbook(&self) -> Runbook {
+        Runbook {
+            kind: "script",
+            needs: &["exchange.preflight"],
+            check: None,
+        }
+    }
+
+    /// For a tenant-wide list whose members leave through converge.
+    fn retired(&self) -> Option<Retired> {
+        None
+    }
+}
+
+/// The setting whose apply step is `step_id` (`exchange.<slug>`).
+pub fn by_step(step_id: &str) -> Option<&'static dyn Setting> {
+    let slug = step_id.strip_prefix("exchange.")?;
+    SETTINGS.iter().copied().find(|s| s.slug() == slug)
+}
+
+/// The setting that owns the objects of `kind`.
+pub fn by_kind(kind: &str) -> Option<&'static dyn Setting> {
+    SETTINGS.iter().copied().find(|s| s.kind() == kind)
+}
+
+/// The desired state's key of a setting's object: `exchange/<kind>/<name>`.
+pub fn by_key(key: &str) -> Option<&'static dyn Setting> {
+    let kind = key.strip_prefix("exchange/")?.split_once('/')?.0;
+    by_kind(kind)
+}
+
+/// Every setting's values for `verify.ps1`.
+pub fn verify_context(topology: &Topology) -> minijinja::Value {
+    SETTINGS.iter().flat_map(|s| s.verify(topology)).collect()
+}
+
+/// Every setting's values for `80-converge.ps1`.
+pub fn converge_context(topology: &Topology) -> minijinja::Value {
+    SETTINGS.iter().flat_map(|s| s.converge(topology)).collect()
+}
+
+/// Every setting's values for the import template.
+pub fn read_back(
+    export: &TenantExport,
+    is_gateways: &dyn Fn(&str) -> bool,
+) -> std::collections::BTreeMap<&'static str, serde_json::Value> {
+    SETTINGS
+        .iter()
+        .flat_map(|s| s.read_back(export, is_gateways))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_setting_has_its_own_slug_and_kind() {
+        let mut slugs = std::collections::BTreeSet::new();
+        let mut kinds = std::collections::BTreeSet::new();
+        for setting in SETTINGS {
+            assert!(slugs.insert(setting.slug()), "{} twice", setting.slug());
+            assert!(kinds.insert(setting.kind()), "{} twice", setting.kind());
+            assert!(by_step(&format!("exchange.{}", setting.slug())).is_some());
+        }
+    }
+}
