@@ -345,7 +345,7 @@ fn phase_word(phase: &str) -> String {
 /// The tenant-wide list a key is, when its members leave through
 /// converge once mailflowc stops managing it (`exchange::settings`).
 fn retired_list(key: &str) -> Option<settings::Retired> {
-    settings::by_key(key).and_then(|s| s.retired())
+    settings::retired(key)
 }
 
 /// The changes that turn `base` into `new`, each with the files an

@@ -1,15 +1,14 @@
 //! Drift: the desired state against what a tenant holds, offline, from the
 //! export `exchange/verify.ps1 -ExportPath` writes, read into a
 //! [`TenantExport`] (its format and shapes: `exchange::export`). Each
-//! tenant-wide setting compares itself (`exchange::settings`); the objects
-//! mailflowc owns are compared here, property by property, with the same
+//! setting compares its own objects (`exchange::settings`) with the same
 //! read-back rules as the scripts (`exchange::compare`), so a value
-//! compares the same online and offline. This module also words the report.
+//! compares the same online and offline; this module asks them in the
+//! desired state's order and words the report.
 
 use super::state::DesiredState;
 use crate::diagnostics::untrusted::{self, Untrusted};
-use crate::exchange::compare::{self, finding};
-use crate::exchange::export::{Noun, TenantExport};
+use crate::exchange::export::TenantExport;
 use crate::exchange::settings;
 
 pub use crate::exchange::compare::{DriftReport, Finding};
@@ -23,34 +22,11 @@ pub fn drift(state: &DesiredState, export: &TenantExport) -> Result<DriftReport,
         if !key.starts_with("exchange/") {
             continue;
         }
-        // A tenant-wide setting compares itself (`exchange::settings`).
-        if let Some(setting) = settings::by_kind(&entry.kind) {
-            setting.compare(key, entry, export, &mut findings)?;
-            continue;
-        }
-        // An object mailflowc owns: found by its name, or by its marker
-        // when it was renamed.
-        let candidates = Noun::of_kind(&entry.kind).map_or(&[][..], |n| export.objects(n));
-        match (
-            candidates.iter().find(|o| o.is_named(&entry.name)),
-            &entry.marker,
-        ) {
-            (Some(found), _) => compare::properties(key, entry, found, &mut findings),
-            (None, Some(marker)) => {
-                let renamed = candidates
-                    .iter()
-                    .find(|o| o.comments().any(|c| c.contains(marker.as_str())));
-                findings.push(match renamed {
-                    Some(other) => Finding {
-                        found: Some(other.name().to_owned()),
-                        wanted: Some(entry.name.clone()),
-                        property: Some("Name".to_owned()),
-                        ..finding(key, entry, "renamed")
-                    },
-                    None => finding(key, entry, "missing"),
-                });
-            }
-            (None, None) => findings.push(finding(key, entry, "missing")),
+        // Each setting compares its own objects (`exchange::settings`): a
+        // tenant-wide one its list or value, an owned one every property.
+        match settings::by_step(&entry.step) {
+            Some(setting) => setting.compare(key, entry, export, &mut findings)?,
+            None => return Err(format!("internal error: no setting makes `{key}`")),
         }
     }
     Ok(DriftReport {

@@ -81,6 +81,21 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
         }
         i
     };
+    // A setting's step, with what it needs and the check after it, as the
+    // setting says (`exchange::settings`).
+    let setting_items = |items: &mut Vec<Item>, step: &Step| {
+        let runbook = settings::by_step(&step.id).map(|s| s.runbook());
+        items.push(script(step, runbook.map_or(&[], |r| r.needs)));
+        if let Some(check) = runbook.and_then(|r| r.check) {
+            items.push(item(
+                check.id,
+                check.kind,
+                Vec::new(),
+                check.what,
+                check.needs,
+            ));
+        }
+    };
     let gateway = |id: &str| plan.find(id);
     let moves_mx = super::dns::plan::moves_mx(topology);
     let inbound = topology.inbound.through_gateway;
@@ -207,6 +222,8 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
             ));
         }
         for step in &outbound_steps {
+            // The rule sends mail out through the gateway, which its SPF
+            // records must name first.
             if step.id == "exchange.outbound-rule" {
                 let mut spf = dns_files(plan, "spf");
                 // The whole records, where the topology gives the current ones.
@@ -220,27 +237,8 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
                         &["gateway.relay"],
                     ));
                 }
-                items.push(script(
-                    step,
-                    &[
-                        "gateway.relay",
-                        "exchange.outbound-connector",
-                        "exchange.validate-outbound-connector",
-                        "dns.spf",
-                    ],
-                ));
-            } else {
-                items.push(script(step, &["exchange.preflight", "gateway.relay"]));
-                if step.id == "exchange.outbound-connector" {
-                    items.push(item(
-                        "exchange.validate-outbound-connector",
-                        "validate-outbound-connector",
-                        Vec::new(),
-                        "check connectivity and TLS to the smart hosts",
-                        &["exchange.outbound-connector", "gateway.relay"],
-                    ));
-                }
             }
+            setting_items(&mut items, step);
         }
         items.push(item(
             "verify.outbound",
@@ -277,31 +275,7 @@ pub fn sections(topology: &Topology, plan: &Plan) -> Vec<Section> {
             ),
         ];
         for step in lockdown_steps {
-            // A setting says what it needs and how it is checked; the
-            // lock-down connector needs the inbound connector.
-            if let Some(runbook) = settings::by_step(&step.id).map(|s| s.runbook()) {
-                items.push(script(step, runbook.needs));
-                if let Some((id, kind, what)) = runbook.check {
-                    items.push(item(id, kind, Vec::new(), what, &[&step.id]));
-                }
-                continue;
-            }
-            items.push(script(
-                step,
-                &[
-                    "dns.cutover",
-                    "wait.lockdown",
-                    "direct-senders",
-                    "exchange.inbound-connector",
-                ],
-            ));
-            items.push(item(
-                "verify.lockdown",
-                "verify-lockdown",
-                Vec::new(),
-                "check the lock-down",
-                &["exchange.lockdown-connector"],
-            ));
+            setting_items(&mut items, step);
         }
         out.push(Section {
             id: "lockdown",

@@ -62,6 +62,7 @@ impl Setting for AllowList {
                     switches: &[Switch::StatePath],
                     context: minijinja::context! { entries, cap => ALLOW_LIST_CAP },
                     objects: objects.clone(),
+                    object: None,
                 },
             },
             Undo {
@@ -72,6 +73,7 @@ impl Setting for AllowList {
                     switches: &[Switch::StatePath],
                     context: minijinja::context! { entries },
                     objects,
+                    object: None,
                 },
             },
         ))

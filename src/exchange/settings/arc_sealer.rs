@@ -48,6 +48,7 @@ impl Setting for ArcSealer {
                     switches: &[Switch::StatePath],
                     context: minijinja::context! { sealer },
                     objects: objects.clone(),
+                    object: None,
                 },
             },
             Undo {
@@ -58,6 +59,7 @@ impl Setting for ArcSealer {
                     switches: &[Switch::StatePath],
                     context: minijinja::context! { sealer },
                     objects,
+                    object: None,
                 },
             },
         ))

@@ -1,4 +1,4 @@
-//! The tenant-wide settings mailflowc changes, one file each, in one
+//! The settings mailflowc manages in a tenant, one file each, in one
 //! registry ([`SETTINGS`]). A setting owns everything about itself in both
 //! directions: its steps (the script that applies it and the one that
 //! undoes it), its complete wanted state (the objects of those steps),
@@ -14,16 +14,25 @@
 //! previous value a record keeps for the undo: SPF hard fail, Reject
 //! Direct Send).
 //!
-//! The objects mailflowc creates and owns through a marker (connectors,
-//! transport rules) are not settings: they are compared property by
-//! property (`compare::properties`) and found by name or marker.
+//! A third shape is [`owned_object`]: an object mailflowc creates and owns
+//! through a marker (the inbound, lock-down and outbound connectors, the
+//! SCL -1 rule, the outbound rule), written by `_object.ps1.j2`, removed by
+//! its undo, found by name or marker and compared property by property.
 
 mod allow_list;
 mod arc_sealer;
+mod inbound_connector;
+mod lockdown_connector;
+mod outbound_connector;
+mod outbound_rule;
+mod owned_object;
 mod recorded_scalar;
 mod reject_direct_send;
+mod scl_bypass_rule;
 mod spf_hard_fail;
 mod tenant_list;
+
+pub use outbound_rule::SecretRef;
 
 use super::compare::Finding;
 use super::export::TenantExport;
@@ -33,9 +42,14 @@ use crate::targets::state::Entry;
 
 /// Every setting, in the order of its apply script's number.
 pub static SETTINGS: &[&dyn Setting] = &[
+    &inbound_connector::InboundConnector,
     &allow_list::AllowList,
     &spf_hard_fail::SpfHardFail,
     &arc_sealer::ArcSealer,
+    &scl_bypass_rule::SclBypassRule,
+    &outbound_connector::OutboundConnector,
+    &outbound_rule::OutboundRule,
+    &lockdown_connector::LockdownConnector,
     &reject_direct_send::RejectDirectSend,
 ];
 
@@ -43,6 +57,7 @@ pub static SETTINGS: &[&dyn Setting] = &[
 /// each does; a rollback's `-StatePath` is one folder deeper).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Switch {
+    Adopt,
     StatePath,
     SkipMxCheck,
 }
@@ -56,6 +71,10 @@ pub struct Script {
     pub switches: &'static [Switch],
     pub context: minijinja::Value,
     pub objects: Vec<Object>,
+    /// An object the template writes through `_object.ps1.j2` (an object
+    /// mailflowc owns, [`owned_object`]): the renderer adds its view as
+    /// `object`.
+    pub object: Option<Object>,
 }
 
 /// The applying step of a setting (`exchange.<slug>`).
@@ -87,8 +106,17 @@ pub struct Runbook {
     pub kind: &'static str,
     /// The items that must be done first.
     pub needs: &'static [&'static str],
-    /// The check the operator makes after it: (id, kind, what).
-    pub check: Option<(&'static str, &'static str, &'static str)>,
+    /// The check the operator makes after it.
+    pub check: Option<Check>,
+}
+
+/// A runbook item that checks what a step did.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    pub id: &'static str,
+    pub kind: &'static str,
+    pub what: &'static str,
+    pub needs: &'static [&'static str],
 }
 
 /// What happens to a tenant-wide list when mailflowc stops managing it:
@@ -107,15 +135,18 @@ pub trait Setting: Sync {
     /// The step's id is `exchange.<slug>`.
     fn slug(&self) -> &'static str;
 
-    /// The kind of object it changes; the desired state's entry of this
-    /// kind is this setting's.
+    /// The kind of object it changes.
     fn kind(&self) -> &'static str;
 
     /// Its steps, when the topology wants it.
     fn steps(&self, topology: &Topology) -> Option<(Apply, Undo)>;
 
-    /// The values `verify.ps1` reads of it, whether wanted or not.
-    fn verify(&self, topology: &Topology) -> Vec<(&'static str, minijinja::Value)>;
+    /// The values `verify.ps1` reads of it, whether wanted or not (none
+    /// for an object it owns: verify compares those from their wanted
+    /// state).
+    fn verify(&self, _topology: &Topology) -> Vec<(&'static str, minijinja::Value)> {
+        Vec::new()
+    }
 
     /// The values `80-converge.ps1` reads of it (none by default: converge
     /// does not put it back).
@@ -135,11 +166,16 @@ pub trait Setting: Sync {
 
     /// What a tenant export says of it, as the import template's values;
     /// `is_gateways` tells whether an address entry is the gateway's.
+    /// None for the objects mailflowc owns: which connectors and rules are
+    /// the gateway's decides the vendor, the domains and the egress, so
+    /// `import` reads them together.
     fn read_back(
         &self,
-        export: &TenantExport,
-        is_gateways: &dyn Fn(&str) -> bool,
-    ) -> Vec<(&'static str, serde_json::Value)>;
+        _export: &TenantExport,
+        _is_gateways: &dyn Fn(&str) -> bool,
+    ) -> Vec<(&'static str, serde_json::Value)> {
+        Vec::new()
+    }
 
     /// How the runbook lists its apply step.
     fn runbook(&self) -> Runbook {
@@ -162,15 +198,14 @@ pub fn by_step(step_id: &str) -> Option<&'static dyn Setting> {
     SETTINGS.iter().copied().find(|s| s.slug() == slug)
 }
 
-/// The setting that owns the objects of `kind`.
-pub fn by_kind(kind: &str) -> Option<&'static dyn Setting> {
-    SETTINGS.iter().copied().find(|s| s.kind() == kind)
-}
-
-/// The desired state's key of a setting's object: `exchange/<kind>/<name>`.
-pub fn by_key(key: &str) -> Option<&'static dyn Setting> {
+/// What leaves through converge when the desired state's entry `key`
+/// (`exchange/<kind>/<name>`, a tenant-wide list's) is no longer wanted.
+pub fn retired(key: &str) -> Option<Retired> {
     let kind = key.strip_prefix("exchange/")?.split_once('/')?.0;
-    by_kind(kind)
+    SETTINGS
+        .iter()
+        .filter(|s| s.kind() == kind)
+        .find_map(|s| s.retired())
 }
 
 /// Every setting's values for `verify.ps1`.
@@ -199,13 +234,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_setting_has_its_own_slug_and_kind() {
+    fn each_setting_has_its_own_slug() {
         let mut slugs = std::collections::BTreeSet::new();
-        let mut kinds = std::collections::BTreeSet::new();
         for setting in SETTINGS {
             assert!(slugs.insert(setting.slug()), "{} twice", setting.slug());
-            assert!(kinds.insert(setting.kind()), "{} twice", setting.kind());
             assert!(by_step(&format!("exchange.{}", setting.slug())).is_some());
+        }
+    }
+
+    /// A kind whose setting retires members through converge belongs to
+    /// that setting alone: `retired` finds it by the kind.
+    #[test]
+    fn a_retiring_list_has_its_kind_alone() {
+        for setting in SETTINGS.iter().filter(|s| s.retired().is_some()) {
+            let same = SETTINGS
+                .iter()
+                .filter(|s| s.kind() == setting.kind())
+                .count();
+            assert_eq!(same, 1, "{}", setting.kind());
         }
     }
 }

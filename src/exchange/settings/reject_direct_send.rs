@@ -6,7 +6,7 @@
 //! back the value found before.
 
 use super::recorded_scalar::RecordedScalar;
-use super::{Apply, Runbook, Script, Setting, Switch, Undo};
+use super::{Apply, Check, Runbook, Script, Setting, Switch, Undo};
 use crate::exchange::compare::Finding;
 use crate::exchange::export::TenantExport;
 use crate::exchange::readback::Rule;
@@ -61,6 +61,7 @@ impl Setting for RejectDirectSend {
                         inbound_marker => marker("inbound-connector"),
                     },
                     objects: vec![SCALAR.object(Value::Bool(true))],
+                    object: None,
                 },
             },
             Undo {
@@ -71,6 +72,7 @@ impl Setting for RejectDirectSend {
                     switches: &[Switch::StatePath],
                     context: minijinja::context! {},
                     objects: vec![SCALAR.restored()],
+                    object: None,
                 },
             },
         ))
@@ -114,11 +116,12 @@ impl Setting for RejectDirectSend {
                 "exchange.inbound-connector",
                 "exchange.lockdown-connector",
             ],
-            check: Some((
-                "verify.reject-direct-send",
-                "verify-reject-direct-send",
-                "check that direct send is rejected",
-            )),
+            check: Some(Check {
+                id: "verify.reject-direct-send",
+                kind: "verify-reject-direct-send",
+                what: "check that direct send is rejected",
+                needs: &["exchange.reject-direct-send"],
+            }),
         }
     }
 }

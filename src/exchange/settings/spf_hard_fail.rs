@@ -51,6 +51,7 @@ impl Setting for SpfHardFail {
                     switches: &[Switch::StatePath],
                     context: minijinja::context! {},
                     objects: vec![SCALAR.object(Value::text("Off"))],
+                    object: None,
                 },
             },
             Undo {
@@ -61,6 +62,7 @@ impl Setting for SpfHardFail {
                     switches: &[Switch::StatePath],
                     context: minijinja::context! {},
                     objects: vec![SCALAR.restored()],
+                    object: None,
                 },
             },
         ))

@@ -1,7 +1,8 @@
-//! Exchange Online: plan, rendering, quoting and limits.
+//! Exchange Online, the forward side: the plan's steps from the settings of
+//! `exchange::settings`, their rendering into template contexts, the
+//! scripts' help facts and PowerShell quoting.
 
 pub mod help;
-mod objects;
 pub mod plan;
 pub mod quote;
 mod render;

@@ -1,32 +1,20 @@
 //! The Exchange Online plan: one step per script, each with the complete
-//! wanted state of the objects it owns.
+//! wanted state of the objects it owns. Every setting's steps come from its
+//! own file (`exchange::settings`); this adds what belongs to the tenant as
+//! a whole: the preflight, converge and the read-only verify.
 //!
 //! File names carry a two-digit prefix in run order: inbound (10–40), then
 //! outbound (50, 60), then the lock-down (70), which must run last, after MX
 //! cutover. Rollback scripts are numbered in the order to undo things: the
 //! most recent change first.
 //!
-//! Which parameters each object gets, and why, follows
-//! `shared/reference/exchange-facts.md`; `tests/powershell.rs` checks every
-//! emitted cmdlet and parameter against Microsoft's cmdlet reference.
+//! `tests/powershell.rs` checks every emitted cmdlet and parameter against
+//! Microsoft's cmdlet reference.
 
-use super::objects::{
-    comment, inbound_connector, lockdown_connector, outbound_connector, rule_state,
-};
 use crate::exchange::settings;
-use crate::exchange::vocabulary::{COMMENTS, SENDER_IP_RANGES, TRANSPORT_RULE};
 use crate::model::Topology;
 use crate::parse::EfMode;
-use crate::targets::plan::{property, Action, Object, Phase, Step, Target, Value};
-use serde::Serialize;
-
-/// The secret the outbound rule stamps, by reference only.
-#[derive(Debug, Clone, Serialize)]
-pub struct SecretRef {
-    pub sha256: String,
-    pub env: Option<String>,
-    pub header: String,
-}
+use crate::targets::plan::{Action, Object, Phase, Step, Target};
 
 /// What a script does, with the data its template needs.
 #[derive(Debug, Clone)]
@@ -46,28 +34,8 @@ pub enum Script {
         /// cover it: what would stop arriving is listed first.
         lockdown_tenant: Option<String>,
     },
-    /// Create or update one object.
-    Object(Object),
-    /// A tenant-wide setting's apply or undo script (`exchange::settings`).
+    /// A setting's apply or undo script (`exchange::settings`).
     Setting(settings::Script),
-    /// The outbound rule, which needs its connector and the secret (none
-    /// where the gateway checks no header).
-    OutboundRule {
-        rule: Object,
-        connector: String,
-        secret: Option<SecretRef>,
-    },
-    /// The lock-down connector, after a check of every domain's MX.
-    Lockdown {
-        domains: Vec<String>,
-        connector: Object,
-        /// The tenant's onmicrosoft.com domain when the connector covers it:
-        /// the script stops on a hybrid tenant (an OnPremises connector).
-        tenant: Option<String>,
-    },
-    /// Remove one object, found by name; an adopted one gets its prior
-    /// state back instead. Holds the object as the apply step wants it.
-    Remove(Object),
     /// Read-only: compare the tenant with every managed object's wanted
     /// state; optionally export what was read.
     Verify {
@@ -93,14 +61,7 @@ impl Script {
     fn objects(&self) -> Vec<Object> {
         match self {
             Script::Preflight { .. } => Vec::new(),
-            Script::Object(object) => vec![object.clone()],
-            Script::OutboundRule { rule, .. } => vec![rule.clone()],
-            Script::Lockdown { connector, .. } => vec![connector.clone()],
             Script::Setting(script) => script.objects.clone(),
-            Script::Remove(object) => vec![Object {
-                properties: Vec::new(),
-                ..object.clone()
-            }],
             Script::Converge { .. } | Script::Verify { .. } => Vec::new(),
         }
     }
@@ -157,39 +118,19 @@ struct Rollback {
     script: Script,
 }
 
-impl Rollback {
-    fn removal(
-        undoes: &'static str,
-        slug: &'static str,
-        phase: Phase,
-        title: &'static str,
-        object: &Object,
-    ) -> Self {
-        Rollback {
-            undoes,
-            slug,
-            phase,
-            title,
-            script: Script::Remove(object.clone()),
-        }
-    }
-}
-
 /// Every Exchange step, applying ones in run order, then the rollbacks in
 /// undo order.
 pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
     let inbound = &topology.inbound;
     let names = &topology.names;
     let domains = &topology.organization.domains;
-    let egress = &topology.gateway.egress;
-    let exchange_entries = egress.ipv4_exchange_entries();
+    let exchange_entries = topology.gateway.egress.ipv4_exchange_entries();
     let lockdown_tenant = inbound
         .lockdown
         .as_ref()
         .filter(|l| l.onmicrosoft)
         .map(|_| topology.organization.tenant.clone());
     let mut set = Steps { out: Vec::new() };
-    let inbound_object = inbound_connector(topology, &exchange_entries);
 
     set.apply(
         "preflight",
@@ -218,161 +159,12 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
                 .iter()
                 .map(|r| (r.domain.clone(), r.host.clone()))
                 .collect(),
-            lockdown_tenant: lockdown_tenant.clone(),
+            lockdown_tenant,
         },
     );
 
     let mut rollbacks = Vec::new();
-    // With inbound mail on Microsoft 365 (outbound only), there is no
-    // inbound connector: nothing arrives from the gateway.
-    if inbound.through_gateway {
-        set.apply(
-            "inbound-connector",
-            "10-inbound-connector.ps1",
-            Phase::Prepare,
-            "Creates or updates the inbound connector from the gateway.",
-            "the Partner connector that receives the gateway's mail, with Enhanced Filtering",
-            Script::Object(inbound_object.clone()),
-        );
-        rollbacks.push(Rollback::removal(
-            "inbound-connector",
-            "remove-inbound-connector",
-            Phase::Prepare,
-            "Removes the inbound connector from the gateway.",
-            &inbound_object,
-        ));
-    }
-
-    if inbound.scl_bypass_rule {
-        let (text, marker) = comment(
-            "scl-bypass-rule",
-            "mail from the secure email gateway bypasses spam filtering (SCL -1).",
-        );
-        let mut properties = vec![
-            property(SENDER_IP_RANGES, Value::List(egress.ipv4_prefixes())),
-            property("SetSCL", Value::Int(-1)),
-        ];
-        properties.extend(rule_state());
-        properties.push(property(COMMENTS, Value::Text(text)));
-        let rule = Object::new(TRANSPORT_RULE, &names.scl_bypass_rule, properties).owned(marker);
-        set.apply(
-            "scl-bypass-rule",
-            "40-scl-bypass-rule.ps1",
-            Phase::Prepare,
-            "Creates or updates the SCL -1 bypass rule for the gateway.",
-            "the SCL -1 rule for the gateway's addresses",
-            Script::Object(rule.clone()),
-        );
-        rollbacks.push(Rollback::removal(
-            "scl-bypass-rule",
-            "remove-scl-bypass-rule",
-            Phase::Prepare,
-            "Removes the SCL -1 bypass rule.",
-            &rule,
-        ));
-    }
-
-    if let Some(outbound) = &topology.outbound {
-        let connector = outbound_connector(topology, outbound);
-        set.apply(
-            "outbound-connector",
-            "50-outbound-connector.ps1",
-            Phase::Outbound,
-            "Creates or updates the outbound connector to the gateway.",
-            "the outbound connector to the gateway's smart hosts",
-            Script::Object(connector.clone()),
-        );
-        // A gateway that checks no header gets none: it would leave with
-        // every message (catalog `checks_secret_header`, MF0523).
-        let header = outbound.secret_header.as_ref();
-        let (text, marker) = comment(
-            "outbound-rule",
-            if header.is_some() {
-                "outbound mail goes through the secure email gateway, stamped with the tenant secret it checks."
-            } else {
-                "outbound mail goes through the secure email gateway."
-            },
-        );
-        let mut properties = vec![
-            property("FromScope", Value::text("InOrganization")),
-            property("SentToScope", Value::text("NotInOrganization")),
-            property(
-                "RouteMessageOutboundConnector",
-                Value::text(&names.outbound_connector),
-            ),
-        ];
-        if let Some(header) = header {
-            properties.push(property("SetHeaderName", Value::text(&header.name)));
-            properties.push(property(
-                "SetHeaderValue",
-                Value::Secret {
-                    secret_sha256: header.sha256.clone(),
-                },
-            ));
-        }
-        properties.extend(rule_state());
-        properties.push(property(COMMENTS, Value::Text(text)));
-        let rule = Object::new(TRANSPORT_RULE, &names.outbound_rule, properties).owned(marker);
-        set.apply(
-            "outbound-rule",
-            "60-outbound-rule.ps1",
-            Phase::Outbound,
-            "Creates or updates the rule that routes outbound mail through the gateway.",
-            if header.is_some() {
-                "the rule that routes outbound mail to it, stamped with the secret (asks for the secret)"
-            } else {
-                "the rule that routes outbound mail to it"
-            },
-            Script::OutboundRule {
-                rule: rule.clone(),
-                connector: names.outbound_connector.clone(),
-                secret: header.map(|header| SecretRef {
-                    sha256: header.sha256.clone(),
-                    env: header.env.clone(),
-                    header: header.name.clone(),
-                }),
-            },
-        );
-        rollbacks.push(Rollback::removal(
-            "outbound-connector",
-            "remove-outbound-connector",
-            Phase::Outbound,
-            "Removes the outbound connector to the gateway.",
-            &connector,
-        ));
-        rollbacks.push(Rollback::removal(
-            "outbound-rule",
-            "remove-outbound-rule",
-            Phase::Outbound,
-            "Removes the rule that routes outbound mail through the gateway.",
-            &rule,
-        ));
-    }
-
-    if let Some(lockdown) = &inbound.lockdown {
-        let lockdown_object = lockdown_connector(topology, lockdown, &exchange_entries);
-        set.apply(
-            "lockdown-connector",
-            "70-lockdown-connector.ps1",
-            Phase::Lockdown,
-            "Creates or updates the lock-down connector.",
-            "the connector that rejects mail for the domains it covers that did not come through the gateway; it checks first that no routed domain's MX still points at Microsoft 365",
-            Script::Lockdown {
-                domains: domains.clone(),
-                connector: lockdown_object.clone(),
-                tenant: lockdown_tenant.clone(),
-            },
-        );
-        rollbacks.push(Rollback::removal(
-            "lockdown-connector",
-            "remove-lockdown-connector",
-            Phase::Lockdown,
-            "Removes the lock-down connector.",
-            &lockdown_object,
-        ));
-    }
-
-    // The tenant-wide settings, each from its own file.
+    // Every setting the topology wants, each from its own file.
     for setting in settings::SETTINGS {
         let Some((apply, undo)) = setting.steps(topology) else {
             continue;

@@ -234,7 +234,6 @@ type ScriptContext = (&'static str, Vec<ScriptParam>, bool, minijinja::Value);
 /// A script's template, parameters, whether it owns marked objects, and
 /// its values; `undo`: whether it is a rollback (its -StatePath is deeper).
 fn script_context(script: &Script, undo: bool) -> Result<ScriptContext, Error> {
-    let object_params = || vec![ADOPT, STATE_PATH];
     Ok(match script {
         Script::Preflight {
             domains,
@@ -248,46 +247,6 @@ fn script_context(script: &Script, undo: bool) -> Result<ScriptContext, Error> {
             Vec::new(),
             false,
             minijinja::context! { domains, entries, names, enhanced_filtering, microsoft365_mx, lockdown_tenant },
-        ),
-        Script::Object(object) => (
-            ids::PS_OBJECT,
-            object_params(),
-            true,
-            minijinja::context! { object => context(&object_view(object)?) },
-        ),
-        Script::OutboundRule {
-            rule,
-            connector,
-            secret,
-        } => (
-            ids::PS_OUTBOUND_RULE,
-            object_params(),
-            true,
-            minijinja::context! {
-                object => context(&object_view(rule)?),
-                connector_name => connector,
-                secret => context(secret),
-            },
-        ),
-        Script::Lockdown {
-            domains,
-            connector,
-            tenant,
-        } => (
-            ids::PS_LOCKDOWN,
-            vec![ADOPT, STATE_PATH, SKIP_MX_CHECK],
-            true,
-            minijinja::context! {
-                domains,
-                onmicrosoft => tenant,
-                object => context(&object_view(connector)?),
-            },
-        ),
-        Script::Remove(object) => (
-            ids::PS_ROLLBACK,
-            vec![STATE_PATH_ROLLBACK],
-            true,
-            minijinja::context! { object => context(&object_view(object)?) },
         ),
         Script::Verify {
             objects,
@@ -319,19 +278,30 @@ fn script_context(script: &Script, undo: bool) -> Result<ScriptContext, Error> {
             false,
             minijinja::context! { roles, ..settings.clone() },
         ),
-        Script::Setting(script) => (
-            script.template,
-            script
+        Script::Setting(script) => {
+            let params = script
                 .switches
                 .iter()
                 .map(|switch| match (switch, undo) {
+                    (Switch::Adopt, _) => ADOPT,
                     (Switch::StatePath, false) => STATE_PATH,
                     (Switch::StatePath, true) => STATE_PATH_ROLLBACK,
                     (Switch::SkipMxCheck, _) => SKIP_MX_CHECK,
                 })
-                .collect(),
-            false,
-            script.context.clone(),
-        ),
+                .collect();
+            match &script.object {
+                // An object mailflowc owns, written through `_object.ps1.j2`.
+                Some(object) => (
+                    script.template,
+                    params,
+                    true,
+                    minijinja::context! {
+                        object => context(&object_view(object)?),
+                        ..script.context.clone()
+                    },
+                ),
+                None => (script.template, params, false, script.context.clone()),
+            }
+        }
     })
 }
