@@ -178,3 +178,69 @@ fn every_catalog_file_is_a_language() {
         .collect();
     assert_eq!(on_disk, languages);
 }
+
+/// Every `crate::…` path a Rust file under `dir` names, with the file.
+fn crate_paths(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            crate_paths(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices("crate::") {
+                let rest = &text[at + "crate::".len()..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                    .unwrap_or(rest.len());
+                out.push((path.display().to_string(), rest[..end].to_owned()));
+            }
+        }
+    }
+}
+
+/// The Exchange provider (src/exchange) sits below the commands, the
+/// audit, import and the forward side of `targets`: it names only the
+/// pipeline's lower floors, the typed plan's data (`targets::plan`,
+/// `targets::state`) and the template ids, and reads no file.
+#[test]
+fn the_exchange_provider_reaches_no_floor_above_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/exchange");
+    let mut paths = Vec::new();
+    crate_paths(&root, &mut paths);
+    assert!(paths.iter().any(|(_, p)| p.starts_with("targets::plan")));
+    const ALLOWED: &[&str] = &[
+        "exchange::",
+        "diagnostics::untrusted",
+        "knowledge::",
+        "model::",
+        "parse::",
+        "targets::plan",
+        "targets::state",
+        "targets::templates",
+    ];
+    for (file, path) in &paths {
+        assert!(
+            ALLOWED.iter().any(|a| path.starts_with(a)),
+            "{file} names crate::{path}, above the provider's floor"
+        );
+    }
+    for file in walk_rs(&root) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for io in ["std::fs", "std::io", "File::open", "read_dir"] {
+            assert!(!text.contains(io), "{} uses {io}", file.display());
+        }
+    }
+}
+
+fn walk_rs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk_rs(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -127,28 +127,13 @@ impl std::fmt::Display for ExportError {
     }
 }
 
-/// Reads the export at `path` (`-`: standard input), bounded by
-/// [`MAX_EXPORT_BYTES`]: its text, byte-order mark dropped, for locating
-/// findings, and its typed form. `Err` is the message a command prints.
-pub fn read(path: &std::path::Path) -> Result<(String, TenantExport), String> {
-    use std::io::Read as _;
-    let shown = untrusted::escape(&path.display().to_string());
-    let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        match std::fs::File::open(path) {
-            Ok(file) => Box::new(file),
-            Err(error) => return Err(format!("cannot read `{shown}`: {error}")),
-        }
-    };
-    // One byte past the limit tells a file at the limit from a bigger one.
-    let mut bytes = Vec::new();
-    if let Err(error) = reader
-        .take(MAX_EXPORT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-    {
-        return Err(format!("cannot read `{shown}`: {error}"));
-    }
+/// An export from the bytes a command read of it (at most one more than
+/// [`MAX_EXPORT_BYTES`], so a bigger one is told apart): its text,
+/// byte-order mark dropped, for locating findings, and its typed form.
+/// `shown` names it, escaped. `Err` is the message a command prints. The
+/// provider reads no file: the command reads the bytes
+/// (`commands::export`).
+pub fn from_bytes(bytes: Vec<u8>, shown: &str) -> Result<(String, TenantExport), String> {
     if bytes.len() > MAX_EXPORT_BYTES {
         return Err(format!(
             "`{shown}` is larger than {} MiB, the most a tenant export may be: it is not read",
@@ -161,7 +146,7 @@ pub fn read(path: &std::path::Path) -> Result<(String, TenantExport), String> {
     let text = text.trim_start_matches('\u{feff}').to_owned();
     match TenantExport::parse(&text) {
         Ok(export) => Ok((text, export)),
-        Err(error) => Err(error.about(&shown)),
+        Err(error) => Err(error.about(shown)),
     }
 }
 

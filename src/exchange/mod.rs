@@ -15,8 +15,9 @@
 //! is under `targets::exchange`, which uses this room, never the reverse:
 //! nothing here imports from `targets` but the pipeline's plain data types
 //! (`targets::plan`, `targets::state`) and the template ids
-//! (`targets::templates`), and nothing here reads the file system but
-//! [`export::read`], which commands call.
+//! (`targets::templates`), and nothing here reads the file system: a
+//! command reads an export's bytes and hands them to
+//! [`export::from_bytes`]. `tests/consistency.rs` checks both.
 
 pub mod compare;
 pub mod export;
