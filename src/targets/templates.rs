@@ -30,7 +30,14 @@ templates![
     "powershell/rollback-arc-sealer.ps1.j2",
     "powershell/_remove-arc-sealers.ps1.j2",
     "powershell/converge.ps1.j2",
+    "powershell/_converge-allow-list.ps1.j2",
+    "powershell/_converge-arc-sealer.ps1.j2",
+    "powershell/_converge-reject-direct-send.ps1.j2",
     "powershell/verify.ps1.j2",
+    "powershell/_verify-allow-list.ps1.j2",
+    "powershell/_verify-arc-sealer.ps1.j2",
+    "powershell/_verify-spf-hard-fail.ps1.j2",
+    "powershell/_verify-reject-direct-send.ps1.j2",
     "powershell/_readonly.ps1.j2",
     "powershell/_mx_check.ps1.j2",
     "cisco/relay-guard-filter.txt.j2",
@@ -68,6 +75,15 @@ pub mod ids {
     pub const PS_ROLLBACK_ARC_SEALER: &str = "powershell/rollback-arc-sealer.ps1.j2";
     pub const PS_CONVERGE: &str = "powershell/converge.ps1.j2";
     pub const PS_VERIFY: &str = "powershell/verify.ps1.j2";
+    /// A setting's part of verify.ps1 and of 80-converge.ps1.
+    pub const PS_VERIFY_ALLOW_LIST: &str = "powershell/_verify-allow-list.ps1.j2";
+    pub const PS_VERIFY_ARC_SEALER: &str = "powershell/_verify-arc-sealer.ps1.j2";
+    pub const PS_VERIFY_SPF_HARD_FAIL: &str = "powershell/_verify-spf-hard-fail.ps1.j2";
+    pub const PS_VERIFY_REJECT_DIRECT_SEND: &str = "powershell/_verify-reject-direct-send.ps1.j2";
+    pub const PS_CONVERGE_ALLOW_LIST: &str = "powershell/_converge-allow-list.ps1.j2";
+    pub const PS_CONVERGE_ARC_SEALER: &str = "powershell/_converge-arc-sealer.ps1.j2";
+    pub const PS_CONVERGE_REJECT_DIRECT_SEND: &str =
+        "powershell/_converge-reject-direct-send.ps1.j2";
     pub const CISCO_STEPS: &str = "cisco/STEPS.md.j2";
     pub const CISCO_APPLIANCE_STEPS: &str = "cisco/APPLIANCE-STEPS.md.j2";
     pub const GATEWAY_STEPS: &str = "gateway/STEPS.md.j2";

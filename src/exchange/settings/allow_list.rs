@@ -88,6 +88,14 @@ impl Setting for AllowList {
         vec![("entries", entries(topology).into())]
     }
 
+    fn verify_check(&self) -> Option<&'static str> {
+        Some(ids::PS_VERIFY_ALLOW_LIST)
+    }
+
+    fn converge_check(&self) -> Option<&'static str> {
+        Some(ids::PS_CONVERGE_ALLOW_LIST)
+    }
+
     fn compare(
         &self,
         key: &str,

@@ -74,6 +74,14 @@ impl Setting for ArcSealer {
         vec![("arc_sealer", topology.gateway.arc_sealer.clone().into())]
     }
 
+    fn verify_check(&self) -> Option<&'static str> {
+        Some(ids::PS_VERIFY_ARC_SEALER)
+    }
+
+    fn converge_check(&self) -> Option<&'static str> {
+        Some(ids::PS_CONVERGE_ARC_SEALER)
+    }
+
     fn compare(
         &self,
         key: &str,

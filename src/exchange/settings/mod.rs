@@ -40,12 +40,13 @@ use crate::model::Topology;
 use crate::targets::plan::{Object, Phase};
 use crate::targets::state::Entry;
 
-/// Every setting, in the order of its apply script's number.
+/// Every setting, in the order `verify.ps1` and `80-converge.ps1` check
+/// them; the plan orders the steps by their files' numbers.
 pub static SETTINGS: &[&dyn Setting] = &[
     &inbound_connector::InboundConnector,
     &allow_list::AllowList,
-    &spf_hard_fail::SpfHardFail,
     &arc_sealer::ArcSealer,
+    &spf_hard_fail::SpfHardFail,
     &scl_bypass_rule::SclBypassRule,
     &outbound_connector::OutboundConnector,
     &outbound_rule::OutboundRule,
@@ -148,10 +149,24 @@ pub trait Setting: Sync {
         Vec::new()
     }
 
+    /// Its part of `verify.ps1`, a template included whether the setting
+    /// is wanted or not (it reads [`Setting::verify`]'s values). None for
+    /// an object it owns, which verify compares from its wanted state.
+    fn verify_check(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The values `80-converge.ps1` reads of it (none by default: converge
     /// does not put it back).
     fn converge(&self, _topology: &Topology) -> Vec<(&'static str, minijinja::Value)> {
         Vec::new()
+    }
+
+    /// Its part of `80-converge.ps1`, included whether the setting is
+    /// wanted or not: what it retires when it is no longer wanted. None
+    /// for an object it owns: converge removes those by their marker.
+    fn converge_check(&self) -> Option<&'static str> {
+        None
     }
 
     /// Its desired-state entry against the export: the findings, or why
@@ -208,14 +223,26 @@ pub fn retired(key: &str) -> Option<Retired> {
         .find_map(|s| s.retired())
 }
 
-/// Every setting's values for `verify.ps1`.
+/// Every setting's values for `verify.ps1`, and its parts in registry
+/// order (`setting_checks`).
 pub fn verify_context(topology: &Topology) -> minijinja::Value {
-    SETTINGS.iter().flat_map(|s| s.verify(topology)).collect()
+    let checks: Vec<&str> = SETTINGS.iter().filter_map(|s| s.verify_check()).collect();
+    SETTINGS
+        .iter()
+        .flat_map(|s| s.verify(topology))
+        .chain([("setting_checks", checks.into())])
+        .collect()
 }
 
-/// Every setting's values for `80-converge.ps1`.
+/// Every setting's values for `80-converge.ps1`, and its parts in registry
+/// order (`setting_checks`).
 pub fn converge_context(topology: &Topology) -> minijinja::Value {
-    SETTINGS.iter().flat_map(|s| s.converge(topology)).collect()
+    let checks: Vec<&str> = SETTINGS.iter().filter_map(|s| s.converge_check()).collect();
+    SETTINGS
+        .iter()
+        .flat_map(|s| s.converge(topology))
+        .chain([("setting_checks", checks.into())])
+        .collect()
 }
 
 /// Every setting's values for the import template.

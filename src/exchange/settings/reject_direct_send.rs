@@ -88,6 +88,14 @@ impl Setting for RejectDirectSend {
         vec![("direct_send", topology.inbound.reject_direct_send.into())]
     }
 
+    fn verify_check(&self) -> Option<&'static str> {
+        Some(ids::PS_VERIFY_REJECT_DIRECT_SEND)
+    }
+
+    fn converge_check(&self) -> Option<&'static str> {
+        Some(ids::PS_CONVERGE_REJECT_DIRECT_SEND)
+    }
+
     fn compare(
         &self,
         key: &str,

@@ -72,6 +72,10 @@ impl Setting for SpfHardFail {
         vec![("spf", topology.inbound.spf_hard_fail_off.into())]
     }
 
+    fn verify_check(&self) -> Option<&'static str> {
+        Some(ids::PS_VERIFY_SPF_HARD_FAIL)
+    }
+
     fn compare(
         &self,
         key: &str,
