@@ -454,10 +454,8 @@ fn effect_of(
         .iter()
         .filter(|p| p.added.is_empty() && !p.removed.is_empty())
         .filter(|p| {
-            matches!(
-                p.name.as_str(),
-                "IPAllowList" | "SenderIPAddresses" | "EFSkipIPs" | "SenderIpRanges"
-            ) || (target == "dns" && p.name == "add")
+            vocabulary::ADDRESS_PROPERTIES.contains(&p.name.as_str())
+                || (target == "dns" && p.name == "add")
         })
         .flat_map(|p| p.removed.iter())
         .filter_map(|a| {
