@@ -6,8 +6,8 @@
 
 use super::{AuditCode, AuditFinding, Expected};
 use crate::exchange::export::{ExportObject, TenantExport};
-use crate::mailflow::{self, GatewayFacts, Tenant};
 use crate::exchange::readback::Rule;
+use crate::mailflow::{self, GatewayFacts, Tenant};
 use ipnet::IpNet;
 use std::collections::BTreeSet;
 use std::net::IpAddr;

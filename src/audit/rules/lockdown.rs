@@ -4,8 +4,8 @@
 use super::Found;
 use crate::audit::context::{finding, is_microsoft_domain, names, path_around, Context};
 use crate::audit::AuditCode;
-use crate::mailflow::Class;
 use crate::exchange::readback::Rule;
+use crate::mailflow::Class;
 use std::collections::BTreeSet;
 
 /// MFA001: no lock-down connector admits the gateway (or, the gateway not
