@@ -6,12 +6,9 @@
 
 use super::owned_object::{self, comment, enhanced_filtering_params};
 use super::{Apply, Setting, Switch, Undo};
-use crate::exchange::compare::Finding;
-use crate::exchange::export::TenantExport;
 use crate::exchange::vocabulary::{COMMENT, INBOUND_CONNECTOR, SENDER_IP_ADDRESSES};
 use crate::model::Topology;
 use crate::targets::plan::{property, Object, Phase, Value};
-use crate::targets::state::Entry;
 use crate::targets::templates::ids;
 
 pub struct InboundConnector;
@@ -72,16 +69,5 @@ impl Setting for InboundConnector {
                 script: owned_object::removal(object),
             },
         ))
-    }
-
-    fn compare(
-        &self,
-        key: &str,
-        entry: &Entry,
-        export: &TenantExport,
-        findings: &mut Vec<Finding>,
-    ) -> Result<(), String> {
-        owned_object::compare(key, entry, export, findings);
-        Ok(())
     }
 }

@@ -6,13 +6,10 @@
 
 use super::owned_object::{self, comment, enhanced_filtering_params};
 use super::{Apply, Check, Runbook, Setting, Switch, Undo};
-use crate::exchange::compare::Finding;
-use crate::exchange::export::TenantExport;
 use crate::exchange::vocabulary::{COMMENT, INBOUND_CONNECTOR, SENDER_IP_ADDRESSES};
 use crate::model::{Lockdown, Topology};
 use crate::parse::LockdownBy;
 use crate::targets::plan::{property, Object, Phase, Value};
-use crate::targets::state::Entry;
 use crate::targets::templates::ids;
 
 pub struct LockdownConnector;
@@ -124,17 +121,6 @@ impl Setting for LockdownConnector {
                 script: owned_object::removal(object),
             },
         ))
-    }
-
-    fn compare(
-        &self,
-        key: &str,
-        entry: &Entry,
-        export: &TenantExport,
-        findings: &mut Vec<Finding>,
-    ) -> Result<(), String> {
-        owned_object::compare(key, entry, export, findings);
-        Ok(())
     }
 
     fn runbook(&self) -> Runbook {

@@ -170,14 +170,18 @@ pub trait Setting: Sync {
     }
 
     /// Its desired-state entry against the export: the findings, or why
-    /// the export cannot say.
+    /// the export cannot say. By default, an object it owns: found by
+    /// name, each wanted property compared.
     fn compare(
         &self,
         key: &str,
         entry: &Entry,
         export: &TenantExport,
         findings: &mut Vec<Finding>,
-    ) -> Result<(), String>;
+    ) -> Result<(), String> {
+        owned_object::compare(key, entry, export, findings);
+        Ok(())
+    }
 
     /// What a tenant export says of it, as the import template's values;
     /// `is_gateways` tells whether an address entry is the gateway's.

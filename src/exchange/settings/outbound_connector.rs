@@ -3,13 +3,10 @@
 
 use super::owned_object::{self, comment};
 use super::{Apply, Check, Runbook, Setting, Switch, Undo};
-use crate::exchange::compare::Finding;
-use crate::exchange::export::TenantExport;
 use crate::exchange::vocabulary::{COMMENT, OUTBOUND_CONNECTOR};
 use crate::model::{Outbound, Topology};
 use crate::parse::OutboundTls;
 use crate::targets::plan::{property, Object, Phase, Value};
-use crate::targets::state::Entry;
 use crate::targets::templates::ids;
 
 pub struct OutboundConnector;
@@ -86,17 +83,6 @@ impl Setting for OutboundConnector {
                 script: owned_object::removal(object),
             },
         ))
-    }
-
-    fn compare(
-        &self,
-        key: &str,
-        entry: &Entry,
-        export: &TenantExport,
-        findings: &mut Vec<Finding>,
-    ) -> Result<(), String> {
-        owned_object::compare(key, entry, export, findings);
-        Ok(())
     }
 
     /// Validated (connectivity and TLS to the smart hosts) before the rule

@@ -5,12 +5,9 @@
 
 use super::owned_object::{self, comment, rule_state};
 use super::{Apply, Runbook, Setting, Switch, Undo};
-use crate::exchange::compare::Finding;
-use crate::exchange::export::TenantExport;
 use crate::exchange::vocabulary::{COMMENTS, TRANSPORT_RULE};
 use crate::model::Topology;
 use crate::targets::plan::{property, Object, Phase, Value};
-use crate::targets::state::Entry;
 use crate::targets::templates::ids;
 use serde::Serialize;
 
@@ -98,17 +95,6 @@ impl Setting for OutboundRule {
                 script: owned_object::removal(object),
             },
         ))
-    }
-
-    fn compare(
-        &self,
-        key: &str,
-        entry: &Entry,
-        export: &TenantExport,
-        findings: &mut Vec<Finding>,
-    ) -> Result<(), String> {
-        owned_object::compare(key, entry, export, findings);
-        Ok(())
     }
 
     /// After the relay side, the connector, its validation and the SPF

@@ -5,12 +5,9 @@
 
 use super::owned_object::{self, comment, rule_state};
 use super::{Apply, Setting, Switch, Undo};
-use crate::exchange::compare::Finding;
-use crate::exchange::export::TenantExport;
 use crate::exchange::vocabulary::{COMMENTS, SENDER_IP_RANGES, TRANSPORT_RULE};
 use crate::model::Topology;
 use crate::targets::plan::{property, Object, Phase, Value};
-use crate::targets::state::Entry;
 use crate::targets::templates::ids;
 
 pub struct SclBypassRule;
@@ -65,16 +62,5 @@ impl Setting for SclBypassRule {
                 script: owned_object::removal(object),
             },
         ))
-    }
-
-    fn compare(
-        &self,
-        key: &str,
-        entry: &Entry,
-        export: &TenantExport,
-        findings: &mut Vec<Finding>,
-    ) -> Result<(), String> {
-        owned_object::compare(key, entry, export, findings);
-        Ok(())
     }
 }
