@@ -42,12 +42,24 @@ fn a_vendor_without_a_relay_guard_needs_no_header_and_gets_none() {
         let files = build(vendor, mailflowc::targets::Lang::En);
         let rule = &files["exchange/60-outbound-rule.ps1"];
         for stamped in [
-            "SetHeaderName",
+            "-SetHeaderName",
+            "SetHeaderName =",
             "SetHeaderValue",
             "Read-Host -AsSecureString",
         ] {
             assert!(!rule.contains(stamped), "{vendor}: {stamped}\n{rule}");
         }
+        // A rule an earlier build made with a header stops the script before
+        // any change, naming the rollback that removes it (the sources give
+        // no way to clear a rule's header action in place).
+        let stop = rule.find("still stamps the header").expect(rule);
+        let first_change = rule.find("New-TransportRule").unwrap();
+        assert!(stop < first_change, "{vendor}");
+        assert!(
+            rule.contains("rollback/40-remove-outbound-rule.ps1"),
+            "{rule}"
+        );
+        assert!(files.contains_key("exchange/rollback/40-remove-outbound-rule.ps1"));
         assert!(rule.contains("RouteMessageOutboundConnector"), "{rule}");
         let runbook = &files["RUNBOOK.md"];
         for claim in ["relay guard", "secret header is gone", "relay-guard drop"] {
