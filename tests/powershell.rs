@@ -684,3 +684,20 @@ fn an_adopted_rule_is_restored_with_header_name_and_value_together() {
         assert!(common::syntax_errors(&tree, script).is_empty());
     }
 }
+
+/// verify's conflict check looks for another SCL -1 rule on the gateway's
+/// addresses whether or not the allow list holds them: with `allow_list =
+/// false` it compared against the allow list's (empty) entries and never
+/// fired.
+#[test]
+fn the_scl_conflict_check_looks_for_the_gateways_addresses_without_the_allow_list() {
+    let files = common::build(&common::root().join("tests/fixtures/valid/everything.toml"));
+    let verify = &files["exchange/verify.ps1"];
+    let check = verify
+        .split("foreach ($rule in $transportRules)")
+        .nth(1)
+        .and_then(|rest| rest.split("Write-Warning").next())
+        .expect("verify has the SCL -1 conflict check");
+    assert!(check.contains("'81.2.69.142'"), "{check}");
+    assert!(!check.contains("@() -contains"), "{check}");
+}

@@ -43,6 +43,10 @@ pub enum Script {
         ef_on: bool,
         names: Vec<String>,
         outbound_rule: Option<String>,
+        /// The gateway's addresses as Exchange takes them, whether or not
+        /// the allow list holds them: another SCL -1 rule for them is a
+        /// conflict with Enhanced Filtering.
+        gateway_addresses: Vec<String>,
         /// What each setting says verify needs of it.
         settings: minijinja::Value,
     },
@@ -236,6 +240,7 @@ pub fn plan(topology: &Topology) -> Vec<ExchangeStep> {
             ef_on: inbound.enhanced_filtering.mode != EfMode::Off,
             names: all_names,
             outbound_rule: topology.outbound.as_ref().map(|_| names.outbound_rule.clone()),
+            gateway_addresses: topology.gateway.egress.ipv4_exchange_entries(),
             settings: settings::verify_context(topology),
         },
     );

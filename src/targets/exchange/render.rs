@@ -253,6 +253,7 @@ fn script_context(script: &Script, undo: bool) -> Result<ScriptContext, Error> {
             ef_on,
             names,
             outbound_rule,
+            gateway_addresses,
             settings,
         } => {
             let mut views = Vec::new();
@@ -268,6 +269,7 @@ fn script_context(script: &Script, undo: bool) -> Result<ScriptContext, Error> {
                     ef_on,
                     names,
                     outbound_rule,
+                    gateway_addresses,
                     ..settings.clone()
                 },
             )
