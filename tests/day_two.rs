@@ -495,6 +495,14 @@ fn the_runbook_says_what_to_run_again_for_the_usual_changes() {
             < position(&domain, "exchange/70-lockdown-connector.ps1"),
         "{domain:?}"
     );
+    // The relay guard binds the new domain before its mail can reach the
+    // gateway (with `sender_check = "enforce"`, it would drop it).
+    let guard = position(&domain, "cisco/10-relay-guard-filter.txt");
+    assert!(guard.is_some(), "{domain:?}");
+    assert!(
+        guard < position(&domain, "dns/<domain>/cutover.zone"),
+        "{domain:?}"
+    );
     let text = section
         .split("- **")
         .find(|r| r.starts_with("A domain added"))

@@ -235,6 +235,20 @@ pub fn plan(
     }
     opening.sort();
     opening.dedup();
+    // A relay guard only widens what the gateway accepts (receiver first):
+    // it goes right after the gateway's own steps, or first, never after a
+    // cutover that lets the new domain's mail through to it.
+    if let Some(at) = opening
+        .iter()
+        .position(|(_, f, _)| f.contains("relay-guard"))
+    {
+        let guard = opening.remove(at);
+        let after_steps = opening
+            .iter()
+            .rposition(|(_, f, _)| f.ends_with("STEPS.md"))
+            .map_or(0, |i| i + 1);
+        opening.insert(after_steps, guard);
+    }
 
     let mut steps = Vec::new();
     let touches_exchange = units
