@@ -212,6 +212,23 @@ pub trait Setting: Sync {
 }
 
 /// The setting whose apply step is `step_id` (`exchange.<slug>`).
+/// The object holding a tenant-wide setting in an export: the one of its
+/// kind when Exchange holds one whatever its name (a singleton), else the
+/// one by its name.
+pub(super) fn held<'a>(
+    export: &'a TenantExport,
+    kind: &str,
+    name: &str,
+    singleton: bool,
+) -> Option<&'a super::export::ExportObject> {
+    let noun = super::export::Noun::of_kind(kind)?;
+    if singleton {
+        export.objects(noun).first()
+    } else {
+        export.named(noun, name)
+    }
+}
+
 pub fn by_step(step_id: &str) -> Option<&'static dyn Setting> {
     let slug = step_id.strip_prefix("exchange.")?;
     SETTINGS.iter().copied().find(|s| s.slug() == slug)

@@ -6,7 +6,7 @@
 
 use super::tenant_list::lacks;
 use crate::exchange::compare::{self, Finding};
-use crate::exchange::export::{ExportObject, Noun, TenantExport};
+use crate::exchange::export::{ExportObject, TenantExport};
 use crate::exchange::readback::Rule;
 use crate::targets::plan::{property, Object, Value};
 use crate::targets::state::Entry;
@@ -41,12 +41,7 @@ impl RecordedScalar {
     }
 
     fn found<'a>(&self, export: &'a TenantExport) -> Option<&'a ExportObject> {
-        let noun = Noun::of_kind(self.kind)?;
-        if self.singleton {
-            export.objects(noun).first()
-        } else {
-            export.named(noun, self.name)
-        }
+        super::held(export, self.kind, self.name, self.singleton)
     }
 
     /// Drift: the property under its rule; a missing object is missing,

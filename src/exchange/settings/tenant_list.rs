@@ -43,13 +43,9 @@ impl TenantList {
         key: &str,
         export: &'a TenantExport,
     ) -> Result<Option<&'a ExportObject>, String> {
-        let candidates = Noun::of_kind(self.kind).map_or(&[][..], |n| export.objects(n));
-        if !self.singleton {
-            return Ok(candidates.iter().find(|o| o.is_named(self.name)));
-        }
-        match candidates.first() {
-            Some(found) => Ok(Some(found)),
-            None => Err(lacks(self.kind, key)),
+        match super::held(export, self.kind, self.name, self.singleton) {
+            None if self.singleton => Err(lacks(self.kind, key)),
+            found => Ok(found),
         }
     }
 
